@@ -1,0 +1,115 @@
+//! The loom facade: the one place every selvedge crate takes its synchronization from.
+//!
+//! Production code never names `std::sync`, `std::thread`, `parking_lot` or `arc_swap`
+//! directly; it imports from here. A normal build gets the real primitives. A build with
+//! `RUSTFLAGS="--cfg selvedge_loom"` gets [loom]'s, so a `loom::model` explores every
+//! interleaving of the code above them, ours and the user's alike. The paths mirror std's
+//! (`sync::atomic::AtomicUsize`, `sync::Arc`, `thread::spawn`), as in tokio's `src/loom/`.
+//!
+//! | item | normal build | under `selvedge_loom` |
+//! | --- | --- | --- |
+//! | [`atomic`] | `std::sync::atomic` | `loom::sync::atomic` |
+//! | [`Arc`] | `std::sync::Arc` | `loom::sync::Arc` |
+//! | [`Mutex`], [`RwLock`], [`Condvar`] | `parking_lot` | `loom::sync` behind the same API |
+//! | [`ArcCell`], [`OptionArcCell`] | `arc_swap` | a loom `Mutex` around the `Arc` |
+//! | [`thread`], [`hint`] | `std` | `loom` |
+//! | [`cell::UnsafeCell`] | `core::cell::UnsafeCell` with `with`/`with_mut` | `loom::cell::UnsafeCell` |
+//!
+//! The lock types expose the subset of parking_lot's API both backends support: `lock()`
+//! returns the guard (no poisoning), `try_lock()` an `Option`, and [`Condvar::wait`] takes
+//! `&mut guard`.
+//!
+//! # What loom cannot model, and how that gap is covered
+//!
+//! - **Time.** Loom has no clock. Under loom, [`Condvar::wait_for`] waits exactly like
+//!   [`Condvar::wait`] and never reports a timeout, so a model must make every timed wait end
+//!   by a notification (or loom reports the deadlock). Timeout paths are covered by tests on
+//!   real threads (each crate's `tests/*timeout*` and stress tests), and by ThreadSanitizer
+//!   (`cargo xtask tsan`).
+//! - **arc-swap's internals.** arc-swap's lock-free debt lists are not rewritten over loom;
+//!   under loom [`ArcCell`] is a mutex around an `Arc`, which has the same linearizable
+//!   load/store/swap semantics, so the code *around* the cell is model-checked. arc-swap itself
+//!   is tested upstream (including under miri), and our normal-build tests and miri run use it.
+//! - **parking_lot's internals** likewise: loom checks our protocols over loom's locks; the
+//!   real parking_lot is exercised by stress tests, miri and ThreadSanitizer.
+//! - **Thread-locals and `Instant`** are used as they are (loom runs each model on real
+//!   threads in sequence); code that depends on timing is never asserted on under loom.
+//!
+//! [loom]: https://docs.rs/loom
+//!
+//! # Examples
+//!
+//! ```
+//! use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
+//! use selvedge_locks::sync::{Arc, Mutex, thread};
+//!
+//! let hits = Arc::new(AtomicUsize::new(0));
+//! let log = Arc::new(Mutex::new(Vec::new()));
+//! let worker = {
+//!     let (hits, log) = (hits.clone(), log.clone());
+//!     thread::spawn(move || {
+//!         hits.fetch_add(1, Ordering::Relaxed);
+//!         log.lock().push("worker");
+//!     })
+//! };
+//! worker.join().unwrap();
+//! assert_eq!(hits.load(Ordering::Relaxed), 1);
+//! assert_eq!(*log.lock(), ["worker"]);
+//! ```
+
+mod arc_cell;
+pub mod cell;
+mod locks;
+
+pub use arc_cell::{ArcCell, ArcCellGuard, OptionArcCell, OptionArcCellGuard};
+pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Atomic types and orderings: `std::sync::atomic`, or loom's under `selvedge_loom`.
+///
+/// ```
+/// use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
+/// let n = AtomicU64::new(1);
+/// assert_eq!(n.fetch_add(1, Ordering::Relaxed), 1);
+/// ```
+pub mod atomic {
+    #[cfg(selvedge_loom)]
+    pub use loom::sync::atomic::{
+        AtomicBool, AtomicI64, AtomicIsize, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize,
+        Ordering, fence,
+    };
+    #[cfg(not(selvedge_loom))]
+    pub use std::sync::atomic::{
+        AtomicBool, AtomicI64, AtomicIsize, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize,
+        Ordering, fence,
+    };
+}
+
+/// Threads: `std::thread`, or loom's under `selvedge_loom`.
+///
+/// ```
+/// let handle = selvedge_locks::sync::thread::spawn(|| 6 * 7);
+/// assert_eq!(handle.join().unwrap(), 42);
+/// ```
+pub mod thread {
+    #[cfg(selvedge_loom)]
+    pub use loom::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
+    #[cfg(not(selvedge_loom))]
+    pub use std::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
+}
+
+/// Spin-wait hints: `std::hint`, or loom's (which yields to the model) under `selvedge_loom`.
+///
+/// ```
+/// selvedge_locks::sync::hint::spin_loop();
+/// ```
+pub mod hint {
+    #[cfg(selvedge_loom)]
+    pub use loom::hint::spin_loop;
+    #[cfg(not(selvedge_loom))]
+    pub use std::hint::spin_loop;
+}
+
+#[cfg(selvedge_loom)]
+pub use loom::sync::Arc;
+#[cfg(not(selvedge_loom))]
+pub use std::sync::Arc;

@@ -1,0 +1,11 @@
+//! Threads for [`model`](crate::model) bodies: loom's under `selvedge_loom`, std's otherwise.
+//!
+//! ```
+//! let handle = selvedge_testkit::thread::spawn(|| 1 + 1);
+//! assert_eq!(handle.join().unwrap(), 2);
+//! ```
+
+#[cfg(selvedge_loom)]
+pub use loom::thread::{JoinHandle, spawn, yield_now};
+#[cfg(not(selvedge_loom))]
+pub use std::thread::{JoinHandle, spawn, yield_now};

@@ -1,0 +1,28 @@
+//! The name of every event a selvedge crate emits (`tracing`'s `name:`), as listed in the
+//! schema table of the crate documentation.
+//!
+//! ```
+//! use selvedge_trace::events;
+//! assert_eq!(events::LOCK_CONTENDED, "lock.contended");
+//! ```
+
+/// A lock acquisition waited longer than its threshold.
+pub const LOCK_CONTENDED: &str = "lock.contended";
+/// An acquisition would close a cycle in the lock-order graph (a potential deadlock).
+pub const LOCK_ORDER_VIOLATION: &str = "lock.order_violation";
+/// A pool worker thread started.
+pub const POOL_WORKER_STARTED: &str = "pool.worker_started";
+/// A pool worker thread stopped (keep-alive expired or shutdown).
+pub const POOL_WORKER_STOPPED: &str = "pool.worker_stopped";
+/// A pool refused a task (queue full, or shut down).
+pub const POOL_TASK_REJECTED: &str = "pool.task_rejected";
+/// A pool task panicked; its worker survived.
+pub const POOL_TASK_PANICKED: &str = "pool.task_panicked";
+/// A pool task ran longer than the pool's slow-task threshold.
+pub const POOL_TASK_SLOW: &str = "pool.task_slow";
+/// A task's success or failure callback panicked; the worker survived.
+pub const POOL_CALLBACK_PANICKED: &str = "pool.callback_panicked";
+/// A global's initialiser returned an error or panicked; the next caller retries.
+pub const SINGLETON_INIT_FAILED: &str = "singleton.init_failed";
+/// A concurrent collection was used from inside one of its own closures.
+pub const COLLECTIONS_REENTRANT_USE: &str = "collections.reentrant_use";

@@ -1,0 +1,66 @@
+//! The shared tracing schema of selvedge.
+//!
+//! Every selvedge crate reports through [`tracing`] with the targets, event names and field
+//! names defined here, so one subscriber filter (`selvedge=debug`, or `selvedge::locks=trace`)
+//! covers the whole family and a test can assert on an event by name. Nothing here runs on a
+//! fast path: events are emitted only on slow paths (a contended lock, a rejected task, a
+//! panicking callback), and the [`WaitTimer`] that measures a wait costs one cached-interest
+//! check when nobody listens.
+//!
+//! - [`targets`]: one target per crate (`selvedge::locks`, `selvedge::pool`, ...).
+//! - [`events`]: the name of every event any selvedge crate emits.
+//! - [`fields`]: the standard field names those events carry.
+//! - [`WaitTimer`] and [`wait_timer!`]: time a wait only when its event would be recorded.
+//! - `testing::capture` (feature `testing`): the events emitted inside a closure, for tests.
+//!
+//! # The event schema
+//!
+//! | event name ([`events`]) | target | level | fields |
+//! | --- | --- | --- | --- |
+//! | `lock.contended` | `selvedge::locks` | DEBUG | `name`, `location`, `wait_ns` |
+//! | `lock.order_violation` | `selvedge::locks` | ERROR | `name`, `location`, `held`, `held_location`, `first_location` |
+//! | `pool.worker_started` | `selvedge::pool` | DEBUG | `pool`, `thread` |
+//! | `pool.worker_stopped` | `selvedge::pool` | DEBUG | `pool`, `thread`, `reason` |
+//! | `pool.task_rejected` | `selvedge::pool` | WARN | `pool`, `task_id`, `reason` |
+//! | `pool.task_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
+//! | `pool.task_slow` | `selvedge::pool` | WARN | `pool`, `task_id`, `busy_ns` |
+//! | `pool.callback_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
+//! | `singleton.init_failed` | `selvedge::singleton` | WARN | `name`, `message` |
+//! | `collections.reentrant_use` | `selvedge::collections` | ERROR | `location` |
+//!
+//! Field meanings (names in [`fields`]): `name` is the user-given name of a lock or global
+//! (`"unnamed"` when none was given); `location` is a `file:line:column` call site (from
+//! `#[track_caller]`); `wait_ns` and `busy_ns` are nanoseconds as `u64`; `task_id` is a
+//! pool-unique `u64`; `pool` and `thread` are names; `reason` and `message` are human text.
+//!
+//! # Examples
+//!
+//! Subscribe to every selvedge event at DEBUG and above with `tracing-subscriber`'s
+//! `EnvFilter` syntax: `RUST_LOG=selvedge=debug`. In code, match on the constants:
+//!
+//! ```
+//! use selvedge_trace::{events, targets};
+//!
+//! // A filter callback that keeps selvedge's lock events only.
+//! fn keep(meta: &tracing::Metadata<'_>) -> bool {
+//!     meta.target() == targets::LOCKS && meta.name() == events::LOCK_CONTENDED
+//! }
+//! # let _ = keep;
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod events;
+pub mod fields;
+pub mod targets;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod wait_timer;
+
+pub use wait_timer::WaitTimer;
+
+/// Re-exports for the macros of this crate; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use tracing;
+}

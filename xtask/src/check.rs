@@ -1,0 +1,38 @@
+//! Runs a list of steps in order, each as a timed section, then prints the summary table.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::steps::Step;
+use crate::summary::{Outcome, Summary};
+
+/// Every step of `cargo xtask check`, cheapest first so a formatting slip fails in seconds.
+pub(crate) fn all() -> Vec<Step> {
+    vec![
+        Step::Fmt,
+        Step::Clippy,
+        Step::Test,
+        Step::Rustdoc,
+        Step::Loom,
+        Step::Miri,
+        Step::Deny,
+    ]
+}
+
+/// Runs every step (a failure does not stop the others) and reports whether all passed.
+pub(crate) fn run(root: &Path, steps: &[Step]) -> bool {
+    let mut summary = Summary::default();
+    for step in steps {
+        println!("\n==> {} ({})", step.name(), step.describe());
+        let started = Instant::now();
+        let outcome = step.run(root);
+        let seconds = started.elapsed().as_secs_f64();
+        match &outcome {
+            Outcome::Passed => println!("<== {} passed in {seconds:.1}s", step.name()),
+            Outcome::Failed(why) => println!("<== {} FAILED in {seconds:.1}s: {why}", step.name()),
+        }
+        summary.record(step.name(), outcome, seconds);
+    }
+    print!("{summary}");
+    summary.all_passed()
+}

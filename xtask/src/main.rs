@@ -1,0 +1,59 @@
+//! `cargo xtask`: the developer commands of the selvedge workspace.
+//!
+//! `cargo xtask check` is the whole CI gate; the other commands run one of its slower steps
+//! alone. Every step runs a real tool; a missing tool fails the step and prints the command
+//! that installs it.
+
+mod check;
+mod steps;
+mod summary;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+Commands:
+  check   the whole gate: fmt, clippy, tests + doctests, rustdoc, loom, miri, deny
+  loom    the loom models (--cfg selvedge_loom, LOOM_MAX_PREEMPTIONS=2 unless set, release)
+  miri    the crates' unit tests under miri (nightly)
+  tsan    the crates' tests under ThreadSanitizer (nightly, -Zbuild-std)
+  deny    cargo deny check (licences, bans, sources, advisories; offline)
+  help    this text
+";
+
+fn main() -> ExitCode {
+    let root = workspace_root();
+    let command = std::env::args().nth(1);
+    let steps = match command.as_deref() {
+        Some("check") => check::all(),
+        Some("loom") => vec![steps::Step::Loom],
+        Some("miri") => vec![steps::Step::Miri],
+        Some("tsan") => vec![steps::Step::Tsan],
+        Some("deny") => vec![steps::Step::Deny],
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprint!("unknown command `{other}`\n\n{HELP}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if check::run(&root, &steps) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask lives in `<root>/xtask`; cargo sets CARGO_MANIFEST_DIR when it runs us.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || std::env::current_dir().expect("current directory is readable"),
+        PathBuf::from,
+    );
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
