@@ -37,7 +37,8 @@ use crate::mutex::{Mutex, MutexGuard};
 ///         *to += 5;
 ///     });
 /// });
-/// assert_eq!(*alice.lock() + *bob.lock(), 100);
+/// let (a, b) = lock_both(&alice, &bob).unwrap();
+/// assert_eq!(*a + *b, 100);
 /// ```
 #[track_caller]
 pub fn lock_both<'a, 'b, A: ?Sized, B: ?Sized>(

@@ -105,8 +105,11 @@ guard!(
     ///
     /// ```
     /// let lock = selvedge_locks::RwLock::new(2);
-    /// let (a, b) = (lock.read(), lock.read());
-    /// assert_eq!(*a + *b, 4);
+    /// let mine = lock.read();
+    /// // Readers on other threads share the lock (re-reading on one thread is a lock-order
+    /// // error: a writer queued in between would deadlock it).
+    /// std::thread::scope(|s| { s.spawn(|| assert_eq!(*lock.read(), 2)); });
+    /// assert_eq!(*mine, 2);
     /// ```
     RwLockReadGuard,
     RwLockReadGuard
@@ -131,7 +134,7 @@ guard!(
     /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
     /// let lock = RwLock::new(1);
     /// let up = lock.upgradable_read();
-    /// assert_eq!(*lock.read(), 1); // readers still get in
+    /// std::thread::scope(|s| { s.spawn(|| assert_eq!(*lock.read(), 1)); }); // readers get in
     /// *RwLockUpgradableReadGuard::upgrade(up) = 2;
     /// assert_eq!(*lock.read(), 2);
     /// ```
@@ -540,10 +543,8 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// ```
     /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
     /// let lock = RwLock::new(0);
-    /// let reader = lock.read();
-    /// let up = RwLockUpgradableReadGuard::try_upgrade(lock.upgradable_read()).unwrap_err();
-    /// drop(reader);
-    /// assert!(RwLockUpgradableReadGuard::try_upgrade(up).is_ok());
+    /// let up = lock.upgradable_read();
+    /// assert!(RwLockUpgradableReadGuard::try_upgrade(up).is_ok()); // no other reader
     /// ```
     pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, T>, Self> {
         let Self { inner, _held } = s;

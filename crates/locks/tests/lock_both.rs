@@ -19,7 +19,8 @@ fn opposite_argument_orders_never_deadlock() {
             });
         }
     });
-    assert_eq!(*a.lock() + *b.lock(), 2_000);
+    let (a, b) = lock_both(&a, &b).unwrap();
+    assert_eq!(*a + *b, 2_000);
 }
 
 #[test]

@@ -8,9 +8,13 @@ use selvedge_locks::{RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
 fn readers_share_and_writers_exclude() {
     let lock = RwLock::new(0);
     let r1 = lock.read();
-    let r2 = lock.read();
-    assert!(lock.try_write().is_none());
-    drop((r1, r2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let _r2 = lock.read();
+            assert!(lock.try_write().is_none());
+        });
+    });
+    drop(r1);
     let w = lock.write();
     assert!(lock.is_locked_exclusive());
     assert!(lock.try_read().is_none());
@@ -22,9 +26,13 @@ fn readers_share_and_writers_exclude() {
 fn upgradable_read_shares_with_readers_but_excludes_writers_and_upgradables() {
     let lock = RwLock::new(0);
     let up = lock.upgradable_read();
-    assert!(lock.try_read().is_some());
-    assert!(lock.try_write().is_none());
-    assert!(lock.try_upgradable_read().is_none());
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            assert!(lock.try_read().is_some());
+            assert!(lock.try_write().is_none());
+            assert!(lock.try_upgradable_read().is_none());
+        });
+    });
     let mut w = RwLockUpgradableReadGuard::upgrade(up);
     *w = 5;
     let r = RwLockWriteGuard::downgrade(w);
