@@ -2,10 +2,17 @@
 //!
 //! 1. Lock-order hook (nothing unless feature `lock-order`): report a cycle or a self-relock
 //!    before blocking.
-//! 2. Fast path: the backend's own `try_lock`, inline. Uncontended, this is all that runs.
-//! 3. Slow path (`#[cold]`, out of line): block in the backend, timed by
-//!    `selvedge_trace::wait_timer!` only when someone listens, then report contention.
+//! 2. When nobody listens to `selvedge::locks` at DEBUG (one relaxed load of tracing's level
+//!    filter, when no subscriber is installed): the backend's own `lock()`, inline, with its
+//!    own fast path, spinning and parking. Nothing else runs.
+//! 3. When someone listens: the backend's `try_lock` first; if it fails, the slow path
+//!    (`#[cold]`, out of line) blocks in the backend, timed by `selvedge_trace::wait_timer!`,
+//!    and reports contention.
 //! 4. Lock-order hook: push the lock on the thread's held stack (a zero-sized no-op when off).
+//!
+//! Why step 2 exists: on the benchmark machine (KVM guest), parking_lot's `try_lock` (a load,
+//! then a CAS) costs about 25% more than its `lock` (a bare CAS); see
+//! `docs/notes/locks-benchmarks.md`. Observation must not cost the unobserved.
 
 use std::panic::Location;
 use std::time::Instant;
@@ -41,9 +48,13 @@ pub(crate) fn lock_from<G>(
     slow: impl FnOnce() -> G,
 ) -> (G, Held) {
     lock_order::before_acquire(meta, mode, site);
-    let guard = match fast() {
-        Some(guard) => guard,
-        None => contended(meta, site, slow),
+    let guard = if contention::observed() {
+        match fast() {
+            Some(guard) => guard,
+            None => contended(meta, site, slow),
+        }
+    } else {
+        slow()
     };
     (guard, lock_order::acquired(meta, mode, site))
 }

@@ -53,6 +53,13 @@ pub fn contention_threshold() -> Duration {
     Duration::from_nanos(THRESHOLD_NS.load(Ordering::Relaxed))
 }
 
+/// Whether a subscriber would record `lock.contended` events: when it would not, locking takes
+/// the backend's own path and nothing is measured.
+#[inline(always)]
+pub(crate) fn observed() -> bool {
+    tracing::enabled!(target: targets::LOCKS, tracing::Level::DEBUG)
+}
+
 /// Emits `lock.contended` if `timer` ran and the wait reached the threshold.
 pub(crate) fn report(meta: &LockMeta, site: &'static Location<'static>, timer: &WaitTimer) {
     let Some(wait_ns) = timer.elapsed_ns() else {

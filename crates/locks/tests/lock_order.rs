@@ -28,10 +28,8 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_default()
 }
 
-#[test]
-fn the_checker_is_enabled() {
-    assert!(lock_order::ENABLED);
-}
+// The feature is on in this file, so the checker must be: fails to compile otherwise.
+const _: () = assert!(lock_order::ENABLED);
 
 #[test]
 fn opposite_orders_on_two_threads_are_reported_with_both_locks_and_sites() {
