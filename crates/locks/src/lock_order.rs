@@ -153,6 +153,9 @@ mod checker {
 
     thread_local! {
         static HELD: RefCell<Vec<HeldLock>> = const { RefCell::new(Vec::new()) };
+        /// Order edges this thread has already checked and recorded: a cache in front of
+        /// `GRAPH`, so a hot nested acquisition takes no global lock after its first time.
+        static KNOWN: RefCell<BTreeSet<(u64, u64)>> = const { RefCell::new(BTreeSet::new()) };
     }
 
     // The facade's mutex is parking_lot's here (the checker is off under loom), and it is not
@@ -192,51 +195,68 @@ mod checker {
         Held { id }
     }
 
+    /// What [`before_acquire`] found, computed under the thread-local borrow and acted on
+    /// after it (a panic must not happen while the stack is borrowed).
+    enum Finding {
+        Clear,
+        SelfDeadlock(HeldLock),
+        Violation(HeldLock, Vec<Edge>),
+    }
+
     pub(crate) fn before_acquire(meta: &LockMeta, mode: Mode, site: Site) {
-        let id = meta.id();
-        let held: Vec<HeldLock> = HELD.with_borrow(Clone::clone);
-        if held.is_empty() {
-            return;
-        }
-        if let Some(same) = held.iter().find(|h| h.id == id) {
-            if mode == Mode::Reentrant {
-                return;
+        let finding = HELD.with_borrow(|held| {
+            if held.is_empty() {
+                return Finding::Clear;
             }
-            panic!(
+            let id = meta.id();
+            if let Some(same) = held.iter().find(|h| h.id == id) {
+                return if mode == Mode::Reentrant {
+                    Finding::Clear
+                } else {
+                    Finding::SelfDeadlock(*same)
+                };
+            }
+            // Edges this thread already recorded need no global look-up.
+            let new: Vec<HeldLock> = KNOWN.with_borrow(|known| {
+                held.iter()
+                    .filter(|h| !known.contains(&(h.id, id)))
+                    .copied()
+                    .collect()
+            });
+            if new.is_empty() {
+                return Finding::Clear;
+            }
+            let mut graph = GRAPH.lock();
+            for h in new {
+                if !graph.get(&h.id).is_some_and(|out| out.contains_key(&id)) {
+                    if let Some(path) = path(&graph, id, h.id) {
+                        return Finding::Violation(h, path);
+                    }
+                    graph.entry(h.id).or_default().insert(
+                        id,
+                        Edge {
+                            from_name: h.name,
+                            from_site: h.site,
+                            to_name: meta.name(),
+                            to_site: site,
+                        },
+                    );
+                }
+                KNOWN.with_borrow_mut(|known| known.insert((h.id, id)));
+            }
+            Finding::Clear
+        });
+        match finding {
+            Finding::Clear => {}
+            Finding::SelfDeadlock(same) => panic!(
                 "self-deadlock: lock `{}` is already held by this thread (taken at {}); \
                  taking it again at {} would block forever. Use the guard you hold, or a \
                  ReentrantMutex for re-entrant calls",
                 meta.name(),
                 same.site,
                 site
-            );
-        }
-        let mut seen = BTreeSet::new();
-        let violation = {
-            let mut graph = GRAPH.lock();
-            let mut found = None;
-            for h in held.iter().filter(|h| seen.insert(h.id)) {
-                if graph.get(&h.id).is_some_and(|out| out.contains_key(&id)) {
-                    continue;
-                }
-                if let Some(path) = path(&graph, id, h.id) {
-                    found = Some((*h, path));
-                    break;
-                }
-                graph.entry(h.id).or_default().insert(
-                    id,
-                    Edge {
-                        from_name: h.name,
-                        from_site: h.site,
-                        to_name: meta.name(),
-                        to_site: site,
-                    },
-                );
-            }
-            found
-        };
-        if let Some((held_lock, path)) = violation {
-            report(meta, site, held_lock, &path);
+            ),
+            Finding::Violation(held, path) => report(meta, site, held, &path),
         }
     }
 
