@@ -174,3 +174,19 @@ impl fmt::Debug for Barrier {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Barrier;
+
+    #[test]
+    fn two_rounds_two_leaders() {
+        let barrier = Barrier::new(2);
+        let leaders: usize = std::thread::scope(|s| {
+            let other = s.spawn(|| (0..2).filter(|_| barrier.wait().is_leader()).count());
+            let mine = (0..2).filter(|_| barrier.wait().is_leader()).count();
+            mine + other.join().unwrap()
+        });
+        assert_eq!(leaders, 2);
+    }
+}

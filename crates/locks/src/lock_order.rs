@@ -315,7 +315,7 @@ mod checker {
                     held = held.name,
                     held_location = %held.site,
                     first_location = %first,
-                    message = %message,
+                    "{message}"
                 );
             }
         }

@@ -408,3 +408,32 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
         fmt::Debug::fmt(&**self, f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Mutex, MutexGuard};
+
+    #[test]
+    fn lock_try_lock_and_map_on_one_thread() {
+        let m = Mutex::named("unit", vec![1, 2]);
+        {
+            let mut second = MutexGuard::map(m.lock(), |v| &mut v[1]);
+            *second += 1;
+            assert!(m.try_lock().is_none());
+        }
+        assert_eq!(*m.lock(), [1, 3]);
+        assert_eq!(m.into_inner(), [1, 3]);
+    }
+
+    #[test]
+    fn two_threads_never_lose_an_increment() {
+        let m = Mutex::new(0);
+        let n = if cfg!(miri) { 20 } else { 1_000 };
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| (0..n).for_each(|_| *m.lock() += 1));
+            }
+        });
+        assert_eq!(*m.lock(), 2 * n);
+    }
+}

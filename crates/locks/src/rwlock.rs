@@ -591,3 +591,21 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
+
+    #[test]
+    fn upgrade_and_downgrade_round_trip() {
+        let lock = RwLock::new(1);
+        let up = lock.upgradable_read();
+        let mut w = RwLockUpgradableReadGuard::upgrade(up);
+        *w += 1;
+        let up = RwLockWriteGuard::downgrade_to_upgradable(w);
+        let r = RwLockUpgradableReadGuard::downgrade(up);
+        assert_eq!(*r, 2);
+        drop(r);
+        assert_eq!(lock.into_inner(), 2);
+    }
+}

@@ -259,3 +259,26 @@ impl fmt::Debug for SemaphorePermit<'_> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Semaphore;
+
+    #[test]
+    fn permits_come_back_across_threads() {
+        let sem = Semaphore::new(1);
+        let n = if cfg!(miri) { 10 } else { 500 };
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..n {
+                        let permit = sem.acquire();
+                        assert_eq!(sem.available_permits(), 0);
+                        drop(permit);
+                    }
+                });
+            }
+        });
+        assert_eq!(sem.available_permits(), 1);
+    }
+}
