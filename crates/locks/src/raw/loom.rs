@@ -1,4 +1,5 @@
-//! `lock_api` raw locks built on loom's `Mutex` and `Condvar` (only under `selvedge_loom`).
+//! `lock_api` raw locks built on the facade's `Mutex` and `Condvar`, which are loom's here (this
+//! module exists only under `selvedge_loom`).
 //!
 //! `lock_api` requires `const INIT`, but loom objects can only be created inside a model, so
 //! each raw lock keeps its loom state in a `OnceLock` created on first use. Consequences,
@@ -23,13 +24,14 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use loom::sync as l;
 use parking_lot::lock_api;
+
+use crate::sync::{Condvar as FacadeCondvar, Mutex as FacadeMutex};
 
 /// A loom mutex and condvar pair, created on first use.
 #[derive(Debug)]
 struct Cell<S> {
-    state: OnceLock<(l::Mutex<S>, l::Condvar)>,
+    state: OnceLock<(FacadeMutex<S>, FacadeCondvar)>,
 }
 
 impl<S: Default> Cell<S> {
@@ -39,21 +41,17 @@ impl<S: Default> Cell<S> {
         }
     }
 
-    fn parts(&self) -> &(l::Mutex<S>, l::Condvar) {
+    fn parts(&self) -> &(FacadeMutex<S>, FacadeCondvar) {
         self.state
-            .get_or_init(|| (l::Mutex::new(S::default()), l::Condvar::new()))
+            .get_or_init(|| (FacadeMutex::new(S::default()), FacadeCondvar::new()))
     }
 
     /// Waits until `ready(state)`, then applies `enter` to the state.
     fn acquire(&self, ready: impl Fn(&S) -> bool, enter: impl FnOnce(&mut S)) {
         let (mutex, condvar) = self.parts();
-        let mut state = mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = mutex.lock();
         while !ready(&state) {
-            state = condvar
-                .wait(state)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            condvar.wait(&mut state);
         }
         enter(&mut state);
     }
@@ -61,9 +59,7 @@ impl<S: Default> Cell<S> {
     /// Applies `enter` if `ready(state)`, without waiting.
     fn try_acquire(&self, ready: impl Fn(&S) -> bool, enter: impl FnOnce(&mut S)) -> bool {
         let (mutex, _) = self.parts();
-        let mut state = mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = mutex.lock();
         let ok = ready(&state);
         if ok {
             enter(&mut state);
@@ -74,19 +70,13 @@ impl<S: Default> Cell<S> {
     /// Applies `leave` and wakes every waiter (each re-checks its own condition).
     fn release(&self, leave: impl FnOnce(&mut S)) {
         let (mutex, condvar) = self.parts();
-        leave(
-            &mut mutex
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        leave(&mut mutex.lock());
         condvar.notify_all();
     }
 
     fn peek<R>(&self, f: impl FnOnce(&S) -> R) -> R {
         let (mutex, _) = self.parts();
-        f(&mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
+        f(&mutex.lock())
     }
 }
 
@@ -359,15 +349,11 @@ impl Condvar {
 
     pub(crate) fn wait<T: ?Sized>(&self, guard: &mut lock_api::MutexGuard<'_, RawMutex, T>) {
         let (mutex, condvar) = self.0.parts();
-        let mut seq = mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seq = mutex.lock();
         let start = *seq;
         lock_api::MutexGuard::unlocked(guard, move || {
             while *seq == start {
-                seq = condvar
-                    .wait(seq)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                condvar.wait(&mut seq);
             }
         });
     }
@@ -392,18 +378,14 @@ impl Condvar {
 
     pub(crate) fn notify_one(&self) -> bool {
         let (mutex, condvar) = self.0.parts();
-        *mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        *mutex.lock() += 1;
         condvar.notify_one();
         true
     }
 
     pub(crate) fn notify_all(&self) -> usize {
         let (mutex, condvar) = self.0.parts();
-        *mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        *mutex.lock() += 1;
         condvar.notify_all();
         0
     }
