@@ -65,8 +65,41 @@ use crate::raw::RawMutex;
 ///
 /// # Performance
 ///
-/// The uncontended path is parking_lot's own `try_lock`, inline; contention is timed and
-/// reported out of line, and only when a subscriber listens.
+/// Unobserved (no subscriber for `selvedge::locks` at DEBUG), `lock()` is parking_lot's own
+/// `lock()`. Observed, parking_lot's `try_lock` runs inline and contention is timed and
+/// reported out of line.
+///
+/// # Send and Sync
+///
+/// A guard of a `T` that is not `Sync` cannot be shared with another thread:
+///
+/// ```compile_fail
+/// let m = selvedge_locks::Mutex::new(std::cell::Cell::new(0));
+/// let guard = m.lock();
+/// let shared = &guard;
+/// std::thread::scope(|s| {
+///     s.spawn(move || shared.set(1));
+/// });
+/// ```
+///
+/// and a mutex of a `T` that is not `Send` cannot be shared at all:
+///
+/// ```compile_fail
+/// let m = selvedge_locks::Mutex::new(std::rc::Rc::new(0));
+/// std::thread::scope(|s| {
+///     s.spawn(|| drop(m.lock().clone()));
+/// });
+/// ```
+///
+/// while a `Send` but not `Sync` value is fine inside one (the mutex provides the `Sync`):
+///
+/// ```
+/// let m = selvedge_locks::Mutex::new(std::cell::Cell::new(0));
+/// std::thread::scope(|s| {
+///     s.spawn(|| m.lock().set(1));
+/// });
+/// assert_eq!(m.lock().get(), 1);
+/// ```
 ///
 /// # Panics
 ///
