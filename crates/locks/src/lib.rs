@@ -160,7 +160,8 @@
 //!   acquisitions and waits never time out (loom has no clock), a lock can be used only in the
 //!   model that first touched it (no statics), and lock-order checking is off.
 //! - Lock-order checking sees this crate's locks only (not std's or parking_lot's), treats
-//!   every mode of an `RwLock` alike, and keeps its graph for the life of the process.
+//!   every mode of an `RwLock` alike, and keeps its graph (and each thread its cache of known
+//!   edges) for the life of the process: it grows with the number of distinct lock pairs.
 //! - Re-reading an `RwLock` on a thread that holds it is reported as a self-deadlock under
 //!   `lock-order`: with a writer queued in between it would hang.
 //! - [`Semaphore`] is not FIFO: a large `acquire_many` can wait while small requests proceed.

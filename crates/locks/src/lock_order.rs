@@ -16,7 +16,8 @@
 //! Cost: with the feature off, the hooks are empty inline functions and the guards carry a
 //! zero-sized marker, so locking compiles to the backend's own code (the `lock_order`
 //! benchmark shows it). With the feature on, each acquisition pushes to a thread-local stack;
-//! an acquisition under other locks also takes a global mutex to look up its edges. No
+//! an acquisition under other locks looks its edges up in a thread-local cache, and takes the
+//! global graph's mutex only the first time this thread records an edge. No
 //! backtrace is captured: `#[track_caller]` locations name the sites.
 //!
 //! `try_lock` never blocks, so it records the lock as held but adds no edge. Under
