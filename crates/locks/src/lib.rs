@@ -119,7 +119,10 @@
 //! Seeing contention: install any `tracing` subscriber that listens to `selvedge::locks` at
 //! DEBUG (`RUST_LOG=selvedge::locks=debug`) and every acquisition that waited at least the
 //! threshold (default 100 µs, [`set_contention_threshold`]) emits `lock.contended` with the
-//! lock's `name`, the caller's `location` and `wait_ns`.
+//! lock's `name`, the caller's `location` and `wait_ns`. Install the subscriber globally: tracing
+//! caches each call site's interest where it is first hit, and while a single *scoped*
+//! subscriber exists (`with_default`, as in tests) it asks only the current thread's, so touch
+//! the lock once on the subscribing thread first (see `tests/mutex.rs`).
 //!
 //! Runnable demos: `cargo run -p selvedge-locks --example bank` (random transfers from many
 //! threads, conserved total, no deadlock) and `--example tickets` (never oversold).

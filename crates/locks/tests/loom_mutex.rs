@@ -59,3 +59,24 @@ fn condvar_wakes_the_waiter() {
         waker.join().unwrap();
     });
 }
+
+#[test]
+fn condvar_notify_all_wakes_both_waiters() {
+    model(|| {
+        let state = Arc::new((Mutex::new(false), Condvar::new()));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let state = state.clone();
+                thread::spawn(move || {
+                    let mut ready = state.0.lock();
+                    state.1.wait_while(&mut ready, |ready| !*ready);
+                })
+            })
+            .collect();
+        *state.0.lock() = true;
+        state.1.notify_all();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+    });
+}

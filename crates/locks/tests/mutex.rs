@@ -114,6 +114,9 @@ fn a_contended_lock_emits_lock_contended_with_name_location_and_wait() {
     let m = Mutex::named("hot", 0);
     let started = Barrier::new(2);
     let ((), captured) = testing::capture(|| {
+        // Touch the lock here first: tracing caches a call site's interest where it is first
+        // hit, and with a single scoped subscriber it asks only that thread's subscriber.
+        drop(m.lock());
         std::thread::scope(|s| {
             s.spawn(|| {
                 let held = m.lock();

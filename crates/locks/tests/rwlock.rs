@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use selvedge_locks::{RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
+use selvedge_locks::{
+    RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard, set_contention_threshold,
+};
+use selvedge_trace::{events, testing};
 
 #[test]
 fn readers_share_and_writers_exclude() {
@@ -105,4 +108,32 @@ fn writers_never_overlap_readers() {
         }
     });
     assert_eq!(*lock.read(), (4_000, 4_000));
+}
+
+#[test]
+fn a_reader_blocked_by_a_writer_reports_contention_with_the_name() {
+    set_contention_threshold(Duration::ZERO);
+    let lock = RwLock::named("routes-table", 0);
+    let writing = std::sync::Barrier::new(2);
+    let ((), captured) = testing::capture(|| {
+        // Touch the lock here first: tracing caches a call site's interest where it is first
+        // hit, and with a single scoped subscriber it asks only that thread's subscriber.
+        drop(lock.read());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let w = lock.write();
+                writing.wait();
+                std::thread::sleep(Duration::from_millis(20));
+                drop(w);
+            });
+            writing.wait();
+            assert_eq!(*lock.read(), 0);
+        });
+    });
+    let event = captured
+        .iter()
+        .find(|e| e.name == events::LOCK_CONTENDED)
+        .unwrap_or_else(|| panic!("no lock.contended event in {captured:?}"));
+    assert_eq!(event.field("name"), Some("routes-table"));
+    assert!(event.field("location").unwrap().contains("tests/rwlock.rs"));
 }
