@@ -4,12 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use selvedge_locks::sync::Arc;
 
 use crate::{BuildError, ThreadPool};
 
-/// A hook run on each worker thread as it starts or stops.
-pub(crate) type Hook = Arc<dyn Fn() + Send + Sync>;
+/// A hook run on each worker thread as it starts or stops (owned by the shared config).
+pub(crate) type Hook = Box<dyn Fn() + Send + Sync>;
 
 /// What [`ThreadPool::submit`] does when the queue is full, every worker is busy and the pool
 /// is at `max_threads`. A pool that is shut down always rejects with
@@ -235,7 +234,7 @@ impl PoolBuilder {
     /// assert!(started.load(Ordering::SeqCst) >= 1);
     /// ```
     pub fn on_thread_start(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
-        self.on_start = Some(Arc::new(hook));
+        self.on_start = Some(Box::new(hook));
         self
     }
 
@@ -257,7 +256,7 @@ impl PoolBuilder {
     /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
     /// ```
     pub fn on_thread_stop(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
-        self.on_stop = Some(Arc::new(hook));
+        self.on_stop = Some(Box::new(hook));
         self
     }
 

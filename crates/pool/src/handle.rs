@@ -66,6 +66,15 @@ impl<R> Slot<R> {
     pub(crate) fn is_done(&self) -> bool {
         self.done.load(Ordering::Acquire)
     }
+
+    /// Resolves a task dropped without a result as [`TaskError::Shutdown`], unless it was
+    /// cancelled: then the canceller owns the resolution (it may not have written it yet, and
+    /// the joiner must see `Cancelled`, found by `tests/loom_pool.rs::cancel_racing_start`).
+    pub(crate) fn abandon(&self) {
+        if self.state.load(Ordering::Acquire) != CANCELLED && !self.is_done() {
+            self.finish(Err(TaskError::Shutdown));
+        }
+    }
 }
 
 /// The caller's handle to a submitted task: wait for its value, poll it, or cancel it before

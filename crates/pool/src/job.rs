@@ -141,10 +141,8 @@ impl<F, R> Drop for TaskImpl<F, R> {
     /// joiner [`TaskError::Shutdown`] instead of leaving it blocked forever. `finish` keeps the
     /// first result, so this is a no-op after a run, an expiry or a cancel.
     fn drop(&mut self) {
-        if let Some(slot) = &self.slot
-            && !slot.is_done()
-        {
-            slot.finish(Err(TaskError::Shutdown));
+        if let Some(slot) = &self.slot {
+            slot.abandon();
         }
     }
 }

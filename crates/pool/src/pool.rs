@@ -41,6 +41,8 @@ pub(crate) struct State {
     pub(crate) idle: usize,
     /// Parked workers a submitter has claimed and notified, not yet awake.
     pub(crate) wakeups: usize,
+    /// Workers started and not yet at the queue: each will take a task without a wake-up.
+    pub(crate) starting: usize,
     /// Submitters waiting for queue space (`RejectionPolicy::Block`).
     pub(crate) blocked: usize,
     pub(crate) workers: Vec<WorkerEntry>,
@@ -81,7 +83,8 @@ pub(crate) enum NotQueued {
 ///
 /// `build` starts `core_threads` workers. On each submission, after queueing the task:
 /// if a worker is parked it is woken; otherwise, if fewer than `max_threads` workers are
-/// alive, one more is started ("a task waits and nobody is idle"). When the queue is full and
+/// alive and more tasks are queued than workers already on their way to the queue (woken or
+/// just started), one more is started ("a task waits and nobody is idle"). When the queue is full and
 /// the pool is below `max_threads`, the task is still accepted and a worker is started for it
 /// (so the queue may exceed its capacity by at most `max_threads - threads` tasks, each with a
 /// worker on its way). Only a full queue at `max_threads` invokes the [`RejectionPolicy`].
@@ -144,6 +147,7 @@ impl ThreadPool {
                 peak: 0,
                 idle: 0,
                 wakeups: 0,
+                starting: 0,
                 blocked: 0,
                 workers: Vec::with_capacity(config.max),
                 spawned: 0,
@@ -314,7 +318,9 @@ impl ThreadPool {
                     st.idle -= 1;
                     st.wakeups += 1;
                     shared.work.notify_one();
-                } else if st.threads < shared.config.max {
+                } else if st.threads < shared.config.max
+                    && (full || st.queue.len() > st.wakeups + st.starting)
+                {
                     return self.grow(st, priority, full);
                 }
                 return Ok(());

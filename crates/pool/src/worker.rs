@@ -39,6 +39,7 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), S
     .map_err(|e| e.to_string())?;
     st.spawned += 1;
     st.threads += 1;
+    st.starting += 1;
     st.peak = st.peak.max(st.threads);
     st.workers.push(WorkerEntry {
         thread: handle.thread().clone(),
@@ -86,6 +87,7 @@ fn worker_main(shared: &Arc<Shared>) {
 
     let mut busy_since: Option<Instant> = None;
     let mut st = shared.state.lock();
+    st.starting -= 1;
     let retired = loop {
         if let Some(job) = st.queue.pop() {
             if st.blocked > 0 {
@@ -123,14 +125,14 @@ fn worker_main(shared: &Arc<Shared>) {
         }
         shared.exited.notify_all();
         drop(st);
-        run_hook(shared.config.on_stop.as_ref());
         events::worker_stopped(&shared.config.name, &name, "keep-alive expired");
+        run_hook(shared.config.on_stop.as_ref());
     } else {
         // Shutdown: intake is closed and the queue is empty, so nothing new can need us.
         // The hook runs before we are uncounted, so `shutdown` returning means it ran.
         drop(st);
-        run_hook(shared.config.on_stop.as_ref());
         events::worker_stopped(&shared.config.name, &name, "shutdown");
+        run_hook(shared.config.on_stop.as_ref());
         let mut st = shared.state.lock();
         st.threads -= 1;
         shared.exited.notify_all();
