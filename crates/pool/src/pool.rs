@@ -217,13 +217,26 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
+        self.execute_task(TaskImpl::new(f, None), Priority::Normal, None)
+    }
+
+    pub(crate) fn execute_task<F, R>(
+        &self,
+        task: TaskImpl<F, R>,
+        priority: Priority,
+        deadline: Option<Instant>,
+    ) -> Result<(), SubmitError>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let id = self.shared.counters.submitted.fetch_add(1, Ordering::Relaxed);
         let job = Job {
             id,
-            priority: Priority::Normal,
-            deadline: None,
+            priority,
+            deadline,
             counted: true,
-            work: Box::new(TaskImpl::new(f, None::<Arc<Slot<()>>>)),
+            work: Box::new(task),
         };
         self.dispatch(job)
     }

@@ -142,6 +142,29 @@ where
         self
     }
 
+    /// Submits the task without a handle (fire and forget): one allocation fewer. Its
+    /// callbacks still fire; this is how a caller chains work, submitting the next task from
+    /// a callback.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ThreadPool::submit`].
+    ///
+    /// ```
+    /// use selvedge_pool::{Priority, ThreadPool};
+    /// use std::sync::mpsc;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.task(|| 8).priority(Priority::Urgent).on_success(move |v: &i32| tx.send(*v).unwrap())
+    ///     .execute()
+    ///     .unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 8);
+    /// ```
+    pub fn execute(self) -> Result<(), SubmitError> {
+        self.pool
+            .execute_task(self.task, self.priority, self.deadline)
+    }
+
     /// Submits the task.
     ///
     /// # Errors

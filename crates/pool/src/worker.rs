@@ -75,7 +75,7 @@ fn spawn_thread(
 /// Runs a start/stop hook; its panic is contained (the worker keeps going).
 fn run_hook(hook: Option<&crate::builder::Hook>) {
     if let Some(hook) = hook {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook()));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
     }
 }
 

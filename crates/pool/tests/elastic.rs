@@ -79,6 +79,8 @@ fn workers_above_core_retire_after_keep_alive() {
     assert_eq!(stats.idle + stats.active, stats.threads);
     // The survivor still works, and the pool can grow again.
     assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+    // A worker that just finished is not idle until it parks; wait, so growth is exact.
+    eventually("the survivor parked", || pool.stats().idle == 1);
     let again = [occupy(&pool), occupy(&pool)];
     assert_eq!(pool.stats().threads, 2);
     for blocker in again {

@@ -27,8 +27,7 @@ fn start_order(tasks: &[(Priority, usize)]) -> Vec<usize> {
     }
     blocker.release();
     assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
-    let order = log.lock().unwrap().clone();
-    order
+    log.lock().unwrap().clone()
 }
 
 #[test]

@@ -8,20 +8,20 @@ use std::time::{Duration, Instant};
 use selvedge_pool::{TaskHandle, ThreadPool};
 
 /// A task holding a worker until [`Blocker::release`].
-pub struct Blocker {
+pub(crate) struct Blocker {
     release: Sender<()>,
-    pub handle: TaskHandle<()>,
+    pub(crate) handle: TaskHandle<()>,
 }
 
 impl Blocker {
-    pub fn release(self) {
+    pub(crate) fn release(self) {
         self.release.send(()).unwrap();
         assert_eq!(self.handle.join(), Ok(()));
     }
 }
 
 /// Submits a task that occupies one worker, and returns once it has started.
-pub fn occupy(pool: &ThreadPool) -> Blocker {
+pub(crate) fn occupy(pool: &ThreadPool) -> Blocker {
     let (release, gate) = mpsc::channel::<()>();
     let (started_tx, started) = mpsc::channel::<()>();
     let handle = pool
@@ -37,7 +37,7 @@ pub fn occupy(pool: &ThreadPool) -> Blocker {
 }
 
 /// Polls `cond` until it holds; panics after 10 s (a hang, not a slow machine).
-pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     let limit = Instant::now() + Duration::from_secs(10);
     while !cond() {
         assert!(Instant::now() < limit, "never happened: {what}");
