@@ -172,7 +172,9 @@ fn latency_of(iters: u64, mut submit: impl FnMut(Box<dyn FnOnce() + Send>)) -> D
             if t != 0 {
                 break t;
             }
-            std::hint::spin_loop();
+            // Yield, not spin: on a shared, small machine a spinning waiter can keep the
+            // very thread it waits for off the CPU.
+            std::thread::yield_now();
         };
         total += Duration::from_nanos(t1.saturating_sub(t0));
     }

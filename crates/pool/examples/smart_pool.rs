@@ -40,7 +40,11 @@ fn demo(duration: Duration) -> Demo {
     let callbacks = Arc::new(Mutex::new(Vec::new()));
     println!("=== thread pool demo ===");
     for i in 0..10 {
-        let priority = if i < 3 { Priority::High } else { Priority::Normal };
+        let priority = if i < 3 {
+            Priority::High
+        } else {
+            Priority::Normal
+        };
         let (started, on_ok, on_err) = (started.clone(), callbacks.clone(), callbacks.clone());
         pool.task(move || sample_task(i, duration, &started))
             .priority(priority)
@@ -106,7 +110,10 @@ mod tests {
         let stats = &demo.stats;
         assert_eq!(stats.submitted, 10);
         assert_eq!(stats.completed, 10);
-        assert_eq!(stats.failed + stats.rejected + stats.expired + stats.cancelled, 0);
+        assert_eq!(
+            stats.failed + stats.rejected + stats.expired + stats.cancelled,
+            0
+        );
         assert_eq!(stats.unaccounted(), 0);
         assert!((2..=5).contains(&stats.peak_threads));
         assert_eq!(stats.threads, 0);

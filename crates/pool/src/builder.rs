@@ -4,7 +4,6 @@
 use std::fmt;
 use std::time::Duration;
 
-
 use crate::{BuildError, ThreadPool};
 
 /// A hook run on each worker thread as it starts or stops (owned by the shared config).

@@ -230,7 +230,11 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let id = self.shared.counters.submitted.fetch_add(1, Ordering::Relaxed);
+        let id = self
+            .shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
         let job = Job {
             id,
             priority,
@@ -277,7 +281,11 @@ impl ThreadPool {
     {
         let slot = Arc::new(Slot::new());
         task.slot = Some(Arc::clone(&slot));
-        let id = self.shared.counters.submitted.fetch_add(1, Ordering::Relaxed);
+        let id = self
+            .shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
         let job = Job {
             id,
             priority,
@@ -342,7 +350,8 @@ impl ThreadPool {
                 RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
                 RejectionPolicy::CallerRuns => return Err(NotQueued::RunHere(job)),
                 RejectionPolicy::Block(timeout) => {
-                    let until = *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));
+                    let until =
+                        *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));
                     st.blocked += 1;
                     let timed_out = match until {
                         Some(until) => shared.space.wait_until(&mut st, until).timed_out(),

@@ -34,6 +34,9 @@ use crate::job::{Job, RunCtx, Work};
 use crate::pool::NotQueued;
 use crate::{Priority, SubmitError, ThreadPool};
 
+/// Most closures a runner takes from a scope's list at once.
+const BATCH: usize = 64;
+
 /// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
 type Erased = Box<dyn FnOnce() + Send + 'static>;
 
@@ -73,18 +76,18 @@ impl ScopeShared {
     /// than `max_tickets` are alive), counting that ticket as alive already.
     fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>, max_tickets: usize) -> bool {
         // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
-        // The erased box is stored in `pending` and leaves it only in `run_pending`, which
-        // either calls it (consuming it and dropping its captures before `running` is
-        // decremented) or, in `ThreadPool::run`, drops it in `take_back`. The owner of the
-        // scope (`ThreadPool::scope` / `ThreadPool::run`, the only callers, both holding the
-        // borrow `'scope` for their whole duration) does not return, not even by unwinding,
-        // until `pending` is empty and `running == 0` (`wait_all`); new closures are pushed
-        // only by code holding `&'scope Scope`, i.e. the owner's body or a running closure
-        // (which keeps `running > 0`). So no erased closure is called or dropped after
-        // `'scope` ends, which is exactly what the `'static` bound would otherwise guarantee.
-        let erased: Erased = unsafe {
-            std::mem::transmute::<Box<dyn FnOnce() + Send + 'scope>, Erased>(f)
-        };
+        // The erased box is stored in `pending` and leaves it only in `run_pending` (which
+        // moves it into a batch counted in `running`, under the same lock, and calls it,
+        // consuming it and dropping its captures, before `running` is decremented) or in
+        // `take_back` (which drops it on the owner's thread). The owner of the scope
+        // (`ThreadPool::scope` / `ThreadPool::run`, the only callers, both holding the borrow
+        // `'scope` for their whole duration) does not return, not even by unwinding, until
+        // `pending` is empty and `running == 0` (`wait_all`, or `take_back` for `run`). New
+        // closures are pushed only by code holding `&'scope Scope`: the owner's body, or a
+        // running closure (which keeps `running > 0`). So no erased closure is called or
+        // dropped after `'scope` ends, which is what the `'static` bound would guarantee.
+        let erased: Erased =
+            unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'scope>, Erased>(f) };
         let mut st = self.state.lock();
         st.pending.push_back(erased);
         if st.tickets < max_tickets {
@@ -98,22 +101,34 @@ impl ScopeShared {
     /// Runs pending closures until none is left. `as_ticket`: the caller is a ticket, which
     /// un-counts itself in the same critical section that finds the list empty (so a `push`
     /// after that sees the lower count and submits a new ticket).
+    ///
+    /// Closures are taken in batches (half of what is pending, at most [`BATCH`]) so that a
+    /// runner takes the scope lock once per batch, not once per closure, while the rest stays
+    /// available to the other runners.
     fn run_pending(&self, as_ticket: bool) {
+        let mut batch: Vec<Erased> = Vec::new();
         let mut st = self.state.lock();
         loop {
-            let Some(f) = st.pending.pop_front() else {
+            let take = st.pending.len().div_ceil(2).min(BATCH);
+            if take == 0 {
                 if as_ticket {
                     st.tickets -= 1;
                     self.changed.notify_all();
                 }
                 return;
-            };
-            st.running += 1;
+            }
+            batch.extend(st.pending.drain(..take));
+            st.running += take;
             drop(st);
-            let outcome = catch_unwind(AssertUnwindSafe(f));
+            let mut first_panic = None;
+            for f in batch.drain(..) {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+                    first_panic.get_or_insert(payload);
+                }
+            }
             st = self.state.lock();
-            st.running -= 1;
-            if let Err(payload) = outcome {
+            st.running -= take;
+            if let Some(payload) = first_panic {
                 st.panic.get_or_insert(payload);
             }
             if st.running == 0 && st.pending.is_empty() {

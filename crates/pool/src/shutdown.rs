@@ -126,4 +126,3 @@ impl fmt::Debug for PendingTask {
             .finish_non_exhaustive()
     }
 }
-

@@ -101,7 +101,9 @@ fn idle_and_active_never_drift_under_churn() {
     let pool = elastic(1, 4, Duration::ZERO);
     let rounds = 200;
     for round in 0..rounds {
-        let handles: Vec<_> = (0..4).map(|i| pool.submit(move || round + i).unwrap()).collect();
+        let handles: Vec<_> = (0..4)
+            .map(|i| pool.submit(move || round + i).unwrap())
+            .collect();
         let stats = pool.stats();
         assert_eq!(stats.idle + stats.active, stats.threads, "{stats:?}");
         assert!(stats.threads <= 4);

@@ -51,7 +51,11 @@ fn every_pool_event_is_emitted_with_its_fields() {
 
     let started = find(events::POOL_WORKER_STARTED);
     assert_eq!(started.field("thread"), Some("evt-0"));
-    assert_eq!(started.thread.as_deref(), Some("evt-0"), "emitted on the worker");
+    assert_eq!(
+        started.thread.as_deref(),
+        Some("evt-0"),
+        "emitted on the worker"
+    );
     let stopped = find(events::POOL_WORKER_STOPPED);
     assert_eq!(stopped.field("reason"), Some("shutdown"));
 

@@ -153,6 +153,7 @@ fn handles_are_send_and_ids_unique() {
     assert_send_sync::<selvedge_pool::TaskHandle<String>>();
     assert_send_sync::<ThreadPool>();
     let pool = one_worker();
-    let ids: std::collections::HashSet<_> = (0..50).map(|_| pool.submit(|| ()).unwrap().id()).collect();
+    let ids: std::collections::HashSet<_> =
+        (0..50).map(|_| pool.submit(|| ()).unwrap().id()).collect();
     assert_eq!(ids.len(), 50);
 }

@@ -3,8 +3,8 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::occupy;
@@ -49,8 +49,16 @@ fn shutdown_timeout_reports_what_is_still_running() {
 fn shutdown_now_hands_back_never_started_tasks_in_priority_order() {
     let pool = ThreadPool::builder().max_threads(1).build().unwrap();
     let blocker = occupy(&pool);
-    let low = pool.task(|| "low").priority(Priority::Low).submit().unwrap();
-    let urgent = pool.task(|| "urgent").priority(Priority::Urgent).submit().unwrap();
+    let low = pool
+        .task(|| "low")
+        .priority(Priority::Low)
+        .submit()
+        .unwrap();
+    let urgent = pool
+        .task(|| "urgent")
+        .priority(Priority::Urgent)
+        .submit()
+        .unwrap();
     let normal = pool.submit(|| "normal").unwrap();
     let pending = pool.shutdown_now();
     let order: Vec<_> = pending.iter().map(|t| t.priority()).collect();

@@ -44,7 +44,11 @@ fn one_run(seed: u64) {
     let pool = ThreadPool::builder()
         .core_threads(core)
         .max_threads(max)
-        .keep_alive(if rng.below(2) == 0 { Duration::ZERO } else { Duration::from_millis(1) })
+        .keep_alive(if rng.below(2) == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(1)
+        })
         .queue_capacity(1 + rng.below(3) as usize)
         .rejection_policy(policy)
         .drop_timeout(LONG)
@@ -90,8 +94,8 @@ fn one_run(seed: u64) {
                 task = task.timeout(Duration::ZERO);
             }
             let submitted = task.submit();
-            let cancelled = kind == Kind::Cancelled
-                && submitted.as_ref().is_ok_and(|handle| handle.cancel());
+            let cancelled =
+                kind == Kind::Cancelled && submitted.as_ref().is_ok_and(|handle| handle.cancel());
             outcomes.push((kind, submitted, cancelled));
         }
         (outcomes, stopper.join().unwrap())

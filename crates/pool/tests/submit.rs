@@ -66,7 +66,9 @@ fn block_policy_gives_up_at_shutdown() {
 fn caller_runs_policy_runs_on_the_submitting_thread() {
     let (pool, blocker) = saturated(RejectionPolicy::CallerRuns);
     let me = std::thread::current().id();
-    let handle = pool.submit(move || std::thread::current().id() == me).unwrap();
+    let handle = pool
+        .submit(move || std::thread::current().id() == me)
+        .unwrap();
     assert!(handle.is_finished(), "ran before submit returned");
     assert_eq!(handle.join(), Ok(true));
     blocker.release();
