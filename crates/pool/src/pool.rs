@@ -43,6 +43,8 @@ pub(crate) struct State {
     pub(crate) wakeups: usize,
     /// Workers started and not yet at the queue: each will take a task without a wake-up.
     pub(crate) starting: usize,
+    /// Workers that found the queue empty and yield briefly before parking.
+    pub(crate) spinning: usize,
     /// Submitters waiting for queue space (`RejectionPolicy::Block`).
     pub(crate) blocked: usize,
     pub(crate) workers: Vec<WorkerEntry>,
@@ -83,8 +85,8 @@ pub(crate) enum NotQueued {
 ///
 /// `build` starts `core_threads` workers. On each submission, after queueing the task:
 /// if a worker is parked it is woken; otherwise, if fewer than `max_threads` workers are
-/// alive and more tasks are queued than workers already on their way to the queue (woken or
-/// just started), one more is started ("a task waits and nobody is idle"). When the queue is full and
+/// alive and more tasks are queued than workers already on their way to the queue (woken,
+/// just started, or spinning briefly before parking), one more is started ("a task waits and nobody is idle"). When the queue is full and
 /// the pool is below `max_threads`, the task is still accepted and a worker is started for it
 /// (so the queue may exceed its capacity by at most `max_threads - threads` tasks, each with a
 /// worker on its way). Only a full queue at `max_threads` invokes the [`RejectionPolicy`].
@@ -148,6 +150,7 @@ impl ThreadPool {
                 idle: 0,
                 wakeups: 0,
                 starting: 0,
+                spinning: 0,
                 blocked: 0,
                 workers: Vec::with_capacity(config.max),
                 spawned: 0,
@@ -340,7 +343,7 @@ impl ThreadPool {
                     st.wakeups += 1;
                     shared.work.notify_one();
                 } else if st.threads < shared.config.max
-                    && (full || st.queue.len() > st.wakeups + st.starting)
+                    && (full || st.queue.len() > st.wakeups + st.starting + st.spinning)
                 {
                     return self.grow(st, priority, full);
                 }
