@@ -82,8 +82,9 @@ pub struct PoolStats {
     /// Queued tasks per priority, indexed like [`Priority::ALL`] (Urgent first). Includes
     /// cancelled tasks not yet discarded and the pool's internal scope tickets.
     pub queued: [usize; 4],
-    /// Total time workers spent between leaving and re-entering the idle state (running
-    /// tasks and taking them from the queue), up to each worker's last idle moment.
+    /// Total time workers spent between leaving the parked state and parking again (running
+    /// tasks, taking them from the queue, and the brief spin before parking). Added when a
+    /// worker parks, so a worker that has not parked since it got busy is not included yet.
     pub busy: Duration,
 }
 
