@@ -100,6 +100,24 @@ pub(crate) enum NotQueued {
 /// it are detached, not killed: they finish the queue and exit on their own. So a drop never
 /// hangs forever and never loses a queued task; call `shutdown_now` first to drop the backlog.
 ///
+/// # Send and Sync
+///
+/// Tasks move to worker threads, so they must be `Send`; share data with `Arc`, not `Rc`:
+///
+/// ```
+/// use std::sync::Arc;
+/// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+/// let shared = Arc::new(5);
+/// assert_eq!(pool.submit(move || *shared + 1).unwrap().join(), Ok(6));
+/// ```
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+/// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+/// let shared = Rc::new(5);
+/// pool.submit(move || *shared + 1); // `Rc<i32>` cannot be sent between threads safely
+/// ```
+///
 /// # Examples
 ///
 /// ```
