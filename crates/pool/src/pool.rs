@@ -11,7 +11,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use selvedge_locks::sync::atomic::Ordering;
+use crossbeam_utils::CachePadded;
+use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 use crate::builder::Config;
@@ -63,6 +64,10 @@ pub(crate) struct Shared {
     pub(crate) exited: Condvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
+    /// The queue length as of the last push or pop, readable without the lock. Only spinning
+    /// workers read it, to re-lock only when there is something to take; correctness never
+    /// depends on it (the queue itself is checked under the lock).
+    pub(crate) queued_hint: CachePadded<AtomicUsize>,
 }
 
 /// Why `enqueue` did not queue a job; each variant gives the job back.
@@ -178,6 +183,7 @@ impl ThreadPool {
             exited: Condvar::new(),
             config,
             counters: Counters::default(),
+            queued_hint: CachePadded::new(AtomicUsize::new(0)),
         });
         let pool = Self { shared };
         {
@@ -356,6 +362,7 @@ impl ThreadPool {
             if !full || st.threads < shared.config.max {
                 let priority = job.priority;
                 st.queue.push(priority, job);
+                shared.queued_hint.store(st.queue.len(), Ordering::Relaxed);
                 if st.idle > 0 {
                     st.idle -= 1;
                     st.wakeups += 1;

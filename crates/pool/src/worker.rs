@@ -92,6 +92,7 @@ fn worker_main(shared: &Arc<Shared>) {
     st.starting -= 1;
     let retired = loop {
         if let Some(job) = st.queue.pop() {
+            shared.queued_hint.store(st.queue.len(), Ordering::Relaxed);
             if st.blocked > 0 {
                 shared.space.notify_one();
             }
@@ -143,7 +144,7 @@ fn worker_main(shared: &Arc<Shared>) {
     }
 }
 
-/// How many times a worker that found the queue empty yields, watching for a new submission,
+/// How many times a worker that found the queue empty yields, watching the queue-length hint,
 /// before it parks. A producer feeding a fast worker then rarely pays for a futex wake-up.
 /// Zero under loom: spinning is an optimization, and the protocol must be correct without it.
 #[cfg(not(selvedge_loom))]
@@ -151,7 +152,7 @@ const SPIN_ROUNDS: u32 = 16;
 #[cfg(selvedge_loom)]
 const SPIN_ROUNDS: u32 = 0;
 
-/// Yields (with the lock released) until a submission arrives or the rounds run out; returns
+/// Yields (with the lock released) until the queue looks non-empty or the rounds run out; returns
 /// the rounds left. A spinning worker is counted in `spinning`, so submitters count it as on
 /// its way to the queue (no needless growth) but never notify it (it is not parked).
 #[cold]
@@ -160,13 +161,12 @@ fn spin<'a>(
     mut st: MutexGuard<'a, State>,
     mut rounds: u32,
 ) -> (MutexGuard<'a, State>, u32) {
-    let seen = shared.counters.submitted.load(Ordering::Relaxed);
     st.spinning += 1;
     drop(st);
     while rounds > 0 {
         rounds -= 1;
         thread::yield_now();
-        if shared.counters.submitted.load(Ordering::Relaxed) != seen {
+        if shared.queued_hint.load(Ordering::Relaxed) > 0 {
             break;
         }
     }
