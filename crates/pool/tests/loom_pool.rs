@@ -130,3 +130,25 @@ fn two_submits_two_parked_workers() {
         assert_eq!(stats.completed, 2);
     });
 }
+
+/// A producer blocked on a full queue (`RejectionPolicy::Block`) is woken by the worker's
+/// pop: no lost wake-up (under loom the timed wait never times out, so a lost one would be
+/// reported as a deadlock).
+#[test]
+fn blocked_submitter_woken_by_pop() {
+    model(|| {
+        let pool = ThreadPool::builder()
+            .core_threads(1)
+            .max_threads(1)
+            .queue_capacity(1)
+            .rejection_policy(selvedge_pool::RejectionPolicy::Block(LONG))
+            .drop_timeout(LONG)
+            .build()
+            .unwrap();
+        let handles: Vec<_> = (0..3).map(|i| pool.submit(move || i).unwrap()).collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            assert_eq!(handle.join(), Ok(i));
+        }
+        assert_eq!(pool.stats().rejected, 0);
+    });
+}
