@@ -89,13 +89,19 @@ pub(crate) enum NotQueued {
 /// # Growth rule
 ///
 /// `build` starts `core_threads` workers. On each submission, after queueing the task:
-/// if a worker is parked it is woken; otherwise, if fewer than `max_threads` workers are
-/// alive and more tasks are queued than workers already on their way to the queue (woken,
-/// just started, or spinning briefly before parking), one more is started ("a task waits and nobody is idle"). When the queue is full and
-/// the pool is below `max_threads`, the task is still accepted and a worker is started for it
-/// (so the queue may exceed its capacity by at most `max_threads - threads` tasks, each with a
-/// worker on its way). Only a full queue at `max_threads` invokes the [`RejectionPolicy`].
-/// Workers above `core_threads` retire after [`keep_alive`](PoolBuilder::keep_alive) idle.
+///
+/// 1. if a worker is parked, it is woken (one wake-up per task, never two for one worker);
+/// 2. otherwise, if fewer than `max_threads` workers are alive and more tasks are queued than
+///    workers already on their way to the queue (woken, just started, or spinning briefly
+///    before parking), one more worker is started: "a task waits and nobody is idle";
+/// 3. when the queue is full but the pool is below `max_threads`, the task is still accepted
+///    and a worker is woken or started for it, so the queue exceeds its capacity by at most
+///    `max_threads` tasks, each with a worker on its way.
+///
+/// Only a full queue at `max_threads` invokes the [`RejectionPolicy`]. Workers above
+/// `core_threads` retire after [`keep_alive`](PoolBuilder::keep_alive) without work. This grows
+/// sooner than Java's `ThreadPoolExecutor`, which adds workers above core only once the queue is
+/// full (so with a large queue it never does).
 ///
 /// # Drop
 ///
@@ -408,13 +414,11 @@ impl ThreadPool {
     ) -> Result<(), NotQueued> {
         match worker::spawn_worker(&self.shared, &mut st) {
             Ok(()) => Ok(()),
-            Err(msg) if st.threads == 0 || over_capacity => {
-                let job = st
-                    .queue
-                    .pop_newest(priority)
-                    .expect("the job queued under this same lock is still there");
-                Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job))
-            }
+            // The job queued under this same lock is still the newest of its level.
+            Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
+                Some(job) => Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job)),
+                None => Ok(()),
+            },
             Err(_) => Ok(()),
         }
     }
