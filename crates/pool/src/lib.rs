@@ -81,6 +81,8 @@
 //!   as [`TaskError::Expired`] and never runs.
 //! - **Stop now, keep the backlog**: [`ThreadPool::shutdown_now`] returns every task that had
 //!   not started as a [`PendingTask`]: persist it, run it, or drop it.
+//! - **Monitor** (seed 002's monitor thread): log [`ThreadPool::stats`] from a timer thread;
+//!   `stats()` takes the pool lock once and reads atomics, so polling it is cheap.
 //! - **An ordered stream on a pool** (what an event bus needs): submit one task per item from
 //!   a per-subscriber queue only when the previous one finished (its `on_success` /
 //!   `on_failure` callback submits the next), so items of one subscriber never overlap.
@@ -94,7 +96,7 @@
 //! | bounded queue + policy | yes | no (unbounded) | no (unbounded) | no |
 //! | elastic workers | core..max, keep-alive | fixed | fixed | one per task |
 //! | deadlines, cancel | yes | no | no | no |
-//! | panics | contained, counted | propagated | contained | in `join` |
+//! | panics | contained, counted, in the handle | re-raised by `scope`; `spawn` aborts without a handler | contained, worker replaced | in `join` |
 //! | shutdown | graceful with timeout, or hand back backlog | none | `join` | n/a |
 //! | borrowing tasks | `scope`, `run` | `scope`, `install` | no | `thread::scope` |
 //! | work stealing | no (one shared queue) | yes | no | n/a |
