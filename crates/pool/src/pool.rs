@@ -332,7 +332,7 @@ impl ThreadPool {
 
     /// Queues a counted job, or applies the rejection policy.
     fn dispatch(&self, job: Job) -> Result<(), SubmitError> {
-        match self.enqueue(job) {
+        match self.enqueue(job, self.shared.config.policy) {
             Ok(()) => Ok(()),
             Err(NotQueued::RunHere(job)) => {
                 self.run_on_caller(job);
@@ -355,8 +355,9 @@ impl ThreadPool {
     }
 
     /// Queues `job` and makes sure a worker will take it; see the growth rule on
-    /// [`ThreadPool`].
-    pub(crate) fn enqueue(&self, job: Job) -> Result<(), NotQueued> {
+    /// [`ThreadPool`]. `policy` applies when the pool is saturated (the pool's own, or
+    /// `Reject` for scope tickets, which must never block a worker).
+    pub(crate) fn enqueue(&self, job: Job, policy: RejectionPolicy) -> Result<(), NotQueued> {
         let shared = &self.shared;
         let mut st = shared.state.lock();
         let mut deadline = None;
@@ -380,7 +381,7 @@ impl ThreadPool {
                 }
                 return Ok(());
             }
-            match shared.config.policy {
+            match policy {
                 RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
                 RejectionPolicy::CallerRuns => return Err(NotQueued::RunHere(job)),
                 RejectionPolicy::Block(timeout) => {

@@ -32,7 +32,7 @@ use selvedge_locks::sync::{Arc, Condvar, Mutex};
 
 use crate::job::{Job, RunCtx, Work};
 use crate::pool::NotQueued;
-use crate::{Priority, SubmitError, ThreadPool};
+use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
 
 /// Most closures a runner takes from a scope's list at once.
 const BATCH: usize = 64;
@@ -204,9 +204,13 @@ impl Drop for Ticket {
     }
 }
 
-/// Submits a ticket for `scope`. A refused ticket is dropped (un-counting itself); with
-/// caller-runs it runs here. Returns the refusal, if any.
-fn submit_ticket(pool: &ThreadPool, scope: &Arc<ScopeShared>) -> Option<SubmitError> {
+/// Submits a ticket for `scope` under `policy`. A refused ticket is dropped (un-counting
+/// itself); with caller-runs it runs here. Returns the refusal, if any.
+fn submit_ticket(
+    pool: &ThreadPool,
+    scope: &Arc<ScopeShared>,
+    policy: RejectionPolicy,
+) -> Option<SubmitError> {
     let job = Job {
         id: 0,
         priority: Priority::Normal,
@@ -216,7 +220,7 @@ fn submit_ticket(pool: &ThreadPool, scope: &Arc<ScopeShared>) -> Option<SubmitEr
             scope: Some(Arc::clone(scope)),
         }),
     };
-    match pool.enqueue(job) {
+    match pool.enqueue(job, policy) {
         Ok(()) => None,
         Err(NotQueued::RunHere(job)) => {
             pool.shared().run_handed_back(job);
@@ -314,8 +318,10 @@ impl<'scope> Scope<'scope, '_> {
         F: FnOnce() + Send + 'scope,
     {
         if self.shared.push(Box::new(f), self.max_tickets) {
-            // A refused ticket is harmless here: the owner runs whatever is left.
-            let _ = submit_ticket(self.pool, &self.shared);
+            // Never wait for queue space here: `spawn` may run on a worker, and workers
+            // waiting for space that only workers free would stall. A refused ticket is
+            // harmless: the owner and the live tickets run whatever is left.
+            let _ = submit_ticket(self.pool, &self.shared, RejectionPolicy::Reject);
         }
     }
 }
@@ -375,6 +381,9 @@ impl ThreadPool {
     /// [`RejectionPolicy::CallerRuns`](crate::RejectionPolicy::CallerRuns) a saturated pool
     /// runs it on the caller.
     ///
+    /// If `shutdown_now` hands the closure back (as a [`PendingTask`](crate::PendingTask)),
+    /// `run` waits until that pending task is run or dropped.
+    ///
     /// # Errors
     ///
     /// The [`SubmitError`] that refused it (then `f` did not run), or
@@ -409,7 +418,7 @@ impl ThreadPool {
         let slot = &mut out;
         // A fresh scope has no ticket yet, so this always asks for one.
         let _first_ticket = shared.push(Box::new(move || *slot = Some(f())), 1);
-        let refused = submit_ticket(self, &shared);
+        let refused = submit_ticket(self, &shared, self.shared().config.policy);
         let ran = refused.is_none() && shared.wait_all(false);
         if !ran {
             shared.take_back();
