@@ -15,8 +15,11 @@
 //! Seed 002's "smart" `ThreadPoolExecutor` had the right feature list (min/max threads,
 //! keep-alive, a bounded priority queue, per-task timeouts, callbacks, statistics, graceful
 //! shutdown) and the usual bugs: its heap was not FIFO within a priority, its idle counter
-//! went negative, `submit` returned `False` and dropped the task on a full queue, a timeout
-//! was checked only when the task finally ran, and shutdown waited on `queue.join()` forever.
+//! went negative, `submit` printed a message and dropped the task on a full queue, and
+//! `shutdown_gracefully` set the flag that stops the workers *before* waiting on
+//! `queue.join()`, so a non-empty queue made it wait forever. Here the queue is FIFO within a
+//! priority, worker counts live under one lock, a refusal is a typed [`SubmitError`], and
+//! shutdown drains the queue with a timeout (or hands the backlog back).
 //!
 //! ```python
 //! pool = ThreadPoolExecutor(min_threads=2, max_threads=5)
