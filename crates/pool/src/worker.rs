@@ -49,28 +49,18 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), S
     Ok(())
 }
 
-/// Named, sized threads through `std::thread::Builder`. The facade has no `Builder`; under
-/// loom the worker is a plain model thread (names and stack sizes do not matter to a model).
-#[cfg(not(selvedge_loom))]
+/// A named worker thread with the configured stack size (through the facade's `Builder`, so
+/// under loom it is a model thread).
 fn spawn_thread(
     name: String,
     stack_size: Option<usize>,
     f: impl FnOnce() + Send + 'static,
 ) -> std::io::Result<thread::JoinHandle<()>> {
-    let mut builder = std::thread::Builder::new().name(name);
+    let mut builder = thread::Builder::new().name(name);
     if let Some(bytes) = stack_size {
         builder = builder.stack_size(bytes);
     }
     builder.spawn(f)
-}
-
-#[cfg(selvedge_loom)]
-fn spawn_thread(
-    _name: String,
-    _stack_size: Option<usize>,
-    f: impl FnOnce() + Send + 'static,
-) -> std::io::Result<thread::JoinHandle<()>> {
-    Ok(thread::spawn(f))
 }
 
 /// Runs a start/stop hook; its panic is contained (the worker keeps going).
