@@ -22,8 +22,8 @@ use std::hash::Hash;
 
 use selvedge_locks::sync::{Arc, Mutex, MutexGuard};
 
-use crate::global::{Outcome, UNNAMED};
 use crate::Global;
+use crate::global::{Outcome, UNNAMED};
 
 type Slots<K, T> = HashMap<K, Arc<Global<T>>>;
 

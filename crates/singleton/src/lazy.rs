@@ -128,7 +128,7 @@ impl<T, F: FnOnce() -> T> Lazy<T, F> {
         #[cfg(not(selvedge_loom))]
         return once_cell::sync::Lazy::get(&this.inner);
         #[cfg(selvedge_loom)]
-        return this.inner.cache.get().map(|value| &**value);
+        return this.inner.get();
     }
 }
 
@@ -162,10 +162,9 @@ struct LoomLazy<T, F> {
 
 #[cfg(selvedge_loom)]
 impl<T, F: FnOnce() -> T> LoomLazy<T, F> {
+    /// Every access goes through the loom-visible `Global` first (never the `OnceLock` alone),
+    /// so the model sees, and interleaves, each thread's access.
     fn force(&self) -> &T {
-        if let Some(value) = self.cache.get() {
-            return value;
-        }
         let value = self.value.get_or_init(|| {
             let init = self
                 .init
@@ -175,5 +174,10 @@ impl<T, F: FnOnce() -> T> LoomLazy<T, F> {
             init()
         });
         self.cache.get_or_init(|| value)
+    }
+
+    fn get(&self) -> Option<&T> {
+        let value = self.value.get()?;
+        Some(self.cache.get_or_init(|| value))
     }
 }
