@@ -569,7 +569,7 @@ impl<T: fmt::Debug> fmt::Debug for Global<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(selvedge_loom)))]
 mod tests {
     use std::cell::Cell;
     use std::panic::{self, AssertUnwindSafe};

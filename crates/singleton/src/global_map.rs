@@ -406,7 +406,7 @@ impl<K: fmt::Debug, T: fmt::Debug> fmt::Debug for GlobalMap<K, T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(selvedge_loom)))]
 mod tests {
     use std::panic::{self, AssertUnwindSafe};
 

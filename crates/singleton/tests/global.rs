@@ -1,5 +1,7 @@
 //! Black-box tests of `Global`: events on failed initialisation, re-entrant use, waiters after a
 //! panic, and `set` racing an initialiser.
+// Real statics and real threads: these tests are not models (the loom_* files are).
+#![cfg(not(selvedge_loom))]
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;

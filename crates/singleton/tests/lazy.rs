@@ -1,5 +1,7 @@
 //! Black-box tests of `Lazy`: one initialisation under contention, and poisoning after a panic
 //! (once_cell's semantics, kept deliberately).
+// Real statics and real threads: these tests are not models (the loom_* files are).
+#![cfg(not(selvedge_loom))]
 
 use std::panic;
 

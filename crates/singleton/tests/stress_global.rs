@@ -1,5 +1,7 @@
 //! Stress tests on real threads: one initialisation per generation across 64 threads and 1,000
 //! resets, the seed's `ThreadSafetyTester` scenario, and a free-for-all of resets and gets.
+// Real statics and real threads: these tests are not models (the loom_* files are).
+#![cfg(not(selvedge_loom))]
 
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -80,7 +82,7 @@ fn resets_and_gets_in_a_free_for_all_never_build_more_than_they_may() {
     let inits = AtomicUsize::new(0);
     let resets = AtomicUsize::new(0);
     stress(8, 2_000, |thread, iteration| {
-        if (iteration + thread as u64) % 16 == 0 {
+        if (iteration + thread as u64).is_multiple_of(16) {
             global.reset();
             resets.fetch_add(1, Ordering::SeqCst);
         } else {
