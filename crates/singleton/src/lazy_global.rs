@@ -115,6 +115,26 @@ impl<T> LazyGlobal<T> {
         self.global.get_or_init(self.init)
     }
 
+    /// Calls `f` with a borrow of the instance, built now if there is none. When the instance
+    /// exists this does not clone the `Arc` (see [`Global::with`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`get`](Self::get).
+    ///
+    /// ```
+    /// static ID: selvedge_singleton::LazyGlobal<String> =
+    ///     selvedge_singleton::LazyGlobal::new(|| "node-1".to_owned());
+    /// assert_eq!(ID.with(|id| id.len()), 6);
+    /// ```
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        if let Some(value) = self.global.snapshot().as_deref() {
+            return f(value);
+        }
+        f(&self.get())
+    }
+
     /// The instance if it exists; never builds it.
     ///
     /// ```
