@@ -691,6 +691,24 @@ mod tests {
     }
 
     #[test]
+    fn racing_threads_share_one_instance() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let global = Global::new();
+        let calls = AtomicUsize::new(0);
+        let init = || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            String::from("one")
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| global.get_or_init(init));
+            let b = s.spawn(|| global.get_or_init(init));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
     fn debug_shows_name_and_value() {
         let global = Global::named("cfg");
         global.set(4).unwrap();
