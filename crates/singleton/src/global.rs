@@ -342,7 +342,9 @@ impl<T> Global<T> {
     ///
     /// Returns `init`'s error. The error goes to this caller only and is not cached: threads
     /// that were waiting for this `init` wake up and one of them runs its own, as does the next
-    /// caller. A `singleton.init_failed` event carries the error's `Debug` text.
+    /// caller. A `singleton.init_failed` event carries the error's `Debug` text. When the
+    /// initialiser keeps failing (a platform that is down), the waiting callers each try in
+    /// turn, one at a time, and each gets its own error.
     ///
     /// # Panics
     ///

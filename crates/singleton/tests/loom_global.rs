@@ -193,7 +193,8 @@ fn lazy_racing_first_access_runs_one_initialiser() {
 }
 
 selvedge_singleton::global! {
-    static SHARED: Vec<u8> = vec![1, 2, 3];
+    /// A declared global with a visibility, as the session crate will write it.
+    pub(crate) static SHARED: Vec<u8> = vec![1, 2, 3];
 }
 
 #[test]
