@@ -31,8 +31,11 @@ static ARC_SWAP: LazyLock<ArcSwapOption<Session>> =
     LazyLock::new(|| ArcSwapOption::from_pointee(Session { token: 1 }));
 static SEED_MUTEX: Mutex<Option<Arc<Session>>> = Mutex::new(None);
 
-/// One read of each contender; each returns the token so the read cannot be optimised away.
-fn contenders() -> Vec<(&'static str, fn() -> u64)> {
+/// One read of a global; it returns the token so the read cannot be optimised away.
+type Read = fn() -> u64;
+
+/// One read of each contender, by name.
+fn contenders() -> Vec<(&'static str, Read)> {
     vec![
         ("selvedge Global::get", || {
             GLOBAL.get().map_or(0, |s| s.token)
@@ -74,7 +77,7 @@ fn initialise() {
 }
 
 /// Times `iters` calls of `read` while `others` more threads call it in a loop.
-fn timed(read: fn() -> u64, iters: u64, others: usize) -> Duration {
+fn timed(read: Read, iters: u64, others: usize) -> Duration {
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         for _ in 0..others {
