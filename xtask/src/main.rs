@@ -5,6 +5,8 @@
 //! that installs it.
 
 mod check;
+#[cfg(test)]
+mod gate_tests;
 mod steps;
 mod summary;
 mod tools;

@@ -13,7 +13,9 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // The rustup proxy, not `$CARGO`: only the proxy understands `+nightly`, and it honours
+    // rust-toolchain.toml for everything else.
+    let mut command = Command::new("cargo");
     command.current_dir(root).args(args);
     for (key, value) in env {
         command.env(key, value);
