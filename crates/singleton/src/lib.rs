@@ -10,6 +10,9 @@
 //! - [`Lazy`]: a value computed once and never reset (once_cell's `Lazy`, model-checkable under
 //!   loom).
 //!
+//! Instances are handed out as `selvedge_locks::sync::Arc<T>`, which is `std::sync::Arc<T>` in
+//! a normal build (and loom's `Arc` under `--cfg selvedge_loom`, so models see every clone).
+//!
 //! # Motivation
 //!
 //! The seeds (a Python service that shares one admin session between worker threads, and
