@@ -1,0 +1,1000 @@
+//! `ConcurrentMap`: a sharded hash map whose every method takes `&self` and whose locks never
+//! escape to the caller.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+
+use crossbeam_utils::CachePadded;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+use selvedge_locks::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::hasher::DefaultHashBuilder;
+use crate::reentrancy::{self, ClosureScope};
+
+/// One shard's table. Entries are `(key, value)`; the hash is not stored, since recomputing
+/// it with a fast hasher on growth costs less than a wider entry on every probe.
+type Table<K, V> = HashTable<(K, V)>;
+
+/// The most shards a map will use: beyond this the per-shard tables get too small to pay for
+/// their locks, and the shard bits would start to overlap the bits hashbrown uses.
+const MAX_SHARDS: usize = 1 << 16;
+
+/// Where the shard bits start in the hash: above the bits hashbrown uses to pick a bucket in
+/// any table below 2^40 entries, below the top 7 bits it keeps as control bytes. So one hash,
+/// computed once, picks the shard and is used again inside the shard without correlation.
+const SHARD_BITS_SHIFT: u32 = 40;
+
+/// What [`ConcurrentMap::compute`] should do with the entry of its key.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_collections::{ConcurrentMap, Op};
+///
+/// let stock = ConcurrentMap::new();
+/// stock.insert("apples", 1);
+/// // Take one apple; the last one removes the entry.
+/// stock.compute("apples", |count| match count {
+///     Some(&1) => Op::Remove,
+///     Some(&n) => Op::Set(n - 1),
+///     None => Op::Keep,
+/// });
+/// assert_eq!(stock.get("apples"), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op<V> {
+    /// Leave the map as it is.
+    Keep,
+    /// Insert this value, or replace the present one.
+    Set(V),
+    /// Remove the entry, if there is one.
+    Remove,
+}
+
+/// A concurrent hash map: sharded, every method on `&self`, no guard ever handed out.
+///
+/// The keys are split over a power-of-two number of shards, each a cache-padded read-write
+/// lock around a hashbrown table. A key's hash is computed once, outside any lock; its middle
+/// bits pick the shard and the whole hash is reused inside the shard's table. Reads take the
+/// shard's lock shared, writes exclusive, and no method ever holds two shard locks.
+///
+/// Methods that run your code (`get_with`, `update`, `compute`, `retain`, ...) run it under
+/// the key's shard lock and return what it returns; the lock is released before they return,
+/// and the API has no way to keep it. Calling the same map from inside such a closure would
+/// deadlock on that lock, so it panics instead (see [Panics](#panics)).
+///
+/// `ConcurrentMap<K, V, S>` is `Send` and `Sync` when `K`, `V` and `S` are `Send` and `Sync`;
+/// share it with `Arc` or a scoped borrow.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use selvedge_collections::ConcurrentMap;
+///
+/// let scores = Arc::new(ConcurrentMap::new());
+/// std::thread::scope(|s| {
+///     for player in ["ann", "bob"] {
+///         let scores = &scores;
+///         s.spawn(move || {
+///             for _ in 0..100 {
+///                 scores.upsert(player, || 1, |n| *n += 1);
+///             }
+///         });
+///     }
+/// });
+/// assert_eq!(scores.get("ann"), Some(100));
+/// assert_eq!(scores.get("bob"), Some(100));
+/// ```
+///
+/// # Panics
+///
+/// Calling a map from inside one of its own closures is a bug: the closure holds a shard
+/// lock, and the call may need that same lock. The closure-taking methods check this every
+/// time and panic with a message naming the problem (and emit the
+/// `collections.reentrant_use` event), like Java's `ConcurrentHashMap` throws
+/// `IllegalStateException`. The plain methods (`get`, `insert`, `remove`, `len`, ...) keep
+/// their fast path free of the check: they panic the same way when they find their shard lock
+/// taken, which covers every case that would deadlock, and may otherwise succeed. Don't rely
+/// on either: compute inside the closure, return, then call the map.
+///
+/// ```should_panic
+/// use selvedge_collections::ConcurrentMap;
+///
+/// let map = ConcurrentMap::new();
+/// map.insert(1, 10);
+/// // The closure holds key 1's shard lock; inserting into the same map from it panics.
+/// map.update(&1, |v| map.insert(2, *v));
+/// ```
+///
+/// `Hash`, `Eq` and `Clone` of the key and value types also run under shard locks (`Drop`
+/// too, for `clear` and `retain`); they must not call the map either.
+pub struct ConcurrentMap<K, V, S = DefaultHashBuilder> {
+    shards: Box<[CachePadded<RwLock<Table<K, V>>>]>,
+    /// `shards.len() - 1`.
+    mask: usize,
+    hasher: S,
+}
+
+/// The default shard count: four per hardware thread, rounded up to a power of two, so two
+/// threads rarely want the same shard at once.
+fn default_shards() -> usize {
+    let threads = std::thread::available_parallelism().map_or(4, usize::from);
+    (threads * 4).next_power_of_two().min(MAX_SHARDS)
+}
+
+impl<K, V> ConcurrentMap<K, V> {
+    /// An empty map with the default hasher and shard count.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map: ConcurrentMap<String, u32> = ConcurrentMap::new();
+    /// assert!(map.is_empty());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultHashBuilder::default())
+    }
+
+    /// An empty map with room for at least `capacity` entries spread over its shards.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map: ConcurrentMap<u64, u64> = ConcurrentMap::with_capacity(1_000);
+    /// assert_eq!(map.len(), 0);
+    /// ```
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::default())
+    }
+
+    /// An empty map with `shards` shards, rounded up to a power of two between 1 and 65,536.
+    ///
+    /// One shard makes every operation contend for one lock, which is what a test wants when
+    /// it races operations against each other.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map: ConcurrentMap<u64, u64> = ConcurrentMap::with_shards(5);
+    /// assert_eq!(map.shard_count(), 8);
+    /// ```
+    #[must_use]
+    pub fn with_shards(shards: usize) -> Self {
+        Self::with_shards_and_hasher(shards, DefaultHashBuilder::default())
+    }
+}
+
+impl<K, V, S> ConcurrentMap<K, V, S> {
+    /// An empty map that hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentMap;
+    ///
+    /// let map: ConcurrentMap<&str, u32, RandomState> = ConcurrentMap::with_hasher(RandomState::new());
+    /// map.insert("sip", 1);
+    /// assert_eq!(map.get("sip"), Some(1));
+    /// ```
+    #[must_use]
+    pub fn with_hasher(hasher: S) -> Self {
+        Self::build(default_shards(), 0, hasher)
+    }
+
+    /// An empty map with room for `capacity` entries that hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentMap;
+    ///
+    /// let map: ConcurrentMap<u8, u8, _> = ConcurrentMap::with_capacity_and_hasher(64, RandomState::new());
+    /// assert!(map.is_empty());
+    /// ```
+    #[must_use]
+    pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
+        Self::build(default_shards(), capacity, hasher)
+    }
+
+    /// An empty map with `shards` shards (see [`with_shards`](ConcurrentMap::with_shards)) that
+    /// hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentMap;
+    ///
+    /// let map: ConcurrentMap<u8, u8, _> = ConcurrentMap::with_shards_and_hasher(0, RandomState::new());
+    /// assert_eq!(map.shard_count(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_shards_and_hasher(shards: usize, hasher: S) -> Self {
+        Self::build(shards, 0, hasher)
+    }
+
+    fn build(shards: usize, capacity: usize, hasher: S) -> Self {
+        let shards = shards.clamp(1, MAX_SHARDS).next_power_of_two();
+        let per_shard = capacity.div_ceil(shards);
+        Self {
+            shards: (0..shards)
+                .map(|_| CachePadded::new(RwLock::new(HashTable::with_capacity(per_shard))))
+                .collect(),
+            mask: shards - 1,
+            hasher,
+        }
+    }
+
+    /// How many shards the map has.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map: ConcurrentMap<u8, u8> = ConcurrentMap::new();
+    /// assert!(map.shard_count().is_power_of_two());
+    /// ```
+    #[must_use]
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The map's hash builder.
+    ///
+    /// ```
+    /// use std::hash::BuildHasher;
+    /// use selvedge_collections::ConcurrentMap;
+    ///
+    /// let map: ConcurrentMap<u8, u8> = ConcurrentMap::new();
+    /// let _ = map.hasher().hash_one(1_u8);
+    /// ```
+    #[must_use]
+    pub fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
+    /// Names this map in the thread-local re-entrance record: the shard array's address,
+    /// which stays put while any method borrows the map.
+    #[inline]
+    fn id(&self) -> usize {
+        self.shards.as_ptr().addr()
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &RwLock<Table<K, V>> {
+        // Truncating to usize is fine: only the bits under `mask` are kept.
+        #[allow(clippy::cast_possible_truncation)]
+        let index = (hash >> SHARD_BITS_SHIFT) as usize & self.mask;
+        &self.shards[index]
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn read_blocking<'a>(
+        &self,
+        lock: &'a RwLock<Table<K, V>>,
+        operation: &'static str,
+    ) -> RwLockReadGuard<'a, Table<K, V>> {
+        reentrancy::check_before_blocking(self.id(), operation);
+        lock.read()
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn write_blocking<'a>(
+        &self,
+        lock: &'a RwLock<Table<K, V>>,
+        operation: &'static str,
+    ) -> RwLockWriteGuard<'a, Table<K, V>> {
+        reentrancy::check_before_blocking(self.id(), operation);
+        lock.write()
+    }
+
+    /// Marks this thread as inside the map for a method that runs user code; panics if it
+    /// already is. Taken before the shard lock, so a re-entrant call panics before it blocks.
+    #[inline]
+    #[track_caller]
+    fn enter(&self, operation: &'static str) -> ClosureScope {
+        ClosureScope::enter(self.id(), operation)
+    }
+
+    /// The number of entries, counted shard by shard (one shard lock at a time), so under
+    /// concurrent writes it is the sum of counts taken at slightly different instants.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert(1, 'a');
+    /// map.insert(2, 'b');
+    /// assert_eq!(map.len(), 2);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|shard| self.lock_read(shard, "len").len()).sum()
+    }
+
+    /// Whether no shard holds an entry (checked shard by shard, like [`len`](Self::len)).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map: ConcurrentMap<u8, u8> = ConcurrentMap::new();
+    /// assert!(map.is_empty());
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn is_empty(&self) -> bool {
+        self.shards.iter().all(|shard| self.lock_read(shard, "is_empty").is_empty())
+    }
+
+    /// Removes every entry, shard by shard. The removed entries are dropped after their
+    /// shard's lock is released, so a `Drop` that uses the map does not deadlock.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("k", 1);
+    /// map.clear();
+    /// assert!(map.is_empty());
+    /// ```
+    #[track_caller]
+    pub fn clear(&self) {
+        for shard in &*self.shards {
+            let removed = std::mem::take(&mut *self.lock_write(shard, "clear"));
+            drop(removed);
+        }
+    }
+
+    /// Shared access to `lock` for a method that runs no user closure: try the lock first, and
+    /// only if it is taken check for re-entrance before blocking.
+    #[inline]
+    #[track_caller]
+    fn lock_read<'a>(
+        &self,
+        lock: &'a RwLock<Table<K, V>>,
+        operation: &'static str,
+    ) -> RwLockReadGuard<'a, Table<K, V>> {
+        match lock.try_read() {
+            Some(guard) => guard,
+            None => self.read_blocking(lock, operation),
+        }
+    }
+
+    /// Exclusive access to `lock`; see [`lock_read`](Self::lock_read).
+    #[inline]
+    #[track_caller]
+    fn lock_write<'a>(
+        &self,
+        lock: &'a RwLock<Table<K, V>>,
+        operation: &'static str,
+    ) -> RwLockWriteGuard<'a, Table<K, V>> {
+        match lock.try_write() {
+            Some(guard) => guard,
+            None => self.write_blocking(lock, operation),
+        }
+    }
+
+    /// Calls `f` on every entry, one shard at a time under that shard's read lock.
+    ///
+    /// Sees the same entries a [snapshot](Self::entries) would, without copying them; writers
+    /// to a shard wait while `f` runs on that shard, so keep `f` short.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("a", 1);
+    /// map.insert("b", 2);
+    /// let mut total = 0;
+    /// map.for_each(|_, v| total += v);
+    /// assert_eq!(total, 3);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn for_each(&self, mut f: impl FnMut(&K, &V)) {
+        let _scope = self.enter("for_each");
+        for shard in &*self.shards {
+            for (k, v) in shard.read().iter() {
+                f(k, v);
+            }
+        }
+    }
+
+    /// Keeps only the entries for which `f` returns `true`; `f` may also change the values it
+    /// keeps. Runs shard by shard under each shard's write lock.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map: ConcurrentMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    /// map.retain(|k, v| {
+    ///     *v *= 10;
+    ///     k % 2 == 0
+    /// });
+    /// assert_eq!(map.len(), 5);
+    /// assert_eq!(map.get(&4), Some(40));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn retain(&self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        let _scope = self.enter("retain");
+        for shard in &*self.shards {
+            shard.write().retain(|(k, v)| f(k, v));
+        }
+    }
+
+    /// A snapshot of the keys.
+    ///
+    /// # Consistency
+    ///
+    /// Snapshots ([`keys`](Self::keys), [`values`](Self::values), [`entries`](Self::entries))
+    /// copy the map one shard at a time, each under its read lock, never two locks at once:
+    ///
+    /// - each shard's part is that shard exactly as it was at one instant; different shards
+    ///   are copied at different instants;
+    /// - an entry present during the whole call is in the snapshot, with a value it held
+    ///   during the call; an entry absent during the whole call is not;
+    /// - an entry inserted or removed during the call may or may not be there, and two writes
+    ///   to different shards may appear out of order (the later one without the earlier);
+    /// - a key appears at most once;
+    /// - writers wait only while their own shard is being copied, never for the whole call.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("b", 2);
+    /// map.insert("a", 1);
+    /// let mut keys = map.keys();
+    /// keys.sort();
+    /// assert_eq!(keys, ["a", "b"]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `K::clone` calls this map.
+    #[must_use]
+    #[track_caller]
+    pub fn keys(&self) -> Vec<K>
+    where
+        K: Clone,
+    {
+        self.snapshot("keys", |k, _| k.clone())
+    }
+
+    /// A snapshot of the values, with the [consistency of `keys`](Self::keys#consistency).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("a", 1);
+    /// assert_eq!(map.values(), [1]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `V::clone` calls this map.
+    #[must_use]
+    #[track_caller]
+    pub fn values(&self) -> Vec<V>
+    where
+        V: Clone,
+    {
+        self.snapshot("values", |_, v| v.clone())
+    }
+
+    /// A snapshot of the entries, with the [consistency of `keys`](Self::keys#consistency).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("a", 1);
+    /// assert_eq!(map.entries(), [("a", 1)]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `K::clone` or `V::clone` calls this map.
+    #[must_use]
+    #[track_caller]
+    pub fn entries(&self) -> Vec<(K, V)>
+    where
+        K: Clone,
+        V: Clone,
+    {
+        self.snapshot("entries", |k, v| (k.clone(), v.clone()))
+    }
+
+    #[track_caller]
+    fn snapshot<T>(&self, operation: &'static str, mut copy: impl FnMut(&K, &V) -> T) -> Vec<T> {
+        let _scope = self.enter(operation);
+        let mut out = Vec::new();
+        for shard in &*self.shards {
+            let table = shard.read();
+            out.reserve(table.len());
+            out.extend(table.iter().map(|(k, v)| copy(k, v)));
+        }
+        out
+    }
+}
+
+impl<K, V, S> ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    #[inline]
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Inserts `value` under `key` and returns the value it replaced (the key stays the one
+    /// already stored, as in std's `HashMap`).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// assert_eq!(map.insert("k", 1), None);
+    /// assert_eq!(map.insert("k", 2), Some(1));
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn insert(&self, key: K, value: V) -> Option<V> {
+        let hash = self.hash(&key);
+        let mut table = self.lock_write(self.shard(hash), "insert");
+        match table.entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k)) {
+            Entry::Occupied(mut entry) => Some(std::mem::replace(&mut entry.get_mut().1, value)),
+            Entry::Vacant(entry) => {
+                entry.insert((key, value));
+                None
+            }
+        }
+    }
+
+    /// A clone of the value under `key`.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert(String::from("k"), vec![1]);
+    /// assert_eq!(map.get("k"), Some(vec![1])); // look up a `String` key by `&str`
+    /// assert_eq!(map.get("missing"), None);
+    /// ```
+    #[inline]
+    #[must_use]
+    #[track_caller]
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        let hash = self.hash(key);
+        let table = self.lock_read(self.shard(hash), "get");
+        table.find(hash, |(k, _)| k.borrow() == key).map(|(_, v)| v.clone())
+    }
+
+    /// Runs `f` on the value under `key` (under the shard's read lock) and returns what it
+    /// returns; for values that are expensive to clone or when only part of one is needed.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("room", vec!["ann", "bob"]);
+    /// assert_eq!(map.get_with("room", |members| members.len()), Some(2));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[inline]
+    #[track_caller]
+    pub fn get_with<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let _scope = self.enter("get_with");
+        let table = self.shard(hash).read();
+        table.find(hash, |(k, _)| k.borrow() == key).map(|(_, v)| f(v))
+    }
+
+    /// Whether `key` has an entry.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert(1, ());
+    /// assert!(map.contains_key(&1));
+    /// assert!(!map.contains_key(&2));
+    /// ```
+    #[inline]
+    #[must_use]
+    #[track_caller]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let table = self.lock_read(self.shard(hash), "contains_key");
+        table.find(hash, |(k, _)| k.borrow() == key).is_some()
+    }
+
+    /// Removes the entry of `key` and returns its value.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("k", 1);
+    /// assert_eq!(map.remove("k"), Some(1));
+    /// assert_eq!(map.remove("k"), None);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let mut table = self.lock_write(self.shard(hash), "remove");
+        let entry = table.find_entry(hash, |(k, _)| k.borrow() == key).ok()?;
+        Some(entry.remove().0.1)
+    }
+
+    /// Removes the entry of `key` if `f` returns `true` for it, atomically: no other write to
+    /// the key can come between the check and the removal.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let sessions = ConcurrentMap::new();
+    /// sessions.insert("ann", 3);
+    /// assert_eq!(sessions.remove_if("ann", |_, &token| token == 4), None);
+    /// assert_eq!(sessions.remove_if("ann", |_, &token| token == 3), Some(3));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn remove_if<Q>(&self, key: &Q, f: impl FnOnce(&K, &V) -> bool) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let _scope = self.enter("remove_if");
+        let mut table = self.shard(hash).write();
+        let entry = table.find_entry(hash, |(k, _)| k.borrow() == key).ok()?;
+        let (k, v) = entry.get();
+        if f(k, v) {
+            Some(entry.remove().0.1)
+        } else {
+            None
+        }
+    }
+
+    /// Runs `f` on the value under `key` with exclusive access, and returns what it returns;
+    /// `None` if the key is absent (then `f` is not called).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("hits", 1);
+    /// assert_eq!(map.update("hits", |n| { *n += 1; *n }), Some(2));
+    /// assert_eq!(map.update("misses", |n| *n += 1), None);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[inline]
+    #[track_caller]
+    pub fn update<Q, R>(&self, key: &Q, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash(key);
+        let _scope = self.enter("update");
+        let mut table = self.shard(hash).write();
+        table.find_mut(hash, |(k, _)| k.borrow() == key).map(|(_, v)| f(v))
+    }
+
+    /// Decides atomically what happens to the entry of `key`: `f` sees the present value (or
+    /// `None`) and returns an [`Op`]: keep, set (insert or replace) or remove. Returns the value
+    /// that was replaced or removed.
+    ///
+    /// ```
+    /// use selvedge_collections::{ConcurrentMap, Op};
+    /// let seats = ConcurrentMap::new();
+    /// // Book seat 12A only if nobody has it (the seed's check-then-act, made atomic).
+    /// let book = |who| seats.compute("12A", |holder| match holder {
+    ///     None => Op::Set(who),
+    ///     Some(_) => Op::Keep,
+    /// });
+    /// book("ann");
+    /// book("bob");
+    /// assert_eq!(seats.get("12A"), Some("ann"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn compute(&self, key: K, f: impl FnOnce(Option<&V>) -> Op<V>) -> Option<V> {
+        let hash = self.hash(&key);
+        let _scope = self.enter("compute");
+        let mut table = self.shard(hash).write();
+        match table.entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k)) {
+            Entry::Occupied(mut entry) => match f(Some(&entry.get().1)) {
+                Op::Keep => None,
+                Op::Set(value) => Some(std::mem::replace(&mut entry.get_mut().1, value)),
+                Op::Remove => Some(entry.remove().0.1),
+            },
+            Entry::Vacant(entry) => {
+                if let Op::Set(value) = f(None) {
+                    entry.insert((key, value));
+                }
+                None
+            }
+        }
+    }
+
+    /// A clone of the value under `key`, inserting `make()` first if there is none.
+    ///
+    /// `make` runs at most once per absent key, however many threads ask for it at once:
+    /// it runs under the shard's write lock, and the others find its value.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let rooms = ConcurrentMap::new();
+    /// let id = rooms.get_or_insert_with("lobby", || 1);
+    /// assert_eq!(rooms.get_or_insert_with("lobby", || 2), id);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `make` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V
+    where
+        V: Clone,
+    {
+        let hash = self.hash(&key);
+        let _scope = self.enter("get_or_insert_with");
+        // Most calls find the key: try under the shared lock first.
+        if let Some((_, v)) = self.shard(hash).read().find(hash, |(k, _)| *k == key) {
+            return v.clone();
+        }
+        let mut table = self.shard(hash).write();
+        let entry = table
+            .entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k))
+            .or_insert_with(|| (key, make()));
+        entry.get().1.clone()
+    }
+
+    /// Inserts `make()` if `key` is absent, otherwise runs `update` on the present value, as
+    /// one atomic step. Returns `true` if it inserted.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let words = ConcurrentMap::new();
+    /// for word in "a b a".split(' ') {
+    ///     words.upsert(word, || 1, |n| *n += 1);
+    /// }
+    /// assert_eq!(words.get("a"), Some(2));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `make` or `update` calls this map (see the [type docs](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn upsert(&self, key: K, make: impl FnOnce() -> V, update: impl FnOnce(&mut V)) -> bool {
+        let hash = self.hash(&key);
+        let _scope = self.enter("upsert");
+        let mut table = self.shard(hash).write();
+        match table.entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k)) {
+            Entry::Occupied(mut entry) => {
+                update(&mut entry.get_mut().1);
+                false
+            }
+            Entry::Vacant(entry) => {
+                entry.insert((key, make()));
+                true
+            }
+        }
+    }
+}
+
+impl<K, V, S: Default> Default for ConcurrentMap<K, V, S> {
+    /// An empty map, as [`with_hasher`](ConcurrentMap::with_hasher)`(S::default())`.
+    fn default() -> Self {
+        Self::with_hasher(S::default())
+    }
+}
+
+impl<K, V, S> fmt::Debug for ConcurrentMap<K, V, S>
+where
+    K: fmt::Debug,
+    V: fmt::Debug,
+{
+    /// Formats the entries shard by shard, with the [snapshot
+    /// consistency](ConcurrentMap::keys#consistency).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let _scope = self.enter("fmt");
+        let mut out = f.debug_map();
+        for shard in &*self.shards {
+            out.entries(shard.read().iter().map(|(k, v)| (k, v)));
+        }
+        out.finish()
+    }
+}
+
+impl<K, V, S> Extend<(K, V)> for ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        (&*self).extend(iter);
+    }
+}
+
+impl<K, V, S> Extend<(K, V)> for &ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Inserts every pair; other threads may see some of them before the last is in.
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K, V, S> FromIterator<(K, V)> for ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher + Default,
+{
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = Self::default();
+        map.extend(iter);
+        map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_get_remove_roundtrip() {
+        let map = ConcurrentMap::with_shards(4);
+        assert_eq!(map.insert(1, "a"), None);
+        assert_eq!(map.insert(1, "b"), Some("a"));
+        assert_eq!(map.get(&1), Some("b"));
+        assert_eq!(map.len(), 1);
+        assert_eq!(map.remove(&1), Some("b"));
+        assert!(map.is_empty());
+    }
+
+    #[test]
+    fn borrowed_lookups_use_the_same_hash_as_owned_keys() {
+        let map = ConcurrentMap::new();
+        for i in 0..50 {
+            map.insert(i.to_string(), i);
+        }
+        for i in 0..50 {
+            assert_eq!(map.get(i.to_string().as_str()), Some(i));
+            assert!(map.contains_key(i.to_string().as_str()));
+        }
+    }
+
+    #[test]
+    fn shard_count_is_a_clamped_power_of_two() {
+        assert_eq!(ConcurrentMap::<u8, u8>::with_shards(0).shard_count(), 1);
+        assert_eq!(ConcurrentMap::<u8, u8>::with_shards(3).shard_count(), 4);
+        assert_eq!(
+            ConcurrentMap::<u8, u8>::with_shards(usize::MAX).shard_count(),
+            MAX_SHARDS
+        );
+        assert!(ConcurrentMap::<u8, u8>::new().shard_count().is_power_of_two());
+    }
+
+    #[test]
+    fn compute_covers_every_op_on_present_and_absent_keys() {
+        let map = ConcurrentMap::with_shards(2);
+        assert_eq!(map.compute(1, |_| Op::Keep), None);
+        assert!(!map.contains_key(&1));
+        assert_eq!(map.compute(1, |_| Op::Remove), None);
+        assert_eq!(map.compute(1, |v| Op::Set(v.map_or(10, |v| v + 1))), None);
+        assert_eq!(map.compute(1, |v| Op::Set(v.map_or(10, |v| v + 1))), Some(10));
+        assert_eq!(map.compute(1, |_| Op::Keep), None);
+        assert_eq!(map.get(&1), Some(11));
+        assert_eq!(map.compute(1, |_| Op::Remove), Some(11));
+        assert!(map.is_empty());
+    }
+
+    #[test]
+    fn upsert_get_or_insert_and_remove_if() {
+        let map = ConcurrentMap::new();
+        assert!(map.upsert("k", || 1, |v| *v += 1));
+        assert!(!map.upsert("k", || 1, |v| *v += 1));
+        assert_eq!(map.get_or_insert_with("k", || 100), 2);
+        assert_eq!(map.get_or_insert_with("j", || 100), 100);
+        assert_eq!(map.remove_if("j", |_, v| *v == 1), None);
+        assert_eq!(map.remove_if("j", |_, v| *v == 100), Some(100));
+        assert_eq!(map.remove_if("absent", |_, _| true), None);
+        assert_eq!(map.get_with("k", |v| v * 2), Some(4));
+    }
+
+    #[test]
+    fn snapshots_retain_and_clear() {
+        let map: ConcurrentMap<u32, u32> = (0..20).map(|i| (i, i * 2)).collect();
+        let mut keys = map.keys();
+        keys.sort_unstable();
+        assert_eq!(keys, (0..20).collect::<Vec<_>>());
+        let mut values = map.values();
+        values.sort_unstable();
+        assert_eq!(values, (0..20).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(map.entries().len(), 20);
+        map.retain(|k, _| k % 4 == 0);
+        assert_eq!(map.len(), 5);
+        let mut seen = 0;
+        map.for_each(|k, v| {
+            assert_eq!(*v, k * 2);
+            seen += 1;
+        });
+        assert_eq!(seen, 5);
+        map.clear();
+        assert!(map.is_empty());
+    }
+
+    #[test]
+    fn debug_lists_entries() {
+        let map = ConcurrentMap::new();
+        map.insert(1, 'x');
+        assert_eq!(format!("{map:?}"), "{1: 'x'}");
+    }
+
+    #[test]
+    fn extend_through_a_shared_reference() {
+        let map = ConcurrentMap::new();
+        (&map).extend([(1, 1), (2, 2)]);
+        let mut owned = map;
+        owned.extend([(3, 3)]);
+        assert_eq!(owned.len(), 3);
+    }
+
+    #[test]
+    #[should_panic(expected = "re-entrant use")]
+    fn closure_reentering_the_same_map_panics() {
+        let map = ConcurrentMap::with_shards(1);
+        map.insert(1, 1);
+        map.update(&1, |_| map.get_with(&1, |v| *v));
+    }
+
+    #[test]
+    #[should_panic(expected = "re-entrant use")]
+    fn plain_call_that_would_block_on_its_own_lock_panics() {
+        let map = ConcurrentMap::with_shards(1);
+        map.insert(1, 1);
+        map.update(&1, |_| map.get(&1));
+    }
+
+    #[test]
+    fn closures_may_use_other_maps() {
+        let a = ConcurrentMap::new();
+        let b = ConcurrentMap::new();
+        a.insert(1, 1);
+        b.insert(1, 2);
+        let sum = a.get_with(&1, |x| x + b.get_with(&1, |y| *y).unwrap_or(0));
+        assert_eq!(sum, Some(3));
+    }
+}

@@ -1,0 +1,350 @@
+//! `ConcurrentSet`: a concurrent hash set, a [`ConcurrentMap`] with `()` values.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+
+use crate::hasher::DefaultHashBuilder;
+use crate::map::ConcurrentMap;
+
+/// A concurrent hash set: the seed's `ThreadSafeSet`, sharded, every method on `&self`.
+///
+/// Built on [`ConcurrentMap`], so it shares its design and guarantees: one hash per call,
+/// one shard lock at a time, no guard handed out, snapshots copied shard by shard (with the
+/// [map's snapshot consistency](ConcurrentMap::keys#consistency)), and a panic instead of a
+/// deadlock when a closure given to the set calls the set.
+///
+/// `ConcurrentSet<T, S>` is `Send` and `Sync` when `T` and `S` are.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_collections::ConcurrentSet;
+///
+/// let online = ConcurrentSet::new();
+/// std::thread::scope(|s| {
+///     for user in ["ann", "bob", "ann"] {
+///         let online = &online;
+///         s.spawn(move || online.insert(user));
+///     }
+/// });
+/// assert_eq!(online.len(), 2);
+/// assert!(online.contains("bob"));
+/// ```
+pub struct ConcurrentSet<T, S = DefaultHashBuilder> {
+    map: ConcurrentMap<T, (), S>,
+}
+
+impl<T> ConcurrentSet<T> {
+    /// An empty set with the default hasher and shard count.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u32> = ConcurrentSet::new();
+    /// assert!(set.is_empty());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            map: ConcurrentMap::new(),
+        }
+    }
+
+    /// An empty set with room for at least `capacity` elements.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u32> = ConcurrentSet::with_capacity(100);
+    /// assert!(set.is_empty());
+    /// ```
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            map: ConcurrentMap::with_capacity(capacity),
+        }
+    }
+
+    /// An empty set with `shards` shards, rounded up to a power of two between 1 and 65,536.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u32> = ConcurrentSet::with_shards(1);
+    /// assert_eq!(set.shard_count(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_shards(shards: usize) -> Self {
+        Self {
+            map: ConcurrentMap::with_shards(shards),
+        }
+    }
+}
+
+impl<T, S> ConcurrentSet<T, S> {
+    /// An empty set that hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set = ConcurrentSet::with_hasher(RandomState::new());
+    /// set.insert(1);
+    /// assert!(set.contains(&1));
+    /// ```
+    #[must_use]
+    pub fn with_hasher(hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_hasher(hasher),
+        }
+    }
+
+    /// How many shards the set has.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// assert!(set.shard_count().is_power_of_two());
+    /// ```
+    #[must_use]
+    pub fn shard_count(&self) -> usize {
+        self.map.shard_count()
+    }
+
+    /// The number of elements, counted shard by shard (see [`ConcurrentMap::len`]).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<_> = [1, 2, 2].into_iter().collect();
+    /// assert_eq!(set.len(), 2);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the set has no element.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// assert!(set.is_empty());
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Removes every element, shard by shard.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<_> = [1, 2].into_iter().collect();
+    /// set.clear();
+    /// assert!(set.is_empty());
+    /// ```
+    #[track_caller]
+    pub fn clear(&self) {
+        self.map.clear();
+    }
+
+    /// Keeps only the elements for which `f` returns `true`, shard by shard.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u32> = (0..10).collect();
+    /// set.retain(|n| n % 2 == 0);
+    /// assert_eq!(set.len(), 5);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this set (see [`ConcurrentMap`'s panics](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn retain(&self, mut f: impl FnMut(&T) -> bool) {
+        self.map.retain(|k, ()| f(k));
+    }
+
+    /// Calls `f` on every element, one shard at a time under its read lock.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u32> = (1..=3).collect();
+    /// let mut sum = 0;
+    /// set.for_each(|n| sum += n);
+    /// assert_eq!(sum, 6);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this set (see [`ConcurrentMap`'s panics](ConcurrentMap#panics)).
+    #[track_caller]
+    pub fn for_each(&self, mut f: impl FnMut(&T)) {
+        self.map.for_each(|k, ()| f(k));
+    }
+
+    /// A snapshot of the elements, copied shard by shard with the [map's snapshot
+    /// consistency](ConcurrentMap::keys#consistency).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<_> = ["b", "a"].into_iter().collect();
+    /// let mut members = set.snapshot();
+    /// members.sort();
+    /// assert_eq!(members, ["a", "b"]);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn snapshot(&self) -> Vec<T>
+    where
+        T: Clone,
+    {
+        self.map.keys()
+    }
+}
+
+impl<T, S> ConcurrentSet<T, S>
+where
+    T: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Adds `value`; returns `true` if it was not there yet.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set = ConcurrentSet::new();
+    /// assert!(set.insert("ann"));
+    /// assert!(!set.insert("ann"));
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn insert(&self, value: T) -> bool {
+        self.map.insert(value, ()).is_none()
+    }
+
+    /// Removes `value`; returns `true` if it was there.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set = ConcurrentSet::new();
+    /// set.insert(String::from("ann"));
+    /// assert!(set.remove("ann"));
+    /// assert!(!set.remove("ann"));
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn remove<Q>(&self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.remove(value).is_some()
+    }
+
+    /// Whether `value` is in the set.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set = ConcurrentSet::new();
+    /// set.insert(String::from("ann"));
+    /// assert!(set.contains("ann"));
+    /// assert!(!set.contains("bob"));
+    /// ```
+    #[inline]
+    #[must_use]
+    #[track_caller]
+    pub fn contains<Q>(&self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.contains_key(value)
+    }
+}
+
+impl<T, S: Default> Default for ConcurrentSet<T, S> {
+    fn default() -> Self {
+        Self {
+            map: ConcurrentMap::default(),
+        }
+    }
+}
+
+impl<T: fmt::Debug, S> fmt::Debug for ConcurrentSet<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_set();
+        self.map.for_each(|k, ()| {
+            out.entry(k);
+        });
+        out.finish()
+    }
+}
+
+impl<T, S> Extend<T> for ConcurrentSet<T, S>
+where
+    T: Hash + Eq,
+    S: BuildHasher,
+{
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        self.map.extend(iter.into_iter().map(|value| (value, ())));
+    }
+}
+
+impl<T, S> Extend<T> for &ConcurrentSet<T, S>
+where
+    T: Hash + Eq,
+    S: BuildHasher,
+{
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for value in iter {
+            self.insert(value);
+        }
+    }
+}
+
+impl<T, S> FromIterator<T> for ConcurrentSet<T, S>
+where
+    T: Hash + Eq,
+    S: BuildHasher + Default,
+{
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut set = Self::default();
+        set.extend(iter);
+        set
+    }
+}
+
+impl<T, S> ConcurrentSet<T, S> {
+    /// The map underneath, for the serde impls.
+    #[cfg(feature = "serde")]
+    pub(crate) fn as_map(&self) -> &ConcurrentMap<T, (), S> {
+        &self.map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_operations_match_their_meaning() {
+        let set = ConcurrentSet::with_shards(2);
+        assert!(set.insert(1));
+        assert!(!set.insert(1));
+        assert!(set.insert(2));
+        assert!(set.contains(&1));
+        assert_eq!(set.len(), 2);
+        assert!(set.remove(&1));
+        assert!(!set.contains(&1));
+        let mut all = set.snapshot();
+        all.sort_unstable();
+        assert_eq!(all, [2]);
+        assert_eq!(format!("{set:?}"), "{2}");
+    }
+
+    #[test]
+    #[should_panic(expected = "re-entrant use")]
+    fn retain_closure_touching_the_set_panics() {
+        let set: ConcurrentSet<u32> = (0..4).collect();
+        set.retain(|n| set.contains(n));
+    }
+}

@@ -1,0 +1,120 @@
+//! Re-entrant use of a map from inside its own closure panics with a message naming the
+//! problem, and emits `collections.reentrant_use`, instead of deadlocking.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use selvedge_collections::{ConcurrentMap, ConcurrentSet, Op};
+use selvedge_trace::{events, targets, testing};
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn update_that_inserts_into_the_same_map_panics_with_an_event() {
+    // One shard: the insert of key 2 needs the very lock the update of key 1 holds.
+    let map = ConcurrentMap::with_shards(1);
+    map.insert(1, 1);
+    let (result, captured) = testing::capture(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            map.update(&1, |v| {
+                map.insert(2, *v);
+            })
+        }))
+    });
+    let message = panic_message(result.expect_err("re-entrance must panic"));
+    assert!(message.contains("re-entrant use"), "{message}");
+    assert!(message.contains("insert"), "{message}");
+    let event = captured
+        .iter()
+        .find(|e| e.name == events::COLLECTIONS_REENTRANT_USE)
+        .expect("event emitted");
+    assert_eq!(event.target, targets::COLLECTIONS);
+    assert!(
+        event
+            .field("location")
+            .is_some_and(|l| l.contains("reentrance.rs"))
+    );
+    // The lock was released by the unwinding: the map still works.
+    map.insert(2, 2);
+    assert_eq!(map.get(&1), Some(1));
+}
+
+#[test]
+fn every_closure_method_detects_reentrance() {
+    let map = ConcurrentMap::with_shards(4);
+    map.insert(1, 1);
+    let attempts: Vec<(&str, Box<dyn Fn()>)> = vec![
+        (
+            "get_with",
+            Box::new(|| {
+                map.get_with(&1, |_| map.get_with(&1, |_| ()));
+            }),
+        ),
+        (
+            "compute",
+            Box::new(|| {
+                map.compute(1, |_| {
+                    let _ = map.len();
+                    Op::Keep
+                });
+            }),
+        ),
+        (
+            "get_or_insert_with",
+            Box::new(|| {
+                map.get_or_insert_with(9, || map.get_with(&1, |v| *v).unwrap_or(0));
+            }),
+        ),
+        (
+            "upsert",
+            Box::new(|| {
+                map.upsert(1, || 0, |_| map.clear());
+            }),
+        ),
+        (
+            "remove_if",
+            Box::new(|| {
+                map.remove_if(&1, |_, _| map.remove(&1).is_some());
+            }),
+        ),
+        (
+            "for_each",
+            Box::new(|| map.for_each(|k, _| map.update(k, |_| ()).unwrap_or(()))),
+        ),
+        (
+            "retain",
+            Box::new(|| map.retain(|k, _| map.contains_key(k))),
+        ),
+    ];
+    for (name, attempt) in attempts {
+        let result = catch_unwind(AssertUnwindSafe(attempt));
+        let message = panic_message(result.expect_err(name));
+        assert!(message.contains("re-entrant use"), "{name}: {message}");
+    }
+    assert_eq!(map.get(&1), Some(1));
+}
+
+#[test]
+fn set_retain_that_removes_from_the_set_panics() {
+    let set: ConcurrentSet<u32> = (0..8).collect();
+    let result = catch_unwind(AssertUnwindSafe(|| set.retain(|n| set.remove(n))));
+    assert!(panic_message(result.unwrap_err()).contains("re-entrant use"));
+    assert_eq!(set.len(), 8);
+}
+
+#[test]
+fn nested_use_of_a_different_map_is_fine() {
+    let users = ConcurrentMap::new();
+    let rooms = ConcurrentMap::new();
+    users.insert("ann", "lobby");
+    rooms.insert("lobby", 0);
+    users.for_each(|_, room| {
+        rooms.update(room, |n| *n += 1);
+    });
+    assert_eq!(rooms.get("lobby"), Some(1));
+}
