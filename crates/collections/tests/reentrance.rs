@@ -48,7 +48,8 @@ fn update_that_inserts_into_the_same_map_panics_with_an_event() {
 fn every_closure_method_detects_reentrance() {
     let map = ConcurrentMap::with_shards(4);
     map.insert(1, 1);
-    let attempts: Vec<(&str, Box<dyn Fn()>)> = vec![
+    type Attempt<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let attempts: Vec<Attempt<'_>> = vec![
         (
             "get_with",
             Box::new(|| {
