@@ -918,10 +918,13 @@ mod tests {
     fn shard_count_is_a_clamped_power_of_two() {
         assert_eq!(ConcurrentMap::<u8, u8>::with_shards(0).shard_count(), 1);
         assert_eq!(ConcurrentMap::<u8, u8>::with_shards(3).shard_count(), 4);
-        assert_eq!(
-            ConcurrentMap::<u8, u8>::with_shards(usize::MAX).shard_count(),
-            MAX_SHARDS
-        );
+        // 65,536 shards take seconds to build under miri; the clamp is plain arithmetic.
+        if !cfg!(miri) {
+            assert_eq!(
+                ConcurrentMap::<u8, u8>::with_shards(usize::MAX).shard_count(),
+                MAX_SHARDS
+            );
+        }
         assert!(
             ConcurrentMap::<u8, u8>::new()
                 .shard_count()
