@@ -1,7 +1,9 @@
 //! The bustle mixes on `ConcurrentMap`, dashmap and papaya, at 1 and 2 threads: the same
 //! workloads as `benches/maps.rs`, run interleaved (each map once per round, 15 rounds) and
-//! reported as the fastest run of each, a robust estimate on a shared, noisy machine where
-//! other processes inflate some runs but never deflate one.
+//! reported as the median run of each. On a shared, noisy machine this is steadier than a
+//! mean: other processes inflate some runs, and they also deflate a few, because bustle's
+//! clock is read by the coordinating thread after the start barrier, so if that thread is
+//! descheduled there the workers' time goes unmeasured. A median ignores both.
 //!
 //! Each run is one bustle workload: bustle pre-generates the keys,
 //! prefills the table, then times only the operation mix (and checks every answer). The peers
@@ -32,14 +34,18 @@ fn main() {
                 |w| run::<Dash<Foldhash>>(w, 1),
                 |w| run::<Papaya<Foldhash>>(w, 1),
             ];
-            let mut best = [Duration::MAX; 5];
+            let mut runs: [Vec<Duration>; 5] = Default::default();
             for _ in 0..ROUNDS {
-                for (best, runner) in best.iter_mut().zip(runners) {
-                    *best = (*best).min(runner(&workload));
+                for (runs, runner) in runs.iter_mut().zip(runners) {
+                    runs.push(runner(&workload));
                 }
             }
-            let ours = best[0].as_secs_f64();
-            let ratios: Vec<String> = best[1..]
+            let median = runs.map(|mut runs| {
+                runs.sort_unstable();
+                runs[runs.len() / 2]
+            });
+            let ours = median[0].as_secs_f64();
+            let ratios: Vec<String> = median[1..]
                 .iter()
                 .map(|peer| format!("{:.2}x", peer.as_secs_f64() / ours))
                 .collect();

@@ -131,9 +131,15 @@
 //! inside it. Reads take the shard lock shared; `get` and the other methods that run no user
 //! code try the lock first and do no re-entrance bookkeeping unless the lock is taken, so their
 //! fast path is one hash, one uncontended `try_read`/`try_write`, one probe. The closure-taking
-//! methods add one thread-local push and pop. Shards are cache-padded, four per hardware
-//! thread. [`len`](ConcurrentMap::len) reads one shard at a time. The benchmark figures
-//! against dashmap and papaya (bustle's mixes) are in `docs/benchmarks.md`.
+//! methods add one thread-local push and pop. Shards are cache-padded, sixteen per hardware
+//! thread (at most 256 by default). [`len`](ConcurrentMap::len) reads one shard at a time.
+//!
+//! Against dashmap and papaya on bustle's mixes (figures in `docs/benchmarks.md`) it is
+//! ahead on every mix at one thread, and at two threads on the write-heavy mixes. At two
+//! threads on the read-heavy mix papaya is faster: its reads write no shared memory, while
+//! every read here updates its shard lock's word, so two cores reading random keys keep
+//! taking that cache line from each other. A reader-biased lock (per-thread reader slots)
+//! would remove that cost; see Limitations.
 //!
 //! # Limitations
 //!
@@ -147,6 +153,9 @@
 //! - A panic inside a closure releases the lock (no poisoning); an `update` closure that
 //!   panicked may leave its value half-modified.
 //! - [`StripedCounter::sum`] is not an atomic snapshot while adds run.
+//! - Reads scale across cores less well than papaya's lock-free reads (see Performance):
+//!   the crate forbids `unsafe`, and a reader-biased lock needs it, so that lock belongs in
+//!   `selvedge-locks` first.
 //!
 //! # Features
 //!
