@@ -334,10 +334,12 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[must_use]
     #[track_caller]
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|shard| self.lock_read(shard, "len").len())
-            .sum()
+        // Loops, not iterator closures, so `#[track_caller]` reaches the lock helpers.
+        let mut len = 0;
+        for shard in &*self.shards {
+            len += self.lock_read(shard, "len").len();
+        }
+        len
     }
 
     /// Whether no shard holds an entry (checked shard by shard, like [`len`](Self::len)).
@@ -350,9 +352,12 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[must_use]
     #[track_caller]
     pub fn is_empty(&self) -> bool {
-        self.shards
-            .iter()
-            .all(|shard| self.lock_read(shard, "is_empty").is_empty())
+        for shard in &*self.shards {
+            if !self.lock_read(shard, "is_empty").is_empty() {
+                return false;
+            }
+        }
+        true
     }
 
     /// Removes every entry, shard by shard. The removed entries are dropped after their
