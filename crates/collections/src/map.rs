@@ -69,7 +69,28 @@ pub enum Op<V> {
 /// deadlock on that lock, so it panics instead (see [Panics](#panics)).
 ///
 /// `ConcurrentMap<K, V, S>` is `Send` and `Sync` when `K`, `V` and `S` are `Send` and `Sync`;
-/// share it with `Arc` or a scoped borrow.
+/// share it with `Arc` or a scoped borrow. Values that are not `Sync`, such as `Rc`, make the
+/// map unshareable:
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+/// use selvedge_collections::ConcurrentMap;
+///
+/// fn share<T: Sync>(_: &T) {}
+/// let map: ConcurrentMap<u32, Rc<u32>> = ConcurrentMap::new();
+/// share(&map);
+/// ```
+///
+/// while `Arc` values are fine:
+///
+/// ```
+/// use std::sync::Arc;
+/// use selvedge_collections::ConcurrentMap;
+///
+/// fn share<T: Sync>(_: &T) {}
+/// let map: ConcurrentMap<u32, Arc<u32>> = ConcurrentMap::new();
+/// share(&map);
+/// ```
 ///
 /// # Examples
 ///
