@@ -45,6 +45,16 @@ impl fmt::Display for Summary {
         } else {
             "FAILED"
         };
-        writeln!(f, "| total | {verdict} | {total:.1} |")
+        writeln!(f, "| total | {verdict} | {total:.1} |")?;
+        let failed = self
+            .rows
+            .iter()
+            .filter(|(_, outcome, _)| *outcome != Outcome::Passed)
+            .count();
+        writeln!(
+            f,
+            "\nsteps: {} passed, {failed} failed",
+            self.rows.len() - failed
+        )
     }
 }

@@ -134,6 +134,15 @@ impl<S: Subscriber> Layer<S> for Recorder {
 /// Events emitted on other threads (pool workers, spawned threads) are not seen; use
 /// [`capture_all`] for those.
 ///
+/// # Call-site interest
+///
+/// `tracing` caches, per call site, whether any subscriber is interested. While scoped
+/// subscribers like this one are the only ones in the process, that decision is made on the
+/// thread that reaches the call site first and then remembered. A test that wants an event
+/// from a call site should reach that site once on the capturing thread (inside the closure)
+/// before other threads do, or use [`capture_all`], whose process-wide subscriber is always
+/// interested.
+///
 /// ```
 /// let (sum, events) = selvedge_trace::testing::capture(|| {
 ///     tracing::debug!(target: "selvedge::pool", "working");

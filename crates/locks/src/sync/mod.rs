@@ -89,12 +89,20 @@ pub mod atomic {
 /// ```
 /// let handle = selvedge_locks::sync::thread::spawn(|| 6 * 7);
 /// assert_eq!(handle.join().unwrap(), 42);
+///
+/// // Named threads with a stack size: loom's `Builder` takes the same calls.
+/// let named = selvedge_locks::sync::thread::Builder::new()
+///     .name("worker-1".into())
+///     .stack_size(256 * 1024)
+///     .spawn(|| selvedge_locks::sync::thread::current().name().map(str::to_owned))?;
+/// assert_eq!(named.join().unwrap().as_deref(), Some("worker-1"));
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub mod thread {
     #[cfg(selvedge_loom)]
-    pub use loom::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
+    pub use loom::thread::{Builder, JoinHandle, Thread, current, park, spawn, yield_now};
     #[cfg(not(selvedge_loom))]
-    pub use std::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
+    pub use std::thread::{Builder, JoinHandle, Thread, current, park, spawn, yield_now};
 }
 
 /// Spin-wait hints: `std::hint`, or loom's (which yields to the model) under `selvedge_loom`.

@@ -1,0 +1,207 @@
+//! selvedge-locks beside parking_lot and std, in the same run: uncontended lock/unlock,
+//! two-thread contention, a read-heavy RwLock, and Semaphore acquire/release.
+//!
+//! Run: `cargo bench -p selvedge-locks --bench locks`. Figures and ratios:
+//! `docs/notes/locks-benchmarks.md`.
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+
+/// The operations each benchmark needs from a mutex, so one body measures all three.
+trait BenchMutex: Sync + Default {
+    fn with(&self, f: impl FnOnce(&mut u64));
+}
+
+#[derive(Default)]
+struct Selvedge(selvedge_locks::Mutex<u64>);
+#[derive(Default)]
+struct ParkingLot(parking_lot::Mutex<u64>);
+#[derive(Default)]
+struct Std(std::sync::Mutex<u64>);
+
+impl BenchMutex for Selvedge {
+    #[inline]
+    fn with(&self, f: impl FnOnce(&mut u64)) {
+        f(&mut self.0.lock());
+    }
+}
+impl BenchMutex for ParkingLot {
+    #[inline]
+    fn with(&self, f: impl FnOnce(&mut u64)) {
+        f(&mut self.0.lock());
+    }
+}
+impl BenchMutex for Std {
+    #[inline]
+    fn with(&self, f: impl FnOnce(&mut u64)) {
+        f(&mut self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner));
+    }
+}
+
+fn uncontended<M: BenchMutex>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+) {
+    let m = M::default();
+    c.bench_function(name, |b| b.iter(|| m.with(|v| *black_box(v) += 1)));
+}
+
+/// Two threads each perform `iters` lock/increment/unlock; the time of the whole run.
+fn contended_run<M: BenchMutex>(iters: u64) -> Duration {
+    let m = M::default();
+    let go = Barrier::new(2);
+    let body = || {
+        go.wait();
+        for _ in 0..iters {
+            m.with(|v| *black_box(v) += 1);
+        }
+    };
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        s.spawn(body);
+        body();
+    });
+    t.elapsed()
+}
+
+/// Two locks taken nested (outer, then inner): the workload lock-order checking looks at.
+fn nested(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mutex_nested_pair");
+    let (a, b) = (
+        selvedge_locks::Mutex::new(0_u64),
+        selvedge_locks::Mutex::new(0_u64),
+    );
+    g.bench_function("selvedge", |bench| {
+        bench.iter(|| {
+            let mut x = a.lock();
+            let mut y = b.lock();
+            *black_box(&mut *x) += 1;
+            *black_box(&mut *y) += 1;
+        });
+    });
+    let (pa, pb) = (
+        parking_lot::Mutex::new(0_u64),
+        parking_lot::Mutex::new(0_u64),
+    );
+    g.bench_function("parking_lot", |bench| {
+        bench.iter(|| {
+            let mut x = pa.lock();
+            let mut y = pb.lock();
+            *black_box(&mut *x) += 1;
+            *black_box(&mut *y) += 1;
+        });
+    });
+    g.finish();
+}
+
+fn mutexes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mutex_uncontended");
+    uncontended::<Selvedge>(&mut g, "selvedge");
+    uncontended::<ParkingLot>(&mut g, "parking_lot");
+    uncontended::<Std>(&mut g, "std");
+    g.finish();
+
+    let mut g = c.benchmark_group("mutex_contended_2_threads");
+    g.bench_function("selvedge", |b| b.iter_custom(contended_run::<Selvedge>));
+    g.bench_function("parking_lot", |b| {
+        b.iter_custom(contended_run::<ParkingLot>)
+    });
+    g.bench_function("std", |b| b.iter_custom(contended_run::<Std>));
+    g.finish();
+}
+
+/// Two threads; of every 10 operations, 9 read and 1 writes.
+fn rwlock_read_heavy(c: &mut Criterion) {
+    fn run(iters: u64, read: impl Fn() -> u64 + Sync, write: impl Fn() + Sync) -> Duration {
+        let go = Barrier::new(2);
+        let body = || {
+            go.wait();
+            for i in 0..iters {
+                if i % 10 == 0 {
+                    write();
+                } else {
+                    black_box(read());
+                }
+            }
+        };
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            s.spawn(body);
+            body();
+        });
+        t.elapsed()
+    }
+    let mut g = c.benchmark_group("rwlock_read_heavy_2_threads");
+    g.bench_function("selvedge", |b| {
+        let l = selvedge_locks::RwLock::new(0_u64);
+        b.iter_custom(|n| run(n, || *l.read(), || *l.write() += 1));
+    });
+    g.bench_function("parking_lot", |b| {
+        let l = parking_lot::RwLock::new(0_u64);
+        b.iter_custom(|n| run(n, || *l.read(), || *l.write() += 1));
+    });
+    g.bench_function("std", |b| {
+        let l = std::sync::RwLock::new(0_u64);
+        b.iter_custom(|n| run(n, || *l.read().unwrap(), || *l.write().unwrap() += 1));
+    });
+    g.finish();
+}
+
+/// A std `Mutex` + `Condvar` semaphore, the usual hand-rolled peer (std has none).
+struct StdSemaphore {
+    permits: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl StdSemaphore {
+    fn acquire(&self) {
+        let mut p = self.permits.lock().unwrap();
+        while *p == 0 {
+            p = self.freed.wait(p).unwrap();
+        }
+        *p -= 1;
+    }
+    fn release(&self) {
+        *self.permits.lock().unwrap() += 1;
+        self.freed.notify_one();
+    }
+}
+
+fn semaphore(c: &mut Criterion) {
+    let mut g = c.benchmark_group("semaphore_acquire_release");
+    let sem = selvedge_locks::Semaphore::new(4);
+    g.bench_function(BenchmarkId::new("selvedge", "uncontended"), |b| {
+        b.iter(|| drop(black_box(sem.acquire())));
+    });
+    let std_sem = StdSemaphore {
+        permits: std::sync::Mutex::new(4),
+        freed: std::sync::Condvar::new(),
+    };
+    g.bench_function(BenchmarkId::new("std_mutex_condvar", "uncontended"), |b| {
+        b.iter(|| {
+            std_sem.acquire();
+            std_sem.release();
+        });
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = mutexes, nested, rwlock_read_heavy, semaphore
+}
+criterion_main!(benches);

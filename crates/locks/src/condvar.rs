@@ -1,0 +1,182 @@
+//! [`Condvar`]: a condition variable for [`Mutex`](crate::Mutex) guards (Python's
+//! `threading.Condition`, with the lock kept separate).
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::mutex::MutexGuard;
+use crate::raw;
+
+/// A condition variable: threads wait on it with a [`MutexGuard`] until another thread
+/// notifies. parking_lot's `Condvar` in a normal build; under loom, one built on loom's.
+///
+/// Wake-ups can be spurious: wait in a loop on your condition, or use
+/// [`wait_while`](Self::wait_while).
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_locks::{Condvar, Mutex};
+///
+/// let queue = (Mutex::new(Vec::<u32>::new()), Condvar::new());
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         queue.0.lock().push(7);
+///         queue.1.notify_one();
+///     });
+///     let mut items = queue.0.lock();
+///     queue.1.wait_while(&mut items, |items| items.is_empty());
+///     assert_eq!(items.pop(), Some(7));
+/// });
+/// ```
+///
+/// # Differences from parking_lot and std
+///
+/// Waiting takes `&mut MutexGuard` (parking_lot's shape, not std's guard-by-value). Under
+/// loom, timed waits never time out (see the crate's Limitations).
+pub struct Condvar {
+    inner: raw::Condvar,
+}
+
+/// Whether a timed wait returned because its time ran out.
+///
+/// ```
+/// use std::time::Duration;
+/// let (m, cv) = (selvedge_locks::Mutex::new(()), selvedge_locks::Condvar::new());
+/// let mut guard = m.lock();
+/// assert!(cv.wait_for(&mut guard, Duration::from_millis(1)).timed_out());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// `true` if the wait ended by timeout rather than by a notification.
+    ///
+    /// ```
+    /// # let (m, cv) = (selvedge_locks::Mutex::new(()), selvedge_locks::Condvar::new());
+    /// # let mut guard = m.lock();
+    /// let result = cv.wait_for(&mut guard, std::time::Duration::ZERO);
+    /// assert!(result.timed_out());
+    /// ```
+    #[must_use]
+    pub fn timed_out(self) -> bool {
+        self.0
+    }
+}
+
+impl Condvar {
+    /// A condition variable with no waiters; `const`, so it can be a `static`.
+    ///
+    /// ```
+    /// static READY: selvedge_locks::Condvar = selvedge_locks::Condvar::new();
+    /// assert!(!READY.notify_one()); // nobody waits
+    /// ```
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            inner: raw::Condvar::new(),
+        }
+    }
+
+    /// Releases the guard's lock, blocks until notified, and re-takes the lock.
+    ///
+    /// ```
+    /// # use selvedge_locks::{Condvar, Mutex};
+    /// let state = (Mutex::new(false), Condvar::new());
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| { *state.0.lock() = true; state.1.notify_all(); });
+    ///     let mut ready = state.0.lock();
+    ///     while !*ready {
+    ///         state.1.wait(&mut ready);
+    ///     }
+    /// });
+    /// ```
+    pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
+        self.inner.wait(guard.raw());
+    }
+
+    /// Waits until `condition` returns `false`, re-checking after every wake-up.
+    ///
+    /// ```
+    /// # use selvedge_locks::{Condvar, Mutex};
+    /// let state = (Mutex::new(0), Condvar::new());
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| { *state.0.lock() = 3; state.1.notify_all(); });
+    ///     let mut n = state.0.lock();
+    ///     state.1.wait_while(&mut n, |n| *n < 3);
+    ///     assert_eq!(*n, 3);
+    /// });
+    /// ```
+    pub fn wait_while<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        mut condition: impl FnMut(&mut T) -> bool,
+    ) {
+        while condition(&mut **guard) {
+            self.wait(guard);
+        }
+    }
+
+    /// Like [`wait`](Self::wait), but gives up at `deadline`.
+    ///
+    /// ```
+    /// # use selvedge_locks::{Condvar, Mutex};
+    /// # use std::time::{Duration, Instant};
+    /// let (m, cv) = (Mutex::new(()), Condvar::new());
+    /// let mut g = m.lock();
+    /// assert!(cv.wait_until(&mut g, Instant::now() + Duration::from_millis(1)).timed_out());
+    /// ```
+    pub fn wait_until<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        deadline: Instant,
+    ) -> WaitTimeoutResult {
+        WaitTimeoutResult(self.inner.wait_until(guard.raw(), deadline).timed_out())
+    }
+
+    /// Like [`wait`](Self::wait), but gives up after `timeout`.
+    ///
+    /// ```
+    /// # use selvedge_locks::{Condvar, Mutex};
+    /// let (m, cv) = (Mutex::new(()), Condvar::new());
+    /// let mut g = m.lock();
+    /// assert!(cv.wait_for(&mut g, std::time::Duration::from_millis(1)).timed_out());
+    /// ```
+    pub fn wait_for<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        timeout: Duration,
+    ) -> WaitTimeoutResult {
+        WaitTimeoutResult(self.inner.wait_for(guard.raw(), timeout).timed_out())
+    }
+
+    /// Wakes one waiting thread; returns whether one was woken (always `true` under loom).
+    ///
+    /// ```
+    /// assert!(!selvedge_locks::Condvar::new().notify_one());
+    /// ```
+    pub fn notify_one(&self) -> bool {
+        self.inner.notify_one()
+    }
+
+    /// Wakes every waiting thread; returns how many were woken (always 0 under loom).
+    ///
+    /// ```
+    /// assert_eq!(selvedge_locks::Condvar::new().notify_all(), 0);
+    /// ```
+    pub fn notify_all(&self) -> usize {
+        self.inner.notify_all()
+    }
+}
+
+impl Default for Condvar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}

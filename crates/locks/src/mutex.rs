@@ -1,0 +1,472 @@
+//! [`Mutex`]: parking_lot's mutex with a name, contention events and lock-order checks.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use parking_lot::lock_api;
+
+use crate::acquire;
+use crate::error::LockTimeout;
+use crate::lock_order::{Held, Mode};
+use crate::meta::{LockMeta, UNNAMED};
+use crate::raw::RawMutex;
+
+/// A mutual-exclusion lock protecting a `T`: Python's `threading.Lock` with the data inside.
+///
+/// `lock()` returns a guard that derefs to the data and unlocks when dropped. There is no
+/// poisoning: a panic while holding the lock releases it (as in parking_lot).
+///
+/// `Mutex<T>` is `Send` and `Sync` when `T: Send`. Its guard is `Sync` when `T: Sync` and never
+/// `Send`: it must be dropped on the thread that locked.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_locks::Mutex;
+///
+/// static HITS: Mutex<u64> = Mutex::named("hits", 0);
+///
+/// std::thread::scope(|s| {
+///     for _ in 0..4 {
+///         s.spawn(|| *HITS.lock() += 1);
+///     }
+/// });
+/// assert_eq!(*HITS.lock(), 4);
+/// ```
+///
+/// A guard cannot be sent to another thread:
+///
+/// ```compile_fail
+/// let m = selvedge_locks::Mutex::new(0);
+/// let guard = m.lock();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard));
+/// });
+/// ```
+///
+/// but it can be shared with one, as `&T`:
+///
+/// ```
+/// let m = selvedge_locks::Mutex::new(5);
+/// let guard = m.lock();
+/// let shared = &guard;
+/// std::thread::scope(|s| {
+///     s.spawn(move || assert_eq!(**shared, 5));
+/// });
+/// ```
+///
+/// # Differences from parking_lot and std
+///
+/// - A name (`Mutex::named`), reported in contention events and lock-order reports.
+/// - `try_lock_for`/`try_lock_until` return `Result<_, LockTimeout>` naming the lock and the
+///   wait, not an `Option`.
+/// - No poisoning (std poisons); no `unsafe` raw access (parking_lot has `force_unlock`).
+///
+/// # Performance
+///
+/// Unobserved (no subscriber for `selvedge::locks` at DEBUG), `lock()` is parking_lot's own
+/// `lock()`. Observed, parking_lot's `try_lock` runs inline and contention is timed and
+/// reported out of line.
+///
+/// # Send and Sync
+///
+/// A guard of a `T` that is not `Sync` cannot be shared with another thread:
+///
+/// ```compile_fail
+/// let m = selvedge_locks::Mutex::new(std::cell::Cell::new(0));
+/// let guard = m.lock();
+/// let shared = &guard;
+/// std::thread::scope(|s| {
+///     s.spawn(move || shared.set(1));
+/// });
+/// ```
+///
+/// and a mutex of a `T` that is not `Send` cannot be shared at all:
+///
+/// ```compile_fail
+/// let m = selvedge_locks::Mutex::new(std::rc::Rc::new(0));
+/// std::thread::scope(|s| {
+///     s.spawn(|| drop(m.lock().clone()));
+/// });
+/// ```
+///
+/// while a `Send` but not `Sync` value is fine inside one (the mutex provides the `Sync`):
+///
+/// ```
+/// let m = selvedge_locks::Mutex::new(std::cell::Cell::new(0));
+/// std::thread::scope(|s| {
+///     s.spawn(|| m.lock().set(1));
+/// });
+/// assert_eq!(m.lock().get(), 1);
+/// ```
+///
+/// # Panics
+///
+/// With feature `lock-order`, `lock` panics when the calling thread already holds this mutex
+/// (instead of deadlocking), and on a lock-order violation when the action is `Panic`.
+pub struct Mutex<T: ?Sized> {
+    meta: LockMeta,
+    inner: lock_api::Mutex<RawMutex, T>,
+}
+
+/// RAII guard of a [`Mutex`]: derefs to the data, unlocks on drop.
+///
+/// ```
+/// let m = selvedge_locks::Mutex::new(vec![1]);
+/// m.lock().push(2);
+/// assert_eq!(*m.lock(), [1, 2]);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    inner: lock_api::MutexGuard<'a, RawMutex, T>,
+    _held: Held,
+}
+
+/// A [`MutexGuard`] narrowed to part of the data by [`MutexGuard::map`].
+///
+/// ```
+/// use selvedge_locks::{Mutex, MutexGuard};
+/// let m = Mutex::new((1, String::from("a")));
+/// let mut name = MutexGuard::map(m.lock(), |pair| &mut pair.1);
+/// name.push('b');
+/// drop(name);
+/// assert_eq!(m.lock().1, "ab");
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MappedMutexGuard<'a, T: ?Sized> {
+    inner: lock_api::MappedMutexGuard<'a, RawMutex, T>,
+    _held: Held,
+}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex; `const`, so it can be a `static`.
+    ///
+    /// ```
+    /// static COUNT: selvedge_locks::Mutex<u32> = selvedge_locks::Mutex::new(0);
+    /// *COUNT.lock() += 1;
+    /// assert_eq!(*COUNT.lock(), 1);
+    /// ```
+    #[must_use]
+    pub const fn new(value: T) -> Self {
+        Self::named(UNNAMED, value)
+    }
+
+    /// A new unlocked mutex whose name appears in contention events, timeouts and lock-order
+    /// reports.
+    ///
+    /// ```
+    /// let accounts = selvedge_locks::Mutex::named("accounts", Vec::<u64>::new());
+    /// assert_eq!(accounts.name(), "accounts");
+    /// ```
+    #[must_use]
+    pub const fn named(name: &'static str, value: T) -> Self {
+        Self {
+            meta: LockMeta::new(name),
+            inner: lock_api::Mutex::const_new(<RawMutex as lock_api::RawMutex>::INIT, value),
+        }
+    }
+
+    /// Consumes the mutex and returns the data.
+    ///
+    /// ```
+    /// assert_eq!(selvedge_locks::Mutex::new(3).into_inner(), 3);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// The name given to [`named`](Self::named), or `"unnamed"`.
+    ///
+    /// ```
+    /// assert_eq!(selvedge_locks::Mutex::new(()).name(), "unnamed");
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.meta.name()
+    }
+
+    pub(crate) fn meta(&self) -> &LockMeta {
+        &self.meta
+    }
+
+    /// Blocks until the lock is held, and returns the guard.
+    ///
+    /// ```
+    /// let m = selvedge_locks::Mutex::new(1);
+    /// *m.lock() += 1;
+    /// assert_eq!(*m.lock(), 2);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// With feature `lock-order`: if this thread already holds the lock, or on a lock-order
+    /// violation with [`OrderAction::Panic`](crate::lock_order::OrderAction::Panic).
+    #[inline]
+    #[track_caller]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        let (inner, held) = acquire::lock(
+            &self.meta,
+            Mode::Exclusive,
+            || self.inner.try_lock(),
+            || self.inner.lock(),
+        );
+        MutexGuard { inner, _held: held }
+    }
+
+    /// [`lock`](Self::lock) on behalf of a caller's call site (for `lock_all`, whose loop
+    /// would otherwise report its own line).
+    pub(crate) fn lock_at(
+        &self,
+        site: &'static std::panic::Location<'static>,
+    ) -> MutexGuard<'_, T> {
+        let (inner, held) = acquire::lock_from(
+            &self.meta,
+            Mode::Exclusive,
+            site,
+            || self.inner.try_lock(),
+            || self.inner.lock(),
+        );
+        MutexGuard { inner, _held: held }
+    }
+
+    /// Takes the lock if it is free, without blocking.
+    ///
+    /// ```
+    /// let m = selvedge_locks::Mutex::new(());
+    /// let guard = m.try_lock().unwrap();
+    /// assert!(m.try_lock().is_none());
+    /// drop(guard);
+    /// assert!(m.try_lock().is_some());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        acquire::try_lock(&self.meta, Mode::Exclusive, || self.inner.try_lock())
+            .map(|(inner, held)| MutexGuard { inner, _held: held })
+    }
+
+    /// Waits at most `timeout` for the lock.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] (naming the lock and the wait) if the lock was not free in time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let m = selvedge_locks::Mutex::named("m", ());
+    /// assert!(m.try_lock_for(Duration::from_millis(1)).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_for(&self, timeout: Duration) -> Result<MutexGuard<'_, T>, LockTimeout> {
+        self.lock_until(move || Instant::now().checked_add(timeout))
+    }
+
+    /// Waits until `deadline` at most for the lock.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] if the lock was not free by `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let m = selvedge_locks::Mutex::new(());
+    /// let _held = m.lock();
+    /// let late = std::thread::scope(|s| {
+    ///     s.spawn(|| m.try_lock_until(Instant::now() + Duration::from_millis(1)).is_err())
+    ///         .join()
+    ///         .unwrap()
+    /// });
+    /// assert!(late);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_until(&self, deadline: Instant) -> Result<MutexGuard<'_, T>, LockTimeout> {
+        self.lock_until(move || Some(deadline))
+    }
+
+    #[inline]
+    #[track_caller]
+    fn lock_until(
+        &self,
+        deadline: impl FnOnce() -> Option<Instant>,
+    ) -> Result<MutexGuard<'_, T>, LockTimeout> {
+        acquire::lock_until(
+            &self.meta,
+            Mode::Exclusive,
+            deadline,
+            || self.inner.try_lock(),
+            |deadline| self.inner.try_lock_until(deadline),
+            || self.inner.lock(),
+        )
+        .map(|(inner, held)| MutexGuard { inner, _held: held })
+    }
+
+    /// Whether some thread holds the lock (a snapshot, for diagnostics).
+    ///
+    /// ```
+    /// let m = selvedge_locks::Mutex::new(());
+    /// let _g = m.lock();
+    /// assert!(m.is_locked());
+    /// ```
+    #[must_use]
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// Mutable access without locking: `&mut self` proves no guard exists.
+    ///
+    /// ```
+    /// let mut m = selvedge_locks::Mutex::new(1);
+    /// *m.get_mut() = 2;
+    /// assert_eq!(*m.lock(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        d.field("name", &self.name());
+        // The raw `try_lock`: formatting must neither block nor count as an acquisition.
+        match self.inner.try_lock() {
+            Some(guard) => d.field("data", &&*guard),
+            None => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Narrows the guard to a part of the data; the lock stays held.
+    ///
+    /// ```
+    /// use selvedge_locks::{Mutex, MutexGuard};
+    /// let m = Mutex::new([0_u8; 4]);
+    /// *MutexGuard::map(m.lock(), |a| &mut a[2]) = 9;
+    /// assert_eq!(m.lock()[2], 9);
+    /// ```
+    pub fn map<U: ?Sized>(s: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
+        MappedMutexGuard {
+            inner: lock_api::MutexGuard::map(s.inner, f),
+            _held: s._held,
+        }
+    }
+
+    /// Narrows the guard if `f` returns `Some`; otherwise gives the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, when `f` returns `None`.
+    ///
+    /// ```
+    /// use selvedge_locks::{Mutex, MutexGuard};
+    /// let m = Mutex::new(vec![1, 2]);
+    /// assert!(MutexGuard::try_map(m.lock(), |v| v.get_mut(5)).is_err());
+    /// assert_eq!(*MutexGuard::try_map(m.lock(), |v| v.get_mut(1)).ok().unwrap(), 2);
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        s: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        let Self { inner, _held } = s;
+        match lock_api::MutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(MappedMutexGuard { inner, _held }),
+            Err(inner) => Err(Self { inner, _held }),
+        }
+    }
+
+    pub(crate) fn raw(&mut self) -> &mut lock_api::MutexGuard<'a, RawMutex, T> {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Mutex, MutexGuard};
+
+    #[test]
+    fn lock_try_lock_and_map_on_one_thread() {
+        let m = Mutex::named("unit", vec![1, 2]);
+        {
+            let mut second = MutexGuard::map(m.lock(), |v| &mut v[1]);
+            *second += 1;
+            assert!(m.try_lock().is_none());
+        }
+        assert_eq!(*m.lock(), [1, 3]);
+        assert_eq!(m.into_inner(), [1, 3]);
+    }
+
+    #[test]
+    fn two_threads_never_lose_an_increment() {
+        let m = Mutex::new(0);
+        let n = if cfg!(miri) { 20 } else { 1_000 };
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| (0..n).for_each(|_| *m.lock() += 1));
+            }
+        });
+        assert_eq!(*m.lock(), 2 * n);
+    }
+}

@@ -1,0 +1,330 @@
+//! [`ReentrantMutex`]: a lock its owner may take again (Python's `threading.RLock`).
+
+use std::fmt;
+use std::ops::Deref;
+use std::time::{Duration, Instant};
+
+use parking_lot::lock_api;
+
+use crate::acquire;
+use crate::error::LockTimeout;
+use crate::lock_order::{Held, Mode};
+use crate::meta::{LockMeta, UNNAMED};
+use crate::raw::{RawMutex, RawThreadId};
+
+type Inner<T> = lock_api::ReentrantMutex<RawMutex, RawThreadId, T>;
+
+/// A mutex that the thread holding it may lock again; it is released when the last guard
+/// drops. Use it where a locked method calls another locked method of the same object
+/// (the seed's `RLock`).
+///
+/// Guards give `&T` only: two guards of one thread coexist, so `&mut T` would alias. Put a
+/// `Cell` or `RefCell` inside for mutation.
+///
+/// `ReentrantMutex<T>` is `Sync` when `T: Send`; its guard is never `Send`.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use selvedge_locks::ReentrantMutex;
+///
+/// struct Account { balance: ReentrantMutex<Cell<i64>> }
+/// impl Account {
+///     fn deposit(&self, n: i64) {
+///         let b = self.balance.lock();
+///         b.set(b.get() + n);
+///     }
+///     fn deposit_twice(&self, n: i64) {
+///         let _outer = self.balance.lock(); // held across both calls
+///         self.deposit(n);
+///         self.deposit(n);
+///     }
+/// }
+/// let account = Account { balance: ReentrantMutex::new(Cell::new(0)) };
+/// account.deposit_twice(5);
+/// assert_eq!(account.balance.lock().get(), 10);
+/// ```
+///
+/// A guard cannot move to another thread:
+///
+/// ```compile_fail
+/// let m = selvedge_locks::ReentrantMutex::new(0);
+/// let guard = m.lock();
+/// std::thread::scope(|s| { s.spawn(move || drop(guard)); });
+/// ```
+///
+/// while the lock itself can be shared:
+///
+/// ```
+/// let m = selvedge_locks::ReentrantMutex::new(0);
+/// std::thread::scope(|s| { s.spawn(|| assert_eq!(*m.lock(), 0)); });
+/// ```
+pub struct ReentrantMutex<T: ?Sized> {
+    meta: LockMeta,
+    inner: Inner<T>,
+}
+
+/// RAII guard of a [`ReentrantMutex`]: derefs to `&T`.
+///
+/// ```
+/// let m = selvedge_locks::ReentrantMutex::new(1);
+/// let (a, b) = (m.lock(), m.lock());
+/// assert_eq!(*a + *b, 2);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct ReentrantMutexGuard<'a, T: ?Sized> {
+    inner: lock_api::ReentrantMutexGuard<'a, RawMutex, RawThreadId, T>,
+    _held: Held,
+}
+
+/// A [`ReentrantMutexGuard`] narrowed by [`ReentrantMutexGuard::map`].
+///
+/// ```
+/// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
+/// let m = ReentrantMutex::new((1, 2));
+/// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |p| &p.1), 2);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MappedReentrantMutexGuard<'a, T: ?Sized> {
+    inner: lock_api::MappedReentrantMutexGuard<'a, RawMutex, RawThreadId, T>,
+    _held: Held,
+}
+
+impl<T> ReentrantMutex<T> {
+    /// A new unlocked reentrant mutex; `const`, so it can be a `static`.
+    ///
+    /// ```
+    /// static LOG: selvedge_locks::ReentrantMutex<()> = selvedge_locks::ReentrantMutex::new(());
+    /// let _outer = LOG.lock();
+    /// let _inner = LOG.lock();
+    /// ```
+    #[must_use]
+    pub const fn new(value: T) -> Self {
+        Self::named(UNNAMED, value)
+    }
+
+    /// A new reentrant mutex with a name for reports.
+    ///
+    /// ```
+    /// assert_eq!(selvedge_locks::ReentrantMutex::named("log", ()).name(), "log");
+    /// ```
+    #[must_use]
+    pub const fn named(name: &'static str, value: T) -> Self {
+        Self {
+            meta: LockMeta::new(name),
+            inner: lock_api::ReentrantMutex::const_new(
+                <RawMutex as lock_api::RawMutex>::INIT,
+                <RawThreadId as lock_api::GetThreadId>::INIT,
+                value,
+            ),
+        }
+    }
+
+    /// Consumes the lock and returns the data.
+    ///
+    /// ```
+    /// assert_eq!(selvedge_locks::ReentrantMutex::new(4).into_inner(), 4);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
+}
+
+impl<T: ?Sized> ReentrantMutex<T> {
+    /// The lock's name, or `"unnamed"`.
+    ///
+    /// ```
+    /// assert_eq!(selvedge_locks::ReentrantMutex::new(()).name(), "unnamed");
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.meta.name()
+    }
+
+    /// Blocks until this thread holds the lock; returns at once if it already does.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(());
+    /// let _a = m.lock();
+    /// let _b = m.lock(); // same thread: no deadlock
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn lock(&self) -> ReentrantMutexGuard<'_, T> {
+        let (inner, held) = acquire::lock(
+            &self.meta,
+            Mode::Reentrant,
+            || self.inner.try_lock(),
+            || self.inner.lock(),
+        );
+        ReentrantMutexGuard { inner, _held: held }
+    }
+
+    /// Takes the lock if it is free or already held by this thread.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(());
+    /// let _a = m.lock();
+    /// assert!(m.try_lock().is_some());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, T>> {
+        acquire::try_lock(&self.meta, Mode::Reentrant, || self.inner.try_lock())
+            .map(|(inner, held)| ReentrantMutexGuard { inner, _held: held })
+    }
+
+    /// Waits at most `timeout` for the lock.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] if another thread held it throughout.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(());
+    /// assert!(m.try_lock_for(std::time::Duration::from_millis(1)).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_for(
+        &self,
+        timeout: Duration,
+    ) -> Result<ReentrantMutexGuard<'_, T>, LockTimeout> {
+        self.lock_until(move || Instant::now().checked_add(timeout))
+    }
+
+    /// Waits until `deadline` at most for the lock.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] if another thread held it until `deadline`.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(());
+    /// assert!(m.try_lock_until(std::time::Instant::now()).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_until(
+        &self,
+        deadline: Instant,
+    ) -> Result<ReentrantMutexGuard<'_, T>, LockTimeout> {
+        self.lock_until(move || Some(deadline))
+    }
+
+    #[inline]
+    #[track_caller]
+    fn lock_until(
+        &self,
+        deadline: impl FnOnce() -> Option<Instant>,
+    ) -> Result<ReentrantMutexGuard<'_, T>, LockTimeout> {
+        acquire::lock_until(
+            &self.meta,
+            Mode::Reentrant,
+            deadline,
+            || self.inner.try_lock(),
+            |deadline| self.inner.try_lock_until(deadline),
+            || self.inner.lock(),
+        )
+        .map(|(inner, held)| ReentrantMutexGuard { inner, _held: held })
+    }
+
+    /// Whether some thread holds the lock.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(());
+    /// assert!(!m.is_locked());
+    /// ```
+    #[must_use]
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// Whether the calling thread holds the lock.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(());
+    /// let _g = m.lock();
+    /// assert!(m.is_owned_by_current_thread());
+    /// ```
+    #[must_use]
+    pub fn is_owned_by_current_thread(&self) -> bool {
+        self.inner.is_owned_by_current_thread()
+    }
+
+    /// Mutable access without locking.
+    ///
+    /// ```
+    /// let mut m = selvedge_locks::ReentrantMutex::new(1);
+    /// *m.get_mut() += 1;
+    /// assert_eq!(*m.lock(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+}
+
+impl<T: Default> Default for ReentrantMutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ReentrantMutex");
+        d.field("name", &self.name());
+        match self.inner.try_lock() {
+            Some(guard) => d.field("data", &&*guard),
+            None => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
+    /// Narrows the guard to part of the data.
+    ///
+    /// ```
+    /// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
+    /// let m = ReentrantMutex::new(vec![3, 4]);
+    /// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |v| &v[1]), 4);
+    /// ```
+    pub fn map<U: ?Sized>(s: Self, f: impl FnOnce(&T) -> &U) -> MappedReentrantMutexGuard<'a, U> {
+        MappedReentrantMutexGuard {
+            inner: lock_api::ReentrantMutexGuard::map(s.inner, f),
+            _held: s._held,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for ReentrantMutexGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> Deref for MappedReentrantMutexGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

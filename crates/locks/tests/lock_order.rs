@@ -1,0 +1,202 @@
+//! Lock-order checking (feature `lock-order`): cycles reported before blocking, with both
+//! locks and both call sites; self-relocks panic instead of hanging.
+#![cfg(feature = "lock-order")]
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::PoisonError;
+
+use selvedge_locks::lock_order::{self, OrderAction};
+use selvedge_locks::{Mutex, ReentrantMutex, RwLock, lock_both};
+use selvedge_trace::{events, targets, testing};
+
+/// The action is process-wide: tests that depend on it run one at a time.
+static ACTION: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn with_action<R>(action: OrderAction, f: impl FnOnce() -> R) -> R {
+    let _serial = ACTION.lock().unwrap_or_else(PoisonError::into_inner);
+    lock_order::set_action(action);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    lock_order::set_action(OrderAction::Panic);
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+// The feature is on in this file, so the checker must be: fails to compile otherwise.
+const _: () = assert!(lock_order::ENABLED);
+
+#[test]
+fn opposite_orders_on_two_threads_are_reported_with_both_locks_and_sites() {
+    with_action(OrderAction::Panic, || {
+        let a = Mutex::named("order-a", ());
+        let b = Mutex::named("order-b", ());
+        let first_line = line!() + 3;
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _a = a.lock();
+                let _b = b.lock();
+            });
+        });
+        // The second thread takes them the other way round, after the first finished: no
+        // deadlock happens, but the order violation is reported before `a.lock()` blocks.
+        let second_line = line!() + 4;
+        let message = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _b = b.lock();
+                let _a = a.lock();
+            })
+            .join()
+            .map_err(panic_message)
+            .unwrap_err()
+        });
+        assert!(message.contains("lock order violation"), "{message}");
+        assert!(
+            message.contains("`order-a`") && message.contains("`order-b`"),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("lock_order.rs:{first_line}")),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("lock_order.rs:{second_line}")),
+            "{message}"
+        );
+    });
+}
+
+#[test]
+fn a_transitive_cycle_is_reported() {
+    with_action(OrderAction::Panic, || {
+        let (a, b, c) = (
+            Mutex::named("t-a", ()),
+            Mutex::named("t-b", ()),
+            Mutex::named("t-c", ()),
+        );
+        {
+            let _a = a.lock();
+            let _b = b.lock();
+        }
+        {
+            let _b = b.lock();
+            let _c = c.lock();
+        }
+        let message = catch_unwind(AssertUnwindSafe(|| {
+            let _c = c.lock();
+            let _a = a.lock();
+        }))
+        .map_err(panic_message)
+        .unwrap_err();
+        assert!(
+            message.contains("`t-a`") && message.contains("`t-c`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`t-b`"),
+            "the path names the lock in between: {message}"
+        );
+    });
+}
+
+#[test]
+fn with_log_action_a_violation_is_an_error_event_and_the_lock_is_taken() {
+    with_action(OrderAction::Log, || {
+        let a = Mutex::named("log-a", 1);
+        let b = Mutex::named("log-b", 2);
+        {
+            let _a = a.lock();
+            let _b = b.lock();
+        }
+        let (sum, captured) = testing::capture(|| {
+            let b = b.lock();
+            let a = a.lock();
+            *a + *b
+        });
+        assert_eq!(sum, 3);
+        let event = captured
+            .iter()
+            .find(|e| e.name == events::LOCK_ORDER_VIOLATION)
+            .expect("a lock.order_violation event");
+        assert_eq!(event.target, targets::LOCKS);
+        assert_eq!(event.level, tracing::Level::ERROR);
+        assert_eq!(event.field("name"), Some("log-a"));
+        assert_eq!(event.field("held"), Some("log-b"));
+        assert!(event.field("location").unwrap().contains("lock_order.rs"));
+        assert!(
+            event
+                .field("held_location")
+                .unwrap()
+                .contains("lock_order.rs")
+        );
+        assert!(
+            event
+                .field("first_location")
+                .unwrap()
+                .contains("lock_order.rs")
+        );
+    });
+}
+
+#[test]
+fn lock_both_in_both_orders_is_never_a_violation() {
+    with_action(OrderAction::Panic, || {
+        let a = Mutex::named("both-a", ());
+        let b = Mutex::named("both-b", ());
+        drop(lock_both(&a, &b).unwrap());
+        drop(lock_both(&b, &a).unwrap());
+    });
+}
+
+#[test]
+fn try_lock_adds_no_order_edge() {
+    with_action(OrderAction::Panic, || {
+        let a = Mutex::named("try-a", ());
+        let b = Mutex::named("try-b", ());
+        {
+            let _a = a.lock();
+            let _b = b.try_lock().unwrap();
+        }
+        let _b = b.lock();
+        let _a = a.lock();
+    });
+}
+
+#[test]
+fn relocking_a_mutex_on_its_own_thread_panics_instead_of_hanging() {
+    let m = Mutex::named("self", 0);
+    let message = catch_unwind(AssertUnwindSafe(|| {
+        let _first = m.lock();
+        let _second = m.lock();
+    }))
+    .map_err(panic_message)
+    .unwrap_err();
+    assert!(message.contains("self-deadlock"), "{message}");
+    assert!(message.contains("`self`"), "{message}");
+    // The first guard was released during unwinding.
+    assert!(m.try_lock().is_some());
+}
+
+#[test]
+fn relocking_an_rwlock_on_its_own_thread_panics() {
+    let lock = RwLock::named("rw-self", 0);
+    let message = catch_unwind(AssertUnwindSafe(|| {
+        let _w = lock.write();
+        let _r = lock.read();
+    }))
+    .map_err(panic_message)
+    .unwrap_err();
+    assert!(message.contains("self-deadlock"), "{message}");
+}
+
+#[test]
+fn a_reentrant_mutex_may_relock() {
+    let m = ReentrantMutex::named("re", ());
+    let _a = m.lock();
+    let _b = m.lock();
+}

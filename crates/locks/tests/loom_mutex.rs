@@ -1,0 +1,82 @@
+//! Loom models of `Mutex` and `Condvar`: mutual exclusion and no lost wake-up.
+
+use selvedge_locks::sync::Arc;
+use selvedge_locks::{Condvar, Mutex};
+use selvedge_testkit::{model, thread};
+
+#[test]
+fn mutex_increments_are_never_lost() {
+    model(|| {
+        let m = Arc::new(Mutex::new(0));
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || *m.lock() += 1)
+        };
+        *m.lock() += 1;
+        other.join().unwrap();
+        assert_eq!(*m.lock(), 2);
+    });
+}
+
+#[test]
+fn try_lock_never_enters_a_held_mutex() {
+    model(|| {
+        let m = Arc::new(Mutex::new(false));
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || {
+                if let Some(mut inside) = m.try_lock() {
+                    assert!(!*inside);
+                    *inside = true;
+                    *inside = false;
+                }
+            })
+        };
+        {
+            let mut inside = m.lock();
+            assert!(!*inside);
+            *inside = true;
+            *inside = false;
+        }
+        other.join().unwrap();
+    });
+}
+
+#[test]
+fn condvar_wakes_the_waiter() {
+    model(|| {
+        let state = Arc::new((Mutex::new(false), Condvar::new()));
+        let waker = {
+            let state = state.clone();
+            thread::spawn(move || {
+                *state.0.lock() = true;
+                state.1.notify_one();
+            })
+        };
+        let mut ready = state.0.lock();
+        state.1.wait_while(&mut ready, |ready| !*ready);
+        drop(ready);
+        waker.join().unwrap();
+    });
+}
+
+#[test]
+fn condvar_notify_all_wakes_both_waiters() {
+    model(|| {
+        let state = Arc::new((Mutex::new(false), Condvar::new()));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let state = state.clone();
+                thread::spawn(move || {
+                    let mut ready = state.0.lock();
+                    state.1.wait_while(&mut ready, |ready| !*ready);
+                })
+            })
+            .collect();
+        *state.0.lock() = true;
+        state.1.notify_all();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+    });
+}

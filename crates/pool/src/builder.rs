@@ -1,0 +1,350 @@
+//! [`PoolBuilder`], the validated configuration of a [`ThreadPool`], and
+//! [`RejectionPolicy`], what `submit` does when the pool cannot take a task right now.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::{BuildError, ThreadPool};
+
+/// A hook run on each worker thread as it starts or stops (owned by the shared config).
+pub(crate) type Hook = Box<dyn Fn() + Send + Sync>;
+
+/// What [`ThreadPool::submit`] does when the queue is full, every worker is busy and the pool
+/// is at `max_threads`. A pool that is shut down always rejects with
+/// [`SubmitError::Shutdown`](crate::SubmitError::Shutdown), whatever the policy.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{RejectionPolicy, ThreadPool};
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder()
+///     .rejection_policy(RejectionPolicy::Block(Duration::from_millis(100)))
+///     .build()
+///     .unwrap();
+/// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RejectionPolicy {
+    /// Refuse at once with [`SubmitError::Full`](crate::SubmitError::Full) (the default).
+    #[default]
+    Reject,
+    /// Run the task on the submitting thread, before `submit` returns (Java's
+    /// `CallerRunsPolicy`): natural backpressure, since the producer slows to the pool's pace.
+    CallerRuns,
+    /// Wait up to this long for queue space, then refuse with
+    /// [`SubmitError::Timeout`](crate::SubmitError::Timeout).
+    Block(Duration),
+}
+
+/// The validated settings a pool runs with.
+pub(crate) struct Config {
+    pub(crate) core: usize,
+    pub(crate) max: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) queue_capacity: usize,
+    pub(crate) name: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_start: Option<Hook>,
+    pub(crate) on_stop: Option<Hook>,
+    pub(crate) policy: RejectionPolicy,
+    pub(crate) slow_task: Option<Duration>,
+    pub(crate) drop_timeout: Duration,
+}
+
+/// Configures and starts a [`ThreadPool`]; [`build`](Self::build) validates everything and
+/// returns a typed [`BuildError`] instead of panicking.
+///
+/// | setting | default | rule |
+/// | --- | --- | --- |
+/// | [`max_threads`](Self::max_threads) | available parallelism | at least 1 |
+/// | [`core_threads`](Self::core_threads) | equal to `max_threads` | at most `max_threads`; may be 0 |
+/// | [`keep_alive`](Self::keep_alive) | 60 s | workers above core retire after this long idle; 0 retires them as soon as the queue is empty |
+/// | [`queue_capacity`](Self::queue_capacity) | 65,536 | at least 1 |
+/// | [`thread_name`](Self::thread_name) | `"selvedge-pool"` | non-empty, no NUL; also the pool's name in events |
+/// | [`stack_size`](Self::stack_size) | the platform's | at least 1 |
+/// | [`rejection_policy`](Self::rejection_policy) | [`RejectionPolicy::Reject`] | |
+/// | [`slow_task_threshold`](Self::slow_task_threshold) | off | tasks running longer emit `pool.task_slow` |
+/// | [`drop_timeout`](Self::drop_timeout) | 10 s | how long `Drop` waits for workers |
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{RejectionPolicy, ThreadPool};
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder()
+///     .core_threads(2)
+///     .max_threads(5)
+///     .keep_alive(Duration::from_secs(60))
+///     .queue_capacity(1000)
+///     .thread_name("chat-worker")
+///     .rejection_policy(RejectionPolicy::CallerRuns)
+///     .build()?;
+/// assert_eq!(pool.submit(|| 2 + 2).unwrap().join(), Ok(4));
+/// # Ok::<(), selvedge_pool::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct PoolBuilder {
+    core: Option<usize>,
+    max: usize,
+    keep_alive: Duration,
+    queue_capacity: usize,
+    name: String,
+    stack_size: Option<usize>,
+    on_start: Option<Hook>,
+    on_stop: Option<Hook>,
+    policy: RejectionPolicy,
+    slow_task: Option<Duration>,
+    drop_timeout: Duration,
+}
+
+impl Default for PoolBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for PoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("core", &self.core)
+            .field("max", &self.max)
+            .field("keep_alive", &self.keep_alive)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("name", &self.name)
+            .field("stack_size", &self.stack_size)
+            .field("policy", &self.policy)
+            .field("slow_task", &self.slow_task)
+            .field("drop_timeout", &self.drop_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PoolBuilder {
+    /// The defaults in the table above.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::PoolBuilder::new().build().unwrap();
+    /// assert!(pool.stats().threads >= 1);
+    /// ```
+    pub fn new() -> Self {
+        let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            core: None,
+            max: parallelism,
+            keep_alive: Duration::from_secs(60),
+            queue_capacity: 65_536,
+            name: "selvedge-pool".to_owned(),
+            stack_size: None,
+            on_start: None,
+            on_stop: None,
+            policy: RejectionPolicy::Reject,
+            slow_task: None,
+            drop_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Workers kept alive even when idle; started by [`build`](Self::build). May be 0 (every
+    /// worker then retires after [`keep_alive`](Self::keep_alive)).
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().core_threads(0).max_threads(2).build().unwrap();
+    /// assert_eq!(pool.stats().threads, 0);
+    /// ```
+    pub fn core_threads(mut self, n: usize) -> Self {
+        self.core = Some(n);
+        self
+    }
+
+    /// The most workers alive at once.
+    ///
+    /// ```
+    /// let err = selvedge_pool::ThreadPool::builder().max_threads(0).build().unwrap_err();
+    /// assert_eq!(err, selvedge_pool::BuildError::ZeroMaxThreads);
+    /// ```
+    pub fn max_threads(mut self, n: usize) -> Self {
+        self.max = n;
+        self
+    }
+
+    /// How long a worker above `core_threads` may stay idle before it retires.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = selvedge_pool::ThreadPool::builder()
+    ///     .keep_alive(Duration::from_millis(500)).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.keep_alive = keep_alive;
+        self
+    }
+
+    /// The most tasks waiting at once (over all priorities).
+    ///
+    /// ```
+    /// let err = selvedge_pool::ThreadPool::builder().queue_capacity(0).build().unwrap_err();
+    /// assert_eq!(err, selvedge_pool::BuildError::ZeroQueueCapacity);
+    /// ```
+    pub fn queue_capacity(mut self, n: usize) -> Self {
+        self.queue_capacity = n;
+        self
+    }
+
+    /// Worker threads are named `{prefix}-{n}`; the prefix also names the pool in events.
+    ///
+    /// ```
+    /// let err = selvedge_pool::ThreadPool::builder().thread_name("").build().unwrap_err();
+    /// assert_eq!(err, selvedge_pool::BuildError::InvalidThreadName);
+    /// ```
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
+        self.name = prefix.into();
+        self
+    }
+
+    /// Stack size of each worker, in bytes.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().stack_size(4 << 20).build().unwrap();
+    /// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs on each worker thread as it starts, before its first task. A panic in it is
+    /// contained.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let seen = started.clone();
+    /// let pool = selvedge_pool::ThreadPool::builder()
+    ///     .core_threads(2).max_threads(2)
+    ///     .on_thread_start(move || { seen.fetch_add(1, Ordering::SeqCst); })
+    ///     .build().unwrap();
+    /// pool.run(|| ()).unwrap(); // on a started worker, so at least one hook ran
+    /// assert!(started.load(Ordering::SeqCst) >= 1);
+    /// ```
+    pub fn on_thread_start(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_start = Some(Box::new(hook));
+        self
+    }
+
+    /// Runs on each worker thread as it stops (retired or shut down). A panic in it is
+    /// contained.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let seen = stopped.clone();
+    /// let pool = selvedge_pool::ThreadPool::builder()
+    ///     .core_threads(2).max_threads(2)
+    ///     .on_thread_stop(move || { seen.fetch_add(1, Ordering::SeqCst); })
+    ///     .build().unwrap();
+    /// pool.shutdown(Duration::from_secs(10));
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_stop(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_stop = Some(Box::new(hook));
+        self
+    }
+
+    /// What `submit` does when the pool is saturated; see [`RejectionPolicy`].
+    ///
+    /// ```
+    /// use selvedge_pool::{RejectionPolicy, ThreadPool};
+    /// let pool = ThreadPool::builder().rejection_policy(RejectionPolicy::CallerRuns).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn rejection_policy(mut self, policy: RejectionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Tasks running longer than `threshold` emit a `pool.task_slow` warning. Off by default,
+    /// because it reads the clock twice per task.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = selvedge_pool::ThreadPool::builder()
+    ///     .slow_task_threshold(Duration::from_secs(1)).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn slow_task_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_task = Some(threshold);
+        self
+    }
+
+    /// How long dropping the pool waits for its workers (see [`ThreadPool`]'s `Drop`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = selvedge_pool::ThreadPool::builder()
+    ///     .drop_timeout(Duration::from_secs(1)).build().unwrap();
+    /// drop(pool); // waits at most 1 s
+    /// ```
+    pub fn drop_timeout(mut self, timeout: Duration) -> Self {
+        self.drop_timeout = timeout;
+        self
+    }
+
+    /// Validates the settings and starts the core workers.
+    ///
+    /// # Errors
+    ///
+    /// Every [`BuildError`] variant: zero `max_threads`, `core_threads > max_threads`, zero
+    /// queue capacity, zero stack size, an empty or NUL-containing name, or an OS refusal to
+    /// start a core worker.
+    ///
+    /// ```
+    /// use selvedge_pool::{BuildError, ThreadPool};
+    /// assert_eq!(
+    ///     ThreadPool::builder().core_threads(3).max_threads(1).build().unwrap_err(),
+    ///     BuildError::CoreExceedsMax { core: 3, max: 1 },
+    /// );
+    /// ```
+    pub fn build(self) -> Result<ThreadPool, BuildError> {
+        if self.max == 0 {
+            return Err(BuildError::ZeroMaxThreads);
+        }
+        let core = self.core.unwrap_or(self.max);
+        if core > self.max {
+            return Err(BuildError::CoreExceedsMax {
+                core,
+                max: self.max,
+            });
+        }
+        if self.queue_capacity == 0 {
+            return Err(BuildError::ZeroQueueCapacity);
+        }
+        if self.stack_size == Some(0) {
+            return Err(BuildError::ZeroStackSize);
+        }
+        if self.name.is_empty() || self.name.contains('\0') {
+            return Err(BuildError::InvalidThreadName);
+        }
+        ThreadPool::start(Config {
+            core,
+            max: self.max,
+            keep_alive: self.keep_alive,
+            queue_capacity: self.queue_capacity,
+            name: self.name,
+            stack_size: self.stack_size,
+            on_start: self.on_start,
+            on_stop: self.on_stop,
+            policy: self.policy,
+            slow_task: self.slow_task,
+            drop_timeout: self.drop_timeout,
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! The pool's typed errors: [`BuildError`] (bad configuration), [`SubmitError`] (a task was
+//! refused, so it never entered the pool) and [`TaskError`] (an accepted task did not
+//! produce a value).
+
+use std::fmt;
+
+/// Why [`PoolBuilder::build`](crate::PoolBuilder::build) refused a configuration.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{BuildError, ThreadPool};
+///
+/// let err = ThreadPool::builder().core_threads(4).max_threads(2).build().unwrap_err();
+/// assert_eq!(err, BuildError::CoreExceedsMax { core: 4, max: 2 });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `max_threads` was 0: a pool needs at least one worker to run anything.
+    ZeroMaxThreads,
+    /// `core_threads` was larger than `max_threads`.
+    CoreExceedsMax {
+        /// The requested core size.
+        core: usize,
+        /// The requested maximum.
+        max: usize,
+    },
+    /// `queue_capacity` was 0: the queue is bounded and must hold at least one task.
+    ZeroQueueCapacity,
+    /// `stack_size` was 0.
+    ZeroStackSize,
+    /// The `thread_name` prefix was empty or contained a NUL byte.
+    InvalidThreadName,
+    /// The operating system refused to start a core worker (the message is the OS error).
+    Spawn(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ZeroMaxThreads => f.write_str("max_threads must be at least 1"),
+            Self::CoreExceedsMax { core, max } => {
+                write!(f, "core_threads ({core}) exceeds max_threads ({max})")
+            }
+            Self::ZeroQueueCapacity => f.write_str("queue_capacity must be at least 1"),
+            Self::ZeroStackSize => f.write_str("stack_size must be at least 1 byte"),
+            Self::InvalidThreadName => {
+                f.write_str("thread_name must be non-empty and contain no NUL byte")
+            }
+            Self::Spawn(msg) => write!(f, "could not start a core worker thread: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Why a task was refused at submission. A refused task never entered the pool: it was
+/// dropped without running and counts as `rejected` in [`PoolStats`](crate::PoolStats).
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{SubmitError, ThreadPool};
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder().build().unwrap();
+/// pool.shutdown(Duration::from_secs(5));
+/// assert_eq!(pool.submit(|| 1).unwrap_err(), SubmitError::Shutdown);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubmitError {
+    /// The queue was full, every worker was busy and the pool was at `max_threads`
+    /// (policy [`RejectionPolicy::Reject`](crate::RejectionPolicy::Reject)).
+    Full,
+    /// The queue stayed full for the whole timeout of
+    /// [`RejectionPolicy::Block`](crate::RejectionPolicy::Block).
+    Timeout,
+    /// The pool is shutting down or shut down; it takes no new work.
+    Shutdown,
+    /// The pool had no worker and the operating system refused to start one.
+    SpawnFailed(String),
+}
+
+impl fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full => f.write_str("task rejected: queue full and all workers busy"),
+            Self::Timeout => f.write_str("task rejected: queue stayed full for the block timeout"),
+            Self::Shutdown => f.write_str("task rejected: pool is shut down"),
+            Self::SpawnFailed(msg) => write!(f, "task rejected: could not start a worker: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for SubmitError {}
+
+/// Why an accepted task produced no value, as returned by
+/// [`TaskHandle::join`](crate::TaskHandle::join).
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{TaskError, ThreadPool};
+///
+/// let pool = ThreadPool::builder().build().unwrap();
+/// let handle = pool.submit(|| -> u32 { panic!("boom") }).unwrap();
+/// assert_eq!(handle.join(), Err(TaskError::Panicked("boom".into())));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// The task panicked; the message is the panic payload when it was a string. The worker
+    /// survived.
+    Panicked(String),
+    /// [`TaskHandle::cancel`](crate::TaskHandle::cancel) removed it before it started.
+    Cancelled,
+    /// Its timeout or deadline passed while it was still queued, so it never ran.
+    Expired,
+    /// The pool shut down before it started: it was handed back by
+    /// [`ThreadPool::shutdown_now`](crate::ThreadPool::shutdown_now) and then dropped.
+    Shutdown,
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Panicked(msg) => write!(f, "task panicked: {msg}"),
+            Self::Cancelled => f.write_str("task cancelled before it started"),
+            Self::Expired => f.write_str("task expired while queued"),
+            Self::Shutdown => f.write_str("pool shut down before the task started"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// The text of a panic payload: `&str` and `String` payloads verbatim, anything else a
+/// placeholder.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}

@@ -1,0 +1,614 @@
+//! [`ThreadPool`]: the shared state, submission (with growth and rejection), statistics and
+//! shutdown. Workers live in `worker.rs`; scoped work in `scope.rs`.
+//!
+//! # The fast path
+//!
+//! `submit` allocates the task and its result slot, bumps one atomic (which also yields the
+//! task id), takes the pool lock once, pushes onto the priority queue and, if a worker is
+//! parked, notifies it once. No clock, no tracing, no thread start while a worker is idle or
+//! the pool is at its core size.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
+use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+
+use crate::builder::Config;
+use crate::job::{Job, RunCtx, TaskImpl};
+use crate::queue::PriorityQueue;
+use crate::stats::Counters;
+use crate::{
+    PendingTask, PoolBuilder, PoolStats, Priority, RejectionPolicy, ShutdownReport, SubmitError,
+    TaskBuilder, TaskHandle, events, handle::Slot, worker,
+};
+
+/// A started worker: its handle (joined at shutdown) and its identity.
+pub(crate) struct WorkerEntry {
+    pub(crate) thread: thread::Thread,
+    pub(crate) handle: thread::JoinHandle<()>,
+}
+
+/// Everything guarded by the pool lock.
+pub(crate) struct State {
+    pub(crate) queue: PriorityQueue<Job>,
+    /// `false` once `shutdown` or `shutdown_now` began: submissions are refused.
+    pub(crate) accepting: bool,
+    /// Live workers (started and not yet uncounted on exit).
+    pub(crate) threads: usize,
+    pub(crate) peak: usize,
+    /// Parked workers nobody has claimed (see `worker.rs`, "Idle accounting").
+    pub(crate) idle: usize,
+    /// Parked workers a submitter has claimed and notified, not yet awake.
+    pub(crate) wakeups: usize,
+    /// Workers started and not yet at the queue: each will take a task without a wake-up.
+    pub(crate) starting: usize,
+    /// Workers that found the queue empty and yield briefly before parking.
+    pub(crate) spinning: usize,
+    /// Submitters waiting for queue space (`RejectionPolicy::Block`).
+    pub(crate) blocked: usize,
+    pub(crate) workers: Vec<WorkerEntry>,
+    /// Workers ever started (names them).
+    pub(crate) spawned: u64,
+}
+
+/// The state workers, handles-to-the-pool and the pool itself share.
+pub(crate) struct Shared {
+    pub(crate) state: Mutex<State>,
+    /// Parked workers wait here for work or shutdown.
+    pub(crate) work: Condvar,
+    /// Blocked submitters wait here for queue space or shutdown.
+    pub(crate) space: Condvar,
+    /// `shutdown` waits here for workers to exit.
+    pub(crate) exited: Condvar,
+    pub(crate) config: Config,
+    pub(crate) counters: Counters,
+    /// The queue length as of the last push or pop, readable without the lock. Only spinning
+    /// workers read it, to re-lock only when there is something to take; correctness never
+    /// depends on it (the queue itself is checked under the lock).
+    pub(crate) queued_hint: CachePadded<AtomicUsize>,
+}
+
+/// Why `enqueue` did not queue a job; each variant gives the job back.
+pub(crate) enum NotQueued {
+    /// The policy says the caller runs it.
+    RunHere(Job),
+    /// Refused; the job was never started.
+    Refused(SubmitError, Job),
+}
+
+/// A thread pool with four priorities, elastic workers, a bounded queue with a rejection
+/// policy, per-task deadlines and callbacks, statistics, scoped tasks and a shutdown that
+/// loses nothing.
+///
+/// `ThreadPool` is `Send + Sync`: share it by reference (scoped threads, `&'static`) or in an
+/// `Arc`. Tasks must be `Send + 'static` (use [`scope`](Self::scope) or [`run`](Self::run) to
+/// borrow).
+///
+/// # Growth rule
+///
+/// `build` starts `core_threads` workers. On each submission, after queueing the task:
+///
+/// 1. if a worker is parked, it is woken (one wake-up per task, never two for one worker);
+/// 2. otherwise, if fewer than `max_threads` workers are alive and more tasks are queued than
+///    workers already on their way to the queue (woken, just started, or spinning briefly
+///    before parking), one more worker is started: "a task waits and nobody is idle";
+/// 3. when the queue is full but the pool is below `max_threads`, the task is still accepted
+///    and a worker is woken or started for it, so the queue exceeds its capacity by at most
+///    `max_threads` tasks, each with a worker on its way.
+///
+/// Only a full queue at `max_threads` invokes the [`RejectionPolicy`]. Workers above
+/// `core_threads` retire after [`keep_alive`](PoolBuilder::keep_alive) without work. This grows
+/// sooner than Java's `ThreadPoolExecutor`, which adds workers above core only once the queue is
+/// full (so with a large queue it never does).
+///
+/// # Drop
+///
+/// Dropping the pool is [`shutdown`](Self::shutdown) with the builder's
+/// [`drop_timeout`](PoolBuilder::drop_timeout) (10 s by default): intake stops, queued tasks
+/// still run, and the drop waits for the workers at most that long. Workers still busy after
+/// it are detached, not killed: they finish the queue and exit on their own. So a drop never
+/// hangs forever and never loses a queued task; call `shutdown_now` first to drop the backlog.
+///
+/// # Send and Sync
+///
+/// Tasks move to worker threads, so they must be `Send`; share data with `Arc`, not `Rc`:
+///
+/// ```
+/// use std::sync::Arc;
+/// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+/// let shared = Arc::new(5);
+/// assert_eq!(pool.submit(move || *shared + 1).unwrap().join(), Ok(6));
+/// ```
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+/// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+/// let shared = Rc::new(5);
+/// pool.submit(move || *shared + 1); // `Rc<i32>` cannot be sent between threads safely
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{Priority, ThreadPool};
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder().core_threads(2).max_threads(4).build()?;
+/// let sum = pool.submit(|| (1..=10).sum::<u32>())?;
+/// let urgent = pool.task(|| "first").priority(Priority::Urgent).submit()?;
+/// assert_eq!(sum.join(), Ok(55));
+/// assert_eq!(urgent.join(), Ok("first"));
+/// let report = pool.shutdown(Duration::from_secs(10));
+/// assert!(report.is_complete());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ThreadPool {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPool")
+            .field("name", &self.shared.config.name)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl ThreadPool {
+    /// A [`PoolBuilder`] with the defaults.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().max_threads(2).build().unwrap();
+    /// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+    /// ```
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::new()
+    }
+
+    pub(crate) fn start(config: Config) -> Result<Self, crate::BuildError> {
+        let core = config.core;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: PriorityQueue::new(config.queue_capacity),
+                accepting: true,
+                threads: 0,
+                peak: 0,
+                idle: 0,
+                wakeups: 0,
+                starting: 0,
+                spinning: 0,
+                blocked: 0,
+                workers: Vec::with_capacity(config.max),
+                spawned: 0,
+            }),
+            work: Condvar::new(),
+            space: Condvar::new(),
+            exited: Condvar::new(),
+            config,
+            counters: Counters::default(),
+            queued_hint: CachePadded::new(AtomicUsize::new(0)),
+        });
+        let pool = Self { shared };
+        {
+            let mut st = pool.shared.state.lock();
+            for _ in 0..core {
+                if let Err(msg) = worker::spawn_worker(&pool.shared, &mut st) {
+                    drop(st);
+                    pool.shutdown(Duration::from_secs(10));
+                    return Err(crate::BuildError::Spawn(msg));
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Submits `f` at [`Priority::Normal`] with no deadline or callbacks.
+    ///
+    /// # Errors
+    ///
+    /// A [`SubmitError`] when the pool is shut down, or saturated and the
+    /// [`RejectionPolicy`] refuses (the task is then dropped unrun and counted `rejected`).
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+    /// let handle = pool.submit(|| "hello from the pool").unwrap();
+    /// assert_eq!(handle.join(), Ok("hello from the pool"));
+    /// ```
+    #[inline]
+    pub fn submit<F, R>(&self, f: F) -> Result<TaskHandle<R>, SubmitError>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.submit_task(TaskImpl::new(f, None), Priority::Normal, None)
+    }
+
+    /// Submits `f` without a handle (fire and forget), at [`Priority::Normal`]. Cheaper than
+    /// [`submit`](Self::submit): one allocation instead of two. A panic in `f` is contained and
+    /// counted as failed.
+    ///
+    /// # Errors
+    ///
+    /// As for [`submit`](Self::submit).
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.execute(move || tx.send(7).unwrap()).unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 7);
+    /// ```
+    #[inline]
+    pub fn execute<F>(&self, f: F) -> Result<(), SubmitError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.execute_task(TaskImpl::new(f, None), Priority::Normal, None)
+    }
+
+    pub(crate) fn execute_task<F, R>(
+        &self,
+        task: TaskImpl<F, R>,
+        priority: Priority,
+        deadline: Option<Instant>,
+    ) -> Result<(), SubmitError>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let id = self
+            .shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
+        let job = Job {
+            id,
+            priority,
+            deadline,
+            counted: true,
+            work: Box::new(task),
+        };
+        self.dispatch(job)
+    }
+
+    /// Starts a [`TaskBuilder`] for `f`: priority, timeout or deadline, callbacks, then
+    /// [`submit`](TaskBuilder::submit).
+    ///
+    /// ```
+    /// use selvedge_pool::{Priority, ThreadPool};
+    /// use std::time::Duration;
+    ///
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let handle = pool
+    ///     .task(|| 21 * 2)
+    ///     .priority(Priority::High)
+    ///     .timeout(Duration::from_secs(30))
+    ///     .submit()
+    ///     .unwrap();
+    /// assert_eq!(handle.join(), Ok(42));
+    /// ```
+    pub fn task<F, R>(&self, f: F) -> TaskBuilder<'_, F, R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        TaskBuilder::new(self, f)
+    }
+
+    pub(crate) fn submit_task<F, R>(
+        &self,
+        mut task: TaskImpl<F, R>,
+        priority: Priority,
+        deadline: Option<Instant>,
+    ) -> Result<TaskHandle<R>, SubmitError>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let slot = Arc::new(Slot::new());
+        task.slot = Some(Arc::clone(&slot));
+        let id = self
+            .shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
+        let job = Job {
+            id,
+            priority,
+            deadline,
+            counted: true,
+            work: Box::new(task),
+        };
+        self.dispatch(job)?;
+        Ok(TaskHandle::new(slot, id))
+    }
+
+    /// Queues a counted job, or applies the rejection policy.
+    fn dispatch(&self, job: Job) -> Result<(), SubmitError> {
+        match self.enqueue(job, self.shared.config.policy) {
+            Ok(()) => Ok(()),
+            Err(NotQueued::RunHere(job)) => {
+                self.run_on_caller(job);
+                Ok(())
+            }
+            Err(NotQueued::Refused(err, job)) => {
+                if job.counted {
+                    Counters::bump(&self.shared.counters.rejected);
+                }
+                events::task_rejected(&self.shared.config.name, job.id, &err.to_string());
+                Err(err)
+            }
+        }
+    }
+
+    /// Caller-runs: the job runs here, exactly as a worker would run it.
+    #[cold]
+    fn run_on_caller(&self, job: Job) {
+        worker::execute(&self.shared, job);
+    }
+
+    /// Queues `job` and makes sure a worker will take it; see the growth rule on
+    /// [`ThreadPool`]. `policy` applies when the pool is saturated (the pool's own, or
+    /// `Reject` for scope tickets, which must never block a worker).
+    pub(crate) fn enqueue(&self, job: Job, policy: RejectionPolicy) -> Result<(), NotQueued> {
+        let shared = &self.shared;
+        let mut st = shared.state.lock();
+        let mut deadline = None;
+        loop {
+            if !st.accepting {
+                return Err(NotQueued::Refused(SubmitError::Shutdown, job));
+            }
+            let full = st.queue.is_full();
+            if !full || st.threads < shared.config.max {
+                let priority = job.priority;
+                st.queue.push(priority, job);
+                shared.queued_hint.store(st.queue.len(), Ordering::Relaxed);
+                if st.idle > 0 {
+                    st.idle -= 1;
+                    st.wakeups += 1;
+                    shared.work.notify_one();
+                } else if st.threads < shared.config.max
+                    && (full || st.queue.len() > st.wakeups + st.starting + st.spinning)
+                {
+                    return self.grow(st, priority, full);
+                }
+                return Ok(());
+            }
+            match policy {
+                RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
+                RejectionPolicy::CallerRuns => return Err(NotQueued::RunHere(job)),
+                RejectionPolicy::Block(timeout) => {
+                    let until =
+                        *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));
+                    st.blocked += 1;
+                    let timed_out = match until {
+                        Some(until) => shared.space.wait_until(&mut st, until).timed_out(),
+                        None => {
+                            shared.space.wait(&mut st);
+                            false
+                        }
+                    };
+                    st.blocked -= 1;
+                    if timed_out && st.queue.is_full() && st.accepting {
+                        return Err(NotQueued::Refused(SubmitError::Timeout, job));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts a worker for the job just queued at `priority`. If the OS refuses and no worker
+    /// could take the job (none alive, or it was queued over capacity), takes it back out.
+    #[cold]
+    fn grow(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        priority: Priority,
+        over_capacity: bool,
+    ) -> Result<(), NotQueued> {
+        match worker::spawn_worker(&self.shared, &mut st) {
+            Ok(()) => Ok(()),
+            // The job queued under this same lock is still the newest of its level.
+            Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
+                Some(job) => Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job)),
+                None => Ok(()),
+            },
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// A snapshot of the counters and worker counts; see [`PoolStats`].
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// let pool = ThreadPool::builder().core_threads(1).max_threads(3).build().unwrap();
+    /// let stats = pool.stats();
+    /// assert_eq!(stats.threads, 1);
+    /// assert_eq!(stats.active + stats.idle, stats.threads);
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        let c = &self.shared.counters;
+        let (threads, parked, peak, queued) = {
+            let st = self.shared.state.lock();
+            let queued = Priority::ALL.map(|p| st.queue.len_of(p));
+            (st.threads, st.idle + st.wakeups, st.peak, queued)
+        };
+        PoolStats {
+            submitted: c.submitted.load(Ordering::Relaxed),
+            completed: c.completed.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+            expired: c.expired.load(Ordering::Relaxed),
+            cancelled: c.cancelled.load(Ordering::Relaxed),
+            handed_back: c.handed_back.load(Ordering::Relaxed),
+            active: threads - parked,
+            idle: parked,
+            threads,
+            peak_threads: peak,
+            queued,
+            busy: Duration::from_nanos(c.busy_ns.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// The pool's name (the `thread_name` prefix), as used in its tracing events.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().thread_name("io").build().unwrap();
+    /// assert_eq!(pool.name(), "io");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.shared.config.name
+    }
+
+    /// Whether the calling thread is one of this pool's workers.
+    pub(crate) fn on_own_worker(&self, st: &State) -> bool {
+        let me = thread::current().id();
+        st.workers.iter().any(|w| w.thread.id() == me)
+    }
+
+    /// Graceful shutdown: stops intake (later submissions get [`SubmitError::Shutdown`]),
+    /// lets the workers run every queued task, and waits at most `timeout` for them to exit.
+    /// Idempotent; safe to call from one of the pool's own tasks (that worker is not waited
+    /// for).
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let ran = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..100 {
+    ///     let ran = ran.clone();
+    ///     pool.execute(move || { ran.fetch_add(1, Ordering::Relaxed); }).unwrap();
+    /// }
+    /// let report = pool.shutdown(Duration::from_secs(10));
+    /// assert!(report.is_complete());
+    /// assert_eq!(ran.load(Ordering::Relaxed), 100); // every queued task ran
+    /// ```
+    pub fn shutdown(&self, timeout: Duration) -> ShutdownReport {
+        let started = Instant::now();
+        let deadline = started.checked_add(timeout);
+        let shared = &self.shared;
+        let mut st = shared.state.lock();
+        st.accepting = false;
+        shared.work.notify_all();
+        shared.space.notify_all();
+        let own = usize::from(self.on_own_worker(&st));
+        while st.threads > own {
+            let timed_out = match deadline {
+                Some(deadline) => shared.exited.wait_until(&mut st, deadline).timed_out(),
+                None => {
+                    shared.exited.wait(&mut st);
+                    false
+                }
+            };
+            if timed_out {
+                break;
+            }
+        }
+        let still_running = st.threads - own;
+        let queued = st.queue.len();
+        let to_join = if still_running == 0 && own == 0 {
+            std::mem::take(&mut st.workers)
+        } else {
+            Vec::new()
+        };
+        drop(st);
+        for entry in to_join {
+            // Every worker has uncounted itself, so this waits only for thread teardown;
+            // workers contain every user panic, so the result carries nothing.
+            let _ = entry.handle.join();
+        }
+        ShutdownReport::new(still_running, queued, started.elapsed())
+    }
+
+    /// Immediate shutdown: stops intake and hands back every task that has not started, most
+    /// urgent first, FIFO within a priority. Running tasks finish; workers then exit. Each
+    /// [`PendingTask`] may be run on the caller's thread or dropped (its handle then reports
+    /// [`TaskError::Shutdown`](crate::TaskError::Shutdown)). Does not wait for the workers.
+    ///
+    /// ```
+    /// use selvedge_pool::{TaskError, ThreadPool};
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    /// let (release, gate) = mpsc::channel::<()>();
+    /// let (started_tx, started) = mpsc::channel::<()>();
+    /// pool.submit(move || { started_tx.send(()).unwrap(); gate.recv().unwrap() }).unwrap();
+    /// started.recv().unwrap(); // the worker is busy
+    /// let a = pool.submit(|| "a").unwrap();
+    /// let b = pool.submit(|| "b").unwrap();
+    ///
+    /// let mut pending = pool.shutdown_now();
+    /// assert_eq!(pending.len(), 2);
+    /// pending.remove(0).run();          // run `a` here
+    /// drop(pending);                    // drop `b`
+    /// assert_eq!(a.join(), Ok("a"));
+    /// assert_eq!(b.join(), Err(TaskError::Shutdown));
+    /// release.send(()).unwrap();
+    /// ```
+    pub fn shutdown_now(&self) -> Vec<PendingTask> {
+        let jobs = {
+            let mut st = self.shared.state.lock();
+            st.accepting = false;
+            self.shared.work.notify_all();
+            self.shared.space.notify_all();
+            st.queue.drain()
+        };
+        let counters = &self.shared.counters;
+        jobs.into_iter()
+            .filter_map(|job| {
+                if job.work.claim() {
+                    if job.counted {
+                        Counters::bump(&counters.handed_back);
+                    }
+                    Some(PendingTask::new(job, Arc::clone(&self.shared)))
+                } else {
+                    if job.counted {
+                        Counters::bump(&counters.cancelled);
+                    }
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// Whether `shutdown` or `shutdown_now` has been called.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+    /// assert!(!pool.is_shutdown());
+    /// pool.shutdown_now();
+    /// assert!(pool.is_shutdown());
+    /// ```
+    pub fn is_shutdown(&self) -> bool {
+        !self.shared.state.lock().accepting
+    }
+}
+
+impl Shared {
+    /// Runs a handed-back job on the calling thread (outcome not counted again).
+    pub(crate) fn run_handed_back(&self, job: Job) {
+        let ctx = RunCtx {
+            pool: &self.config.name,
+            task_id: job.id,
+            counters: None,
+        };
+        job.work.run(ctx);
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.shutdown(self.shared.config.drop_timeout);
+    }
+}

@@ -1,0 +1,554 @@
+//! Borrowing work on the pool: [`ThreadPool::scope`] (many tasks that may borrow from the
+//! caller's stack) and [`ThreadPool::run`] (one closure, on a worker, with the caller blocked).
+//!
+//! # How borrowed closures reach the workers
+//!
+//! A scoped closure is not itself put on the pool's queue. It goes into the scope's own
+//! `pending` list; the pool's queue only gets *tickets* (`'static` jobs holding an `Arc` to
+//! that list). A worker that runs a ticket takes closures from the list and runs them until
+//! it is empty. The scope's owner does not return until the list is empty and no closure is
+//! running, helping to run them itself in the meantime (for `scope`), so:
+//!
+//! - every borrowed closure is run or dropped before the borrow ends, even if the scope body
+//!   panics, a ticket is refused, or `shutdown_now` hands a ticket back (a ticket outliving
+//!   the scope finds an empty list and does nothing);
+//! - a scope opened on a saturated pool, a shut-down pool, or from inside one of the pool's
+//!   own tasks cannot deadlock: its owner runs the work.
+//!
+//! The one `unsafe` block erases the closure's lifetime to store it in that list; its
+//! soundness argument is written at the block and exercised under miri by this file's tests.
+#![allow(
+    unsafe_code,
+    reason = "lifetime erasure of scoped closures, as in std::thread::scope and rayon::scope"
+)]
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::fmt;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use selvedge_locks::sync::{Arc, Condvar, Mutex};
+
+use crate::job::{Job, RunCtx, Work};
+use crate::pool::NotQueued;
+use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
+
+/// Most closures a runner takes from a scope's list at once.
+const BATCH: usize = 64;
+
+/// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
+type Erased = Box<dyn FnOnce() + Send + 'static>;
+
+struct ScopeState {
+    /// Closures not started yet.
+    pending: VecDeque<Erased>,
+    /// Closures taken from `pending` and not yet finished (their captures not yet dropped).
+    running: usize,
+    /// Tickets alive: queued in the pool, running, or handed back and not yet dropped.
+    tickets: usize,
+    /// The first panic of a scoped closure, re-raised by the owner.
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+/// What a scope's owner, its tickets and its closures share.
+struct ScopeShared {
+    state: Mutex<ScopeState>,
+    /// Signalled when the scope may be done (`pending` empty and `running == 0`) or when the
+    /// last ticket is gone.
+    changed: Condvar,
+}
+
+impl ScopeShared {
+    fn new() -> Self {
+        Self {
+            state: Mutex::new(ScopeState {
+                pending: VecDeque::new(),
+                running: 0,
+                tickets: 0,
+                panic: None,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Queues a borrowed closure; returns whether the caller must submit a new ticket (fewer
+    /// than `max_tickets` are alive), counting that ticket as alive already.
+    fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>, max_tickets: usize) -> bool {
+        // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
+        // The erased box is stored in `pending` and leaves it only in `run_pending` (which
+        // moves it into a batch counted in `running`, under the same lock, and calls it,
+        // consuming it and dropping its captures, before `running` is decremented) or in
+        // `take_back` (which drops it on the owner's thread). The owner of the scope
+        // (`ThreadPool::scope` / `ThreadPool::run`, the only callers, both holding the borrow
+        // `'scope` for their whole duration) does not return, not even by unwinding, until
+        // `pending` is empty and `running == 0` (`wait_all`, or `take_back` for `run`). New
+        // closures are pushed only by code holding `&'scope Scope`: the owner's body, or a
+        // running closure (which keeps `running > 0`). So no erased closure is called or
+        // dropped after `'scope` ends, which is what the `'static` bound would guarantee.
+        let erased: Erased =
+            unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'scope>, Erased>(f) };
+        let mut st = self.state.lock();
+        st.pending.push_back(erased);
+        if st.tickets < max_tickets {
+            st.tickets += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Runs pending closures until none is left. `as_ticket`: the caller is a ticket, which
+    /// un-counts itself in the same critical section that finds the list empty (so a `push`
+    /// after that sees the lower count and submits a new ticket).
+    ///
+    /// Closures are taken in batches (half of what is pending, at most [`BATCH`]) so that a
+    /// runner takes the scope lock once per batch, not once per closure, while the rest stays
+    /// available to the other runners.
+    fn run_pending(&self, as_ticket: bool) {
+        let mut batch: Vec<Erased> = Vec::new();
+        let mut st = self.state.lock();
+        loop {
+            let take = st.pending.len().div_ceil(2).min(BATCH);
+            if take == 0 {
+                if as_ticket {
+                    st.tickets -= 1;
+                    self.changed.notify_all();
+                }
+                return;
+            }
+            batch.extend(st.pending.drain(..take));
+            st.running += take;
+            drop(st);
+            let mut first_panic = None;
+            for f in batch.drain(..) {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+                    first_panic.get_or_insert(payload);
+                }
+            }
+            st = self.state.lock();
+            st.running -= take;
+            if let Some(payload) = first_panic {
+                st.panic.get_or_insert(payload);
+            }
+            if st.running == 0 && st.pending.is_empty() {
+                self.changed.notify_all();
+            }
+        }
+    }
+
+    /// The owner's wait: until nothing is pending or running. With `help`, the owner runs
+    /// pending closures itself. Without it (`run`), it returns `false` as soon as closures
+    /// are pending with no ticket left to run them.
+    fn wait_all(&self, help: bool) -> bool {
+        loop {
+            if help {
+                self.run_pending(false);
+            }
+            let mut st = self.state.lock();
+            loop {
+                if st.pending.is_empty() && st.running == 0 {
+                    return true;
+                }
+                if !st.pending.is_empty() && (help || st.tickets == 0) {
+                    break;
+                }
+                self.changed.wait(&mut st);
+            }
+            if !help {
+                return false;
+            }
+        }
+    }
+
+    /// Drops every pending closure (for `run`, when its ticket is gone unrun).
+    fn take_back(&self) {
+        let pending = std::mem::take(&mut self.state.lock().pending);
+        drop(pending);
+    }
+
+    fn take_panic(&self) -> Option<Box<dyn Any + Send>> {
+        self.state.lock().panic.take()
+    }
+}
+
+/// The pool job that runs a scope's pending closures.
+struct Ticket {
+    scope: Option<Arc<ScopeShared>>,
+}
+
+impl Work for Ticket {
+    fn claim(&self) -> bool {
+        true
+    }
+
+    fn run(mut self: Box<Self>, _ctx: RunCtx<'_>) {
+        if let Some(scope) = self.scope.take() {
+            scope.run_pending(true);
+        }
+    }
+
+    fn expire(self: Box<Self>, _ctx: RunCtx<'_>) {
+        // Tickets carry no deadline; dropping one un-counts it (see `Drop`).
+    }
+}
+
+impl Drop for Ticket {
+    /// A ticket dropped without running (refused, handed back and dropped) un-counts itself,
+    /// so the scope's owner knows the pending closures are now its own to run or drop.
+    fn drop(&mut self) {
+        if let Some(scope) = self.scope.take() {
+            scope.state.lock().tickets -= 1;
+            scope.changed.notify_all();
+        }
+    }
+}
+
+/// Submits a ticket for `scope` under `policy`. A refused ticket is dropped (un-counting
+/// itself); with caller-runs it runs here. Returns the refusal, if any.
+fn submit_ticket(
+    pool: &ThreadPool,
+    scope: &Arc<ScopeShared>,
+    policy: RejectionPolicy,
+) -> Option<SubmitError> {
+    let job = Job {
+        id: 0,
+        priority: Priority::Normal,
+        deadline: None,
+        counted: false,
+        work: Box::new(Ticket {
+            scope: Some(Arc::clone(scope)),
+        }),
+    };
+    match pool.enqueue(job, policy) {
+        Ok(()) => None,
+        Err(NotQueued::RunHere(job)) => {
+            pool.shared().run_handed_back(job);
+            None
+        }
+        Err(NotQueued::Refused(err, job)) => {
+            drop(job);
+            Some(err)
+        }
+    }
+}
+
+/// A scope for tasks that borrow from the caller's stack; made by [`ThreadPool::scope`].
+///
+/// Every task spawned in the scope has finished when `scope` returns. The thread that called
+/// `scope` helps run them while it waits, so a scope never deadlocks, even on a busy,
+/// single-threaded or shut-down pool, or inside one of the pool's own tasks (on a shut-down
+/// pool, all the work runs on the caller).
+///
+/// Scoped tasks run at [`Priority::Normal`] on at most `max_threads` workers at once, are not
+/// counted in [`PoolStats`](crate::PoolStats), and have no handle: a panic in one is re-raised
+/// by `scope` after every task has finished (the first panic wins).
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+/// let users = vec!["ann", "bob", "cy"];
+/// let created = AtomicU64::new(0);
+/// pool.scope(|s| {
+///     for user in &users {
+///         let created = &created;
+///         s.spawn(move || {
+///             assert!(!user.is_empty());
+///             created.fetch_add(1, Ordering::Relaxed);
+///         });
+///     }
+/// });
+/// assert_eq!(created.into_inner(), 3);
+/// ```
+///
+/// A borrow that could outlive the scope is refused at compile time:
+///
+/// ```compile_fail
+/// use selvedge_pool::ThreadPool;
+/// let pool = ThreadPool::builder().build().unwrap();
+/// let mut leaked = None;
+/// pool.scope(|s| {
+///     let local = String::from("dies with the closure");
+///     s.spawn(|| leaked = Some(&local)); // `local` does not live long enough
+/// });
+/// ```
+pub struct Scope<'scope, 'env: 'scope> {
+    pool: &'env ThreadPool,
+    shared: Arc<ScopeShared>,
+    max_tickets: usize,
+    /// Invariant in `'scope`, as `std::thread::Scope`: a scope cannot be shrunk or extended.
+    scope: PhantomData<&'scope mut &'scope ()>,
+    env: PhantomData<&'env mut &'env ()>,
+}
+
+impl fmt::Debug for Scope<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            .field("pool", &self.pool.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'scope> Scope<'scope, '_> {
+    /// Runs `f` on the pool (or on the scope's owner, which helps); `f` may borrow anything
+    /// that outlives the scope, including the scope itself to spawn more tasks.
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::sync::Mutex;
+    ///
+    /// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let log = Mutex::new(Vec::new());
+    /// pool.scope(|s| {
+    ///     s.spawn(|| {
+    ///         log.lock().unwrap().push("parent");
+    ///         s.spawn(|| log.lock().unwrap().push("child"));
+    ///     });
+    /// });
+    /// let mut log = log.into_inner().unwrap();
+    /// log.sort();
+    /// assert_eq!(log, ["child", "parent"]);
+    /// ```
+    pub fn spawn<F>(&'scope self, f: F)
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        if self.shared.push(Box::new(f), self.max_tickets) {
+            // Never wait for queue space here: `spawn` may run on a worker, and workers
+            // waiting for space that only workers free would stall. A refused ticket is
+            // harmless: the owner and the live tickets run whatever is left.
+            let _ = submit_ticket(self.pool, &self.shared, RejectionPolicy::Reject);
+        }
+    }
+}
+
+impl ThreadPool {
+    /// Runs `f` with a [`Scope`] whose tasks may borrow from the caller's stack, and returns
+    /// once `f` and every task spawned in the scope have finished. The calling thread helps
+    /// run the scope's tasks while it waits.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the panic of `f`, or else the first panic of a scoped task, after every
+    /// scoped task has finished.
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    ///
+    /// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let mut totals = [0u64; 4];
+    /// let data: Vec<u64> = (1..=400).collect();
+    /// pool.scope(|s| {
+    ///     for (chunk, total) in data.chunks(100).zip(totals.iter_mut()) {
+    ///         s.spawn(move || *total = chunk.iter().sum());
+    ///     }
+    /// });
+    /// assert_eq!(totals.iter().sum::<u64>(), 400 * 401 / 2);
+    /// ```
+    pub fn scope<'env, F, T>(&'env self, f: F) -> T
+    where
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
+    {
+        let scope = Scope {
+            pool: self,
+            shared: Arc::new(ScopeShared::new()),
+            max_tickets: self.shared().config.max,
+            scope: PhantomData,
+            env: PhantomData,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| f(&scope)));
+        // Must run on every path, panics included: the erased closures' borrows end here.
+        scope.shared.wait_all(true);
+        let task_panic = scope.shared.take_panic();
+        match result {
+            Err(payload) => resume_unwind(payload),
+            Ok(value) => {
+                if let Some(payload) = task_panic {
+                    resume_unwind(payload);
+                }
+                value
+            }
+        }
+    }
+
+    /// Runs `f` on one of the pool's workers and blocks until it has returned; `f` may borrow
+    /// from the caller. Called from one of this pool's own workers, `f` runs right there
+    /// (waiting for another worker could deadlock a saturated pool). Under
+    /// [`RejectionPolicy::CallerRuns`](crate::RejectionPolicy::CallerRuns) a saturated pool
+    /// runs it on the caller.
+    ///
+    /// If `shutdown_now` hands the closure back (as a [`PendingTask`](crate::PendingTask)),
+    /// `run` waits until that pending task is run or dropped.
+    ///
+    /// # Errors
+    ///
+    /// The [`SubmitError`] that refused it (then `f` did not run), or
+    /// [`SubmitError::Shutdown`] if `shutdown_now` handed it back and it was dropped unrun.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises a panic of `f` on the caller.
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    ///
+    /// let pool = ThreadPool::builder().thread_name("db").build().unwrap();
+    /// let rows = vec![3, 1, 2];
+    /// let on = pool.run(|| {
+    ///     let name = std::thread::current().name().map(str::to_owned);
+    ///     (rows.iter().sum::<i32>(), name)
+    /// }).unwrap();
+    /// assert_eq!(on.0, 6);
+    /// assert!(on.1.unwrap().starts_with("db-"));
+    /// ```
+    pub fn run<'env, F, R>(&'env self, f: F) -> Result<R, SubmitError>
+    where
+        F: FnOnce() -> R + Send + 'env,
+        R: Send + 'env,
+    {
+        if self.on_own_worker(&self.shared().state.lock()) {
+            return Ok(f());
+        }
+        let mut out = None;
+        let shared = Arc::new(ScopeShared::new());
+        let slot = &mut out;
+        // A fresh scope has no ticket yet, so this always asks for one.
+        let _first_ticket = shared.push(Box::new(move || *slot = Some(f())), 1);
+        let refused = submit_ticket(self, &shared, self.shared().config.policy);
+        let ran = refused.is_none() && shared.wait_all(false);
+        if !ran {
+            shared.take_back();
+        }
+        // Every erased closure is now consumed; `out` is ours again.
+        if let Some(payload) = shared.take_panic() {
+            resume_unwind(payload);
+        }
+        match (refused, out) {
+            (_, Some(value)) => Ok(value),
+            (Some(err), None) => Err(err),
+            (None, None) => Err(SubmitError::Shutdown),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn pool(threads: usize) -> ThreadPool {
+        ThreadPool::builder().max_threads(threads).build().unwrap()
+    }
+
+    #[test]
+    fn scoped_tasks_borrow_and_all_finish() {
+        let pool = pool(2);
+        let n = if cfg!(miri) { 8 } else { 64 };
+        let mut slots = vec![0usize; n];
+        let shared_counter = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for (i, slot) in slots.iter_mut().enumerate() {
+                let counter = &shared_counter;
+                s.spawn(move || {
+                    *slot = i * 2;
+                    counter.fetch_add(1, Ordering::Relaxed);
+                });
+            }
+        });
+        assert_eq!(shared_counter.load(Ordering::Relaxed), n);
+        assert!(slots.iter().enumerate().all(|(i, &v)| v == i * 2));
+    }
+
+    #[test]
+    fn scope_body_panic_still_waits_for_tasks() {
+        let pool = pool(1);
+        let done = AtomicUsize::new(0);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                for _ in 0..4 {
+                    s.spawn(|| {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    });
+                }
+                panic!("body");
+            })
+        }));
+        assert!(result.is_err());
+        assert_eq!(done.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn task_panic_is_reraised_after_the_rest() {
+        let pool = pool(2);
+        let done = AtomicUsize::new(0);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(|| panic!("task"));
+                for _ in 0..3 {
+                    s.spawn(|| {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    });
+                }
+            })
+        }));
+        assert!(result.is_err());
+        assert_eq!(done.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn scope_on_shut_down_pool_runs_on_caller() {
+        let pool = pool(1);
+        pool.shutdown(Duration::from_secs(10));
+        let mut hits = 0;
+        pool.scope(|s| s.spawn(|| hits += 1));
+        assert_eq!(hits, 1);
+    }
+
+    #[test]
+    fn scope_inside_a_pool_task_does_not_deadlock() {
+        let pool = Arc::new(pool(1));
+        let inner = Arc::clone(&pool);
+        let handle = pool
+            .submit(move || {
+                let mut v = [0; 3];
+                inner.scope(|s| {
+                    for x in &mut v {
+                        s.spawn(move || *x = 1);
+                    }
+                });
+                v.iter().sum::<i32>()
+            })
+            .unwrap();
+        assert_eq!(handle.join(), Ok(3));
+    }
+
+    #[test]
+    fn run_borrows_and_returns() {
+        let pool = pool(1);
+        let text = String::from("borrowed");
+        assert_eq!(pool.run(|| text.len()), Ok(8));
+    }
+
+    #[test]
+    fn run_on_shut_down_pool_is_refused() {
+        let pool = pool(1);
+        pool.shutdown(Duration::from_secs(10));
+        let mut ran = false;
+        assert_eq!(pool.run(|| ran = true), Err(SubmitError::Shutdown));
+        assert!(!ran);
+    }
+
+    #[test]
+    fn run_reraises_panic() {
+        let pool = pool(1);
+        let result = catch_unwind(AssertUnwindSafe(|| pool.run(|| panic!("inside"))));
+        assert!(result.is_err());
+        assert_eq!(pool.run(|| 1), Ok(1), "the worker survived");
+    }
+}

@@ -1,0 +1,134 @@
+//! [`PoolStats`], the snapshot `pool.stats()` returns, and the atomic counters behind it.
+//!
+//! Task counters are atomics on their own cache lines, bumped once per task outcome and
+//! never under the pool lock; worker counts (threads, idle, active) live under the pool lock
+//! and are read there, so they are always mutually consistent and never negative.
+
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
+
+use crate::Priority;
+
+/// The pool's monotonic task counters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) submitted: CachePadded<AtomicU64>,
+    pub(crate) completed: CachePadded<AtomicU64>,
+    pub(crate) failed: CachePadded<AtomicU64>,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) expired: AtomicU64,
+    pub(crate) cancelled: AtomicU64,
+    pub(crate) handed_back: AtomicU64,
+    pub(crate) busy_ns: CachePadded<AtomicU64>,
+}
+
+impl Counters {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A point-in-time view of a pool, from [`ThreadPool::stats`](crate::ThreadPool::stats).
+///
+/// The task counters are read one by one while the pool runs, so they are exact only when
+/// the pool is quiescent (for example after [`shutdown`](crate::ThreadPool::shutdown)). Then
+/// the nothing-lost invariant holds:
+/// `submitted == completed + failed + cancelled + expired + rejected + handed_back`.
+/// Worker counts are taken together under the pool lock: `active + idle == threads`.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+/// for i in 0..4 {
+///     pool.submit(move || i * 2).unwrap();
+/// }
+/// pool.shutdown(Duration::from_secs(10));
+/// let stats = pool.stats();
+/// assert_eq!(stats.submitted, 4);
+/// assert_eq!(stats.completed, 4);
+/// assert_eq!(stats.unaccounted(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Tasks offered to `submit` (accepted or not).
+    pub submitted: u64,
+    /// Tasks that ran and returned.
+    pub completed: u64,
+    /// Tasks that ran and panicked.
+    pub failed: u64,
+    /// Tasks refused at submission (queue full, block timeout, shut down).
+    pub rejected: u64,
+    /// Tasks whose timeout or deadline passed while queued.
+    pub expired: u64,
+    /// Tasks cancelled through their handle (counted when the pool discards them).
+    pub cancelled: u64,
+    /// Tasks handed back by [`shutdown_now`](crate::ThreadPool::shutdown_now).
+    pub handed_back: u64,
+    /// Workers not parked waiting for work.
+    pub active: usize,
+    /// Workers parked waiting for work.
+    pub idle: usize,
+    /// Live workers.
+    pub threads: usize,
+    /// Most workers alive at once.
+    pub peak_threads: usize,
+    /// Queued tasks per priority, indexed like [`Priority::ALL`] (Urgent first). Includes
+    /// cancelled tasks not yet discarded and the pool's internal scope tickets.
+    pub queued: [usize; 4],
+    /// Total time workers spent between leaving the parked state and parking again (running
+    /// tasks, taking them from the queue, and the brief spin before parking). Added when a
+    /// worker parks, so a worker that has not parked since it got busy is not included yet.
+    pub busy: Duration,
+}
+
+impl PoolStats {
+    /// Tasks queued at `priority`.
+    ///
+    /// ```
+    /// use selvedge_pool::{Priority, ThreadPool};
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// assert_eq!(pool.stats().queued_at(Priority::High), 0);
+    /// ```
+    pub fn queued_at(&self, priority: Priority) -> usize {
+        self.queued[priority.index()]
+    }
+
+    /// Tasks queued at every priority.
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// assert_eq!(pool.stats().queued_total(), 0);
+    /// ```
+    pub fn queued_total(&self) -> usize {
+        self.queued.iter().sum()
+    }
+
+    /// Submitted tasks without an outcome yet: queued or running. Zero once the pool has shut
+    /// down (the nothing-lost invariant).
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::time::Duration;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// pool.submit(|| ()).unwrap();
+    /// pool.shutdown(Duration::from_secs(10));
+    /// assert_eq!(pool.stats().unaccounted(), 0);
+    /// ```
+    pub fn unaccounted(&self) -> u64 {
+        let ended = self.completed
+            + self.failed
+            + self.cancelled
+            + self.expired
+            + self.rejected
+            + self.handed_back;
+        self.submitted.saturating_sub(ended)
+    }
+}

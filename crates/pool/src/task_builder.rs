@@ -1,0 +1,182 @@
+//! [`TaskBuilder`]: one task's priority, timeout or deadline and callbacks, then `submit`.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::job::TaskImpl;
+use crate::{Priority, SubmitError, TaskError, TaskHandle, ThreadPool};
+
+/// Configures one task before submitting it; made by [`ThreadPool::task`].
+///
+/// - [`priority`](Self::priority): [`Priority::Normal`] unless set.
+/// - [`timeout`](Self::timeout) / [`deadline`](Self::deadline): if the task is still queued
+///   when the moment passes, it never runs; it resolves as [`TaskError::Expired`]. A task
+///   that has started is never interrupted (Rust threads cannot be killed safely).
+/// - [`on_success`](Self::on_success) / [`on_failure`](Self::on_failure): run on the worker
+///   right after the task, before its handle resolves, so `join` returning means the callback
+///   has run. `on_failure` sees [`TaskError::Panicked`] or [`TaskError::Expired`]; neither
+///   callback fires for a cancelled task or one dropped at shutdown. A panicking callback is
+///   contained and reported as a `pool.callback_panicked` event.
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{Priority, TaskError, ThreadPool};
+/// use std::sync::mpsc;
+///
+/// let pool = ThreadPool::builder().build().unwrap();
+/// let (tx, rx) = mpsc::channel();
+/// let failures = tx.clone();
+/// let handle = pool
+///     .task(|| 40 + 2)
+///     .priority(Priority::High)
+///     .on_success(move |v: &i32| tx.send(format!("ok {v}")).unwrap())
+///     .on_failure(move |e: &TaskError| failures.send(format!("failed: {e}")).unwrap())
+///     .submit()
+///     .unwrap();
+/// assert_eq!(handle.join(), Ok(42));
+/// assert_eq!(rx.recv().unwrap(), "ok 42");
+/// ```
+#[must_use = "a task builder does nothing until `submit` is called"]
+pub struct TaskBuilder<'p, F, R> {
+    pool: &'p ThreadPool,
+    task: TaskImpl<F, R>,
+    priority: Priority,
+    deadline: Option<Instant>,
+}
+
+impl<F, R> fmt::Debug for TaskBuilder<'_, F, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskBuilder")
+            .field("priority", &self.priority)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'p, F, R> TaskBuilder<'p, F, R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    pub(crate) fn new(pool: &'p ThreadPool, f: F) -> Self {
+        Self {
+            pool,
+            task: TaskImpl::new(f, None),
+            priority: Priority::Normal,
+            deadline: None,
+        }
+    }
+
+    /// Sets the priority.
+    ///
+    /// ```
+    /// use selvedge_pool::{Priority, ThreadPool};
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let h = pool.task(|| 1).priority(Priority::Low).submit().unwrap();
+    /// assert_eq!(h.join(), Ok(1));
+    /// ```
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Expires the task if it has not started within `timeout` from now.
+    ///
+    /// ```
+    /// use selvedge_pool::{TaskError, ThreadPool};
+    /// use std::time::Duration;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let h = pool.task(|| 1).timeout(Duration::ZERO).submit().unwrap();
+    /// assert_eq!(h.join(), Err(TaskError::Expired)); // a zero timeout has passed at once
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.deadline = Instant::now().checked_add(timeout);
+        self
+    }
+
+    /// Expires the task if it has not started by `deadline`.
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::time::{Duration, Instant};
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let h = pool.task(|| 1).deadline(Instant::now() + Duration::from_secs(60)).submit().unwrap();
+    /// assert_eq!(h.join(), Ok(1));
+    /// ```
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Runs `callback` with the value, on the worker, after the task returns.
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::sync::mpsc;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.task(|| 3).on_success(move |v: &i32| tx.send(*v).unwrap()).submit().unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 3);
+    /// ```
+    pub fn on_success(mut self, callback: impl FnOnce(&R) + Send + 'static) -> Self {
+        self.task.on_success = Some(Box::new(callback));
+        self
+    }
+
+    /// Runs `callback` with the error, on the worker, if the task panics or expires.
+    ///
+    /// ```
+    /// use selvedge_pool::{TaskError, ThreadPool};
+    /// use std::sync::mpsc;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.task(|| -> i32 { panic!("bad input") })
+    ///     .on_failure(move |e: &TaskError| tx.send(e.clone()).unwrap())
+    ///     .submit()
+    ///     .unwrap();
+    /// assert_eq!(rx.recv().unwrap(), TaskError::Panicked("bad input".into()));
+    /// ```
+    pub fn on_failure(mut self, callback: impl FnOnce(&TaskError) + Send + 'static) -> Self {
+        self.task.on_failure = Some(Box::new(callback));
+        self
+    }
+
+    /// Submits the task without a handle (fire and forget): one allocation fewer. Its
+    /// callbacks still fire; this is how a caller chains work, submitting the next task from
+    /// a callback.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ThreadPool::submit`].
+    ///
+    /// ```
+    /// use selvedge_pool::{Priority, ThreadPool};
+    /// use std::sync::mpsc;
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.task(|| 8).priority(Priority::Urgent).on_success(move |v: &i32| tx.send(*v).unwrap())
+    ///     .execute()
+    ///     .unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 8);
+    /// ```
+    pub fn execute(self) -> Result<(), SubmitError> {
+        self.pool
+            .execute_task(self.task, self.priority, self.deadline)
+    }
+
+    /// Submits the task.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ThreadPool::submit`].
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
+    /// assert_eq!(pool.task(|| 'x').submit().unwrap().join(), Ok('x'));
+    /// ```
+    pub fn submit(self) -> Result<TaskHandle<R>, SubmitError> {
+        self.pool
+            .submit_task(self.task, self.priority, self.deadline)
+    }
+}

@@ -1,0 +1,236 @@
+//! The worker thread: its loop, its idle/retire protocol, and how it is started.
+//!
+//! # Idle accounting
+//!
+//! Under the pool lock, `idle + wakeups == parked workers` at all times:
+//!
+//! - a worker about to park does `idle += 1`;
+//! - a submitter that hands work to a parked worker does `idle -= 1; wakeups += 1` and
+//!   notifies once (so two submits never count the same idle worker twice);
+//! - a worker leaving its wait consumes a wakeup if one is pending, else removes itself
+//!   from `idle` (timeout, spurious wake-up, shutdown).
+//!
+//! Every change happens under the lock, so neither count can drift or go negative: that
+//! fixes seed 002, whose idle counter was decremented on paths that never incremented it.
+//!
+//! # Retirement
+//!
+//! A worker retires only while holding the lock, when the queue is empty, the pool is open
+//! and more than `core_threads` workers are alive, and it decrements `threads` in that same
+//! critical section. A submitter therefore sees either the worker still counted (and parked
+//! or about to look at the queue) or the lower count (and starts a new worker): a task can
+//! never sit in the queue with nobody left to run it (modelled in `tests/loom_pool.rs`).
+
+use std::time::Instant;
+
+use selvedge_locks::sync::atomic::Ordering;
+use selvedge_locks::sync::{Arc, MutexGuard, thread};
+
+use crate::events;
+use crate::job::{Job, RunCtx};
+use crate::pool::{Shared, State, WorkerEntry};
+
+/// Starts one worker; the caller holds the pool lock and has checked `threads < max`.
+pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), String> {
+    let name = format!("{}-{}", shared.config.name, st.spawned);
+    let for_thread = Arc::clone(shared);
+    let handle = spawn_thread(name, shared.config.stack_size, move || {
+        worker_main(&for_thread);
+    })
+    .map_err(|e| e.to_string())?;
+    st.spawned += 1;
+    st.threads += 1;
+    st.starting += 1;
+    st.peak = st.peak.max(st.threads);
+    st.workers.push(WorkerEntry {
+        thread: handle.thread().clone(),
+        handle,
+    });
+    Ok(())
+}
+
+/// A named worker thread with the configured stack size (through the facade's `Builder`, so
+/// under loom it is a model thread).
+fn spawn_thread(
+    name: String,
+    stack_size: Option<usize>,
+    f: impl FnOnce() + Send + 'static,
+) -> std::io::Result<thread::JoinHandle<()>> {
+    let mut builder = thread::Builder::new().name(name);
+    if let Some(bytes) = stack_size {
+        builder = builder.stack_size(bytes);
+    }
+    builder.spawn(f)
+}
+
+/// Runs a start/stop hook; its panic is contained (the worker keeps going).
+fn run_hook(hook: Option<&crate::builder::Hook>) {
+    if let Some(hook) = hook {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
+    }
+}
+
+fn worker_main(shared: &Arc<Shared>) {
+    let me = thread::current();
+    let name = me.name().unwrap_or("selvedge-pool-worker").to_owned();
+    run_hook(shared.config.on_start.as_ref());
+    events::worker_started(&shared.config.name, &name);
+
+    let mut busy_since: Option<Instant> = None;
+    let mut spins_left = SPIN_ROUNDS;
+    let mut st = shared.state.lock();
+    st.starting -= 1;
+    let retired = loop {
+        if let Some(job) = st.queue.pop() {
+            shared.queued_hint.store(st.queue.len(), Ordering::Relaxed);
+            if st.blocked > 0 {
+                shared.space.notify_one();
+            }
+            drop(st);
+            if busy_since.is_none() {
+                busy_since = Some(Instant::now());
+            }
+            execute(shared, job);
+            spins_left = SPIN_ROUNDS;
+            st = shared.state.lock();
+            continue;
+        }
+        if !st.accepting {
+            break false;
+        }
+        if spins_left > 0 {
+            (st, spins_left) = spin(shared, st, spins_left);
+            continue;
+        }
+        if let Some(since) = busy_since.take() {
+            let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            shared.counters.busy_ns.fetch_add(ns, Ordering::Relaxed);
+        }
+        if park(shared, &mut st) {
+            break true;
+        }
+    };
+
+    if retired {
+        // Decided and counted in the same critical section as the empty-queue check.
+        st.threads -= 1;
+        if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
+            // Dropping our own JoinHandle detaches this thread, which is about to end.
+            drop(st.workers.swap_remove(at));
+        }
+        shared.exited.notify_all();
+        drop(st);
+        events::worker_stopped(&shared.config.name, &name, "keep-alive expired");
+        run_hook(shared.config.on_stop.as_ref());
+    } else {
+        // Shutdown: intake is closed and the queue is empty, so nothing new can need us.
+        // The hook runs before we are uncounted, so `shutdown` returning means it ran.
+        drop(st);
+        events::worker_stopped(&shared.config.name, &name, "shutdown");
+        run_hook(shared.config.on_stop.as_ref());
+        let mut st = shared.state.lock();
+        st.threads -= 1;
+        shared.exited.notify_all();
+    }
+}
+
+/// How many times a worker that found the queue empty yields, watching the queue-length hint,
+/// before it parks. A producer feeding a fast worker then rarely pays for a futex wake-up.
+/// Zero under loom: spinning is an optimization, and the protocol must be correct without it.
+#[cfg(not(selvedge_loom))]
+const SPIN_ROUNDS: u32 = 16;
+#[cfg(selvedge_loom)]
+const SPIN_ROUNDS: u32 = 0;
+
+/// Yields (with the lock released) until the queue looks non-empty or the rounds run out; returns
+/// the rounds left. A spinning worker is counted in `spinning`, so submitters count it as on
+/// its way to the queue (no needless growth) but never notify it (it is not parked).
+#[cold]
+fn spin<'a>(
+    shared: &'a Shared,
+    mut st: MutexGuard<'a, State>,
+    mut rounds: u32,
+) -> (MutexGuard<'a, State>, u32) {
+    st.spinning += 1;
+    drop(st);
+    while rounds > 0 {
+        rounds -= 1;
+        thread::yield_now();
+        if shared.queued_hint.load(Ordering::Relaxed) > 0 {
+            break;
+        }
+    }
+    let mut st = shared.state.lock();
+    st.spinning -= 1;
+    (st, rounds)
+}
+
+/// Waits for work with an empty queue. `true`: retire now; `false`: look at the queue again.
+fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> bool {
+    let config = &shared.config;
+    let above_core = st.threads > config.core;
+    if above_core && config.keep_alive.is_zero() {
+        return true;
+    }
+    st.idle += 1;
+    let timed_out = if above_core {
+        match Instant::now().checked_add(config.keep_alive) {
+            Some(deadline) => shared.work.wait_until(st, deadline).timed_out(),
+            None => {
+                shared.work.wait(st);
+                false
+            }
+        }
+    } else {
+        shared.work.wait(st);
+        false
+    };
+    if st.wakeups > 0 {
+        st.wakeups -= 1;
+    } else {
+        st.idle -= 1;
+    }
+    timed_out && st.queue.is_empty() && st.accepting && st.threads > config.core
+}
+
+/// Starts, expires or discards one job taken from the queue (outside the pool lock).
+pub(crate) fn execute(shared: &Shared, job: Job) {
+    let Job {
+        id,
+        deadline,
+        counted,
+        work,
+        ..
+    } = job;
+    let counters = counted.then_some(&shared.counters);
+    if !work.claim() {
+        // Cancelled while queued: the handle already has its result; count it here, once.
+        if let Some(counters) = counters {
+            crate::stats::Counters::bump(&counters.cancelled);
+        }
+        return;
+    }
+    let ctx = RunCtx {
+        pool: &shared.config.name,
+        task_id: id,
+        counters,
+    };
+    if let Some(deadline) = deadline
+        && Instant::now() >= deadline
+    {
+        work.expire(ctx);
+        return;
+    }
+    match shared.config.slow_task {
+        None => work.run(ctx),
+        Some(threshold) => {
+            let start = Instant::now();
+            work.run(ctx);
+            let took = start.elapsed();
+            if took > threshold {
+                let ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+                events::task_slow(&shared.config.name, id, ns);
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Stress: many threads open scopes on one small pool at once (nested spawns, a panicking
+//! task now and then, `run` calls in between). Loom does not model the scope ticket protocol,
+//! so this checks its invariant on real threads: when `scope` returns, every task spawned in it
+//! has run exactly once, and a task panic is re-raised only after the others finished. The
+//! queue is tiny and blocks producers, which once stalled nested spawns: a scoped task on a
+//! worker waited for queue space only workers could free (tickets now never wait).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use selvedge_pool::{RejectionPolicy, ThreadPool};
+use selvedge_testkit::stress;
+
+#[test]
+fn every_scoped_task_runs_exactly_once_before_scope_returns() {
+    let pool = ThreadPool::builder()
+        .core_threads(1)
+        .max_threads(2)
+        .queue_capacity(4)
+        .rejection_policy(RejectionPolicy::Block(Duration::from_secs(60)))
+        .build()
+        .unwrap();
+    std::panic::set_hook(Box::new(|_| {}));
+    let report = stress(4, 300, |thread, iteration| {
+        let n = 1 + (thread + iteration as usize) % 12;
+        let hits: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+        let nested = AtomicUsize::new(0);
+        let panics = iteration % 17 == 0;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                for hit in &hits {
+                    let nested = &nested;
+                    s.spawn(move || {
+                        hit.fetch_add(1, Ordering::Relaxed);
+                        s.spawn(move || {
+                            nested.fetch_add(1, Ordering::Relaxed);
+                        });
+                    });
+                }
+                if panics {
+                    s.spawn(|| panic!("scoped task panics on purpose"));
+                }
+            });
+        }));
+        assert_eq!(outcome.is_err(), panics);
+        for hit in &hits {
+            assert_eq!(hit.load(Ordering::Relaxed), 1);
+        }
+        assert_eq!(nested.load(Ordering::Relaxed), n);
+        let borrowed = n * 2;
+        assert_eq!(pool.run(|| borrowed + 1), Ok(n * 2 + 1));
+    });
+    let _ = std::panic::take_hook();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+}

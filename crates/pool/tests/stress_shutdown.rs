@@ -1,0 +1,153 @@
+//! Stress: 10,000 tiny pools, each shut down (gracefully or immediately) at a random point
+//! while tasks are being submitted, cancelled, expiring and panicking. Checks the nothing-lost
+//! invariant: every submitted task ends in exactly one of completed, failed, cancelled,
+//! expired, rejected or handed back, it ran at most once, and its handle agrees.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use selvedge_pool::{PendingTask, Priority, RejectionPolicy, TaskError, ThreadPool};
+
+const RUNS: u64 = 10_000;
+const LONG: Duration = Duration::from_secs(60);
+
+/// xorshift64*: deterministic per run, so a failure names a reproducible seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Plain,
+    Panics,
+    Expires,
+    Cancelled,
+}
+
+fn one_run(seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let max = 1 + rng.below(2) as usize;
+    let core = rng.below(max as u64 + 1) as usize;
+    let policy = match rng.below(3) {
+        0 => RejectionPolicy::Reject,
+        1 => RejectionPolicy::CallerRuns,
+        _ => RejectionPolicy::Block(Duration::from_micros(200)),
+    };
+    let pool = ThreadPool::builder()
+        .core_threads(core)
+        .max_threads(max)
+        .keep_alive(if rng.below(2) == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(1)
+        })
+        .queue_capacity(1 + rng.below(3) as usize)
+        .rejection_policy(policy)
+        .drop_timeout(LONG)
+        .build()
+        .unwrap();
+    let n = 1 + rng.below(6) as usize;
+    let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect());
+    let immediate = rng.below(2) == 0;
+    let shutdown_delay = rng.below(4);
+    let run_handed_back = rng.below(2) == 0;
+
+    let (outcomes, pending) = std::thread::scope(|s| {
+        let pool = &pool;
+        let stopper = s.spawn(move || {
+            for _ in 0..shutdown_delay {
+                std::thread::yield_now();
+            }
+            if immediate {
+                pool.shutdown_now()
+            } else {
+                pool.shutdown(LONG);
+                Vec::new()
+            }
+        });
+        let mut outcomes = Vec::with_capacity(n);
+        for i in 0..n {
+            let kind = match rng.below(6) {
+                0 => Kind::Panics,
+                1 => Kind::Expires,
+                2 => Kind::Cancelled,
+                _ => Kind::Plain,
+            };
+            let priority = Priority::ALL[rng.below(4) as usize];
+            let runs = Arc::clone(&runs);
+            let mut task = pool
+                .task(move || {
+                    runs[i].fetch_add(1, Ordering::SeqCst);
+                    assert!(kind != Kind::Panics, "task {i} panics on purpose");
+                    i
+                })
+                .priority(priority);
+            if kind == Kind::Expires {
+                task = task.timeout(Duration::ZERO);
+            }
+            let submitted = task.submit();
+            let cancelled =
+                kind == Kind::Cancelled && submitted.as_ref().is_ok_and(|handle| handle.cancel());
+            outcomes.push((kind, submitted, cancelled));
+        }
+        (outcomes, stopper.join().unwrap())
+    });
+    settle(pending, run_handed_back);
+    assert!(pool.shutdown(LONG).is_complete());
+
+    let stats = pool.stats();
+    assert_eq!(stats.submitted, n as u64, "seed {seed}");
+    assert_eq!(stats.unaccounted(), 0, "seed {seed}: {stats:?}");
+    assert_eq!((stats.threads, stats.idle, stats.active), (0, 0, 0));
+    let mut rejected = 0;
+    for (i, (kind, submitted, cancelled)) in outcomes.into_iter().enumerate() {
+        let ran = runs[i].load(Ordering::SeqCst);
+        assert!(ran <= 1, "seed {seed}: task {i} ran {ran} times");
+        let Ok(handle) = submitted else {
+            rejected += 1;
+            assert_eq!(ran, 0, "seed {seed}: a rejected task ran");
+            continue;
+        };
+        match handle.join() {
+            Ok(v) => {
+                assert_eq!((v, ran), (i, 1), "seed {seed}");
+                assert!(kind != Kind::Panics && !cancelled);
+            }
+            Err(TaskError::Panicked(_)) => assert_eq!((kind, ran), (Kind::Panics, 1)),
+            Err(TaskError::Cancelled) => assert!(cancelled && ran == 0, "seed {seed}"),
+            Err(TaskError::Expired) => assert_eq!((kind, ran), (Kind::Expires, 0)),
+            Err(TaskError::Shutdown) => assert!(!run_handed_back && ran == 0, "seed {seed}"),
+            Err(other) => panic!("seed {seed}: unexpected {other:?}"),
+        }
+    }
+    assert_eq!(stats.rejected, rejected, "seed {seed}");
+}
+
+/// Runs or drops what `shutdown_now` handed back, as the caller may.
+fn settle(pending: Vec<PendingTask>, run: bool) {
+    for task in pending {
+        if run {
+            task.run();
+        } else {
+            drop(task);
+        }
+    }
+}
+
+#[test]
+fn nothing_is_lost_at_random_shutdown_points() {
+    // Thousands of intentional task panics: keep the output readable (this binary has no
+    // other test whose panic message matters).
+    std::panic::set_hook(Box::new(|_| {}));
+    for seed in 0..RUNS {
+        one_run(seed);
+    }
+}
