@@ -54,15 +54,16 @@ impl Registry {
     /// Takes `user` out of `room`, and the room out of the registry once it is empty; one
     /// atomic step per room, so a join racing with the last leave is never lost.
     fn leave_room(&self, user: &str, room: &str) {
-        self.rooms.compute(room.to_owned(), |members| match members {
-            Some(members) if members.len() == 1 && members.contains(user) => Op::Remove,
-            Some(members) => {
-                let mut members = members.clone();
-                members.remove(user);
-                Op::Set(members)
-            }
-            None => Op::Keep,
-        });
+        self.rooms
+            .compute(room.to_owned(), |members| match members {
+                Some(members) if members.len() == 1 && members.contains(user) => Op::Remove,
+                Some(members) => {
+                    let mut members = members.clone();
+                    members.remove(user);
+                    Op::Set(members)
+                }
+                None => Op::Keep,
+            });
     }
 
     fn send(&self, user: &str) -> bool {
@@ -83,7 +84,8 @@ impl Registry {
     /// Member counts per room, sorted by room name.
     fn room_sizes(&self) -> Vec<(String, usize)> {
         let mut sizes = Vec::new();
-        self.rooms.for_each(|room, members| sizes.push((room.clone(), members.len())));
+        self.rooms
+            .for_each(|room, members| sizes.push((room.clone(), members.len())));
         sizes.sort();
         sizes
     }
@@ -148,7 +150,10 @@ mod tests {
         let members: usize = registry.room_sizes().iter().map(|(_, n)| n).sum();
         assert_eq!(members, online.len());
         for (user, room) in &online {
-            assert_eq!(registry.rooms.get_with(room, |m| m.contains(user)), Some(true));
+            assert_eq!(
+                registry.rooms.get_with(room, |m| m.contains(user)),
+                Some(true)
+            );
         }
         assert_eq!(registry.messages.sum(), 800);
         assert_eq!(registry.sessions.get(), 16);

@@ -5,7 +5,6 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-
 /// The default hash builder of [`ConcurrentMap`](crate::ConcurrentMap) and
 /// [`ConcurrentSet`](crate::ConcurrentSet): a fast, randomly seeded hasher (currently
 /// foldhash's), several times faster than std's SipHash on small keys.
@@ -18,15 +17,21 @@ use std::hash::{BuildHasher, Hasher};
 /// # Examples
 ///
 /// ```
-/// use std::hash::{BuildHasher, Hasher};
-
+/// use std::hash::BuildHasher;
 /// use selvedge_collections::DefaultHashBuilder;
 ///
 /// let hasher = DefaultHashBuilder::default();
 /// assert_eq!(hasher.hash_one("key"), hasher.hash_one("key"));
 /// ```
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Default)]
 pub struct DefaultHashBuilder(foldhash::fast::RandomState);
+
+impl std::fmt::Debug for DefaultHashBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The seed is a secret; printing it would help a hash-flooding attacker.
+        f.debug_struct("DefaultHashBuilder").finish_non_exhaustive()
+    }
+}
 
 impl BuildHasher for DefaultHashBuilder {
     type Hasher = DefaultHasher;
@@ -43,7 +48,6 @@ impl BuildHasher for DefaultHashBuilder {
 ///
 /// ```
 /// use std::hash::{BuildHasher, Hasher};
-
 /// use selvedge_collections::DefaultHashBuilder;
 ///
 /// let mut hasher = DefaultHashBuilder::default().build_hasher();

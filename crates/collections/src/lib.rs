@@ -1,4 +1,170 @@
-//! placeholder
+//! A concurrent map and set that cannot deadlock their users, and lock-free counters.
+//!
+//! - [`ConcurrentMap`]: a sharded hash map; every method on `&self`, no guard ever escapes,
+//!   atomic read-modify-write through closures ([`update`](ConcurrentMap::update),
+//!   [`compute`](ConcurrentMap::compute) with [`Op`], [`upsert`](ConcurrentMap::upsert),
+//!   [`get_or_insert_with`](ConcurrentMap::get_or_insert_with)), shard-by-shard snapshots.
+//! - [`ConcurrentSet`]: the same for a set.
+//! - [`Counter`]: a lock-free counter with `compare_and_swap` and `fetch_update`.
+//! - [`StripedCounter`]: Java's `LongAdder`, for counters many threads bump and few read.
+//! - [`DefaultHashBuilder`]: the fast, randomly seeded default hasher.
+//!
+//! # Motivation
+//!
+//! Seed 002's chat server guards a `dict` with a read-write lock and hands out a copy for
+//! iteration:
+//!
+//! ```text
+//! class ThreadSafeDict:                          let online = ConcurrentMap::new();
+//!     def set(self, key, value):                 online.insert(key, value);
+//!         with self._lock.write(): ...
+//!     def get(self, key, default=None):          online.get(&key).unwrap_or(default);
+//!         with self._lock.read(): ...
+//!     def items(self):                           online.entries()   // a snapshot
+//!         with self._lock.read():
+//!             return list(self._data.items())
+//!
+//! if not d.get(k): d.set(k, v)   # check-then-act  online.get_or_insert_with(k, || v);
+//! counter.compare_and_swap(1, 5) # -> bool         counter.compare_and_swap(1, 5) // Ok(1)
+//! ```
+//!
+//! Rust users reach for dashmap, whose most reported problem is a deadlock: a `Ref` returned by
+//! `get` keeps its shard locked, and touching the same shard while holding it (often by
+//! accident, e.g. `if let Some(v) = map.get(&k) { map.insert(k2, ..) }`) hangs the thread.
+//! Here no method returns a guard: [`get`](ConcurrentMap::get) returns a clone, and work on a
+//! value in place happens inside a closure that runs under the shard lock and cannot take it
+//! with it. Calling the map again from inside such a closure is detected and panics with a
+//! message naming the problem (and the `collections.reentrant_use` event), as Java's
+//! `ConcurrentHashMap` throws `IllegalStateException`, instead of hanging.
+//!
+//! # Recipes
+//!
+//! Count words from many threads, exactly:
+//!
+//! ```
+//! use selvedge_collections::ConcurrentMap;
+//!
+//! let counts = ConcurrentMap::new();
+//! std::thread::scope(|s| {
+//!     for text in ["a b", "b c", "b"] {
+//!         let counts = &counts;
+//!         s.spawn(move || {
+//!             for word in text.split(' ') {
+//!                 counts.upsert(word, || 1, |n| *n += 1);
+//!             }
+//!         });
+//!     }
+//! });
+//! assert_eq!(counts.get("b"), Some(3));
+//! ```
+//!
+//! Check-then-act as one step (book a seat only if it is free):
+//!
+//! ```
+//! use selvedge_collections::{ConcurrentMap, Op};
+//!
+//! let seats = ConcurrentMap::new();
+//! let booked = |who: &'static str| {
+//!     let mut won = false;
+//!     seats.compute("12A", |holder| match holder {
+//!         None => {
+//!             won = true;
+//!             Op::Set(who)
+//!         }
+//!         Some(_) => Op::Keep,
+//!     });
+//!     won
+//! };
+//! assert!(booked("ann"));
+//! assert!(!booked("bob"));
+//! ```
+//!
+//! Read part of a large value without cloning it, and list everyone from a snapshot:
+//!
+//! ```
+//! use selvedge_collections::ConcurrentMap;
+//!
+//! let rooms = ConcurrentMap::new();
+//! rooms.insert("lobby".to_string(), vec!["ann", "bob"]);
+//! assert_eq!(rooms.get_with("lobby", |members| members.len()), Some(2));
+//! for (room, members) in rooms.entries() {
+//!     assert_eq!((room.as_str(), members.len()), ("lobby", 2));
+//! }
+//! ```
+//!
+//! Count events on a hot path and read the total now and then:
+//!
+//! ```
+//! use selvedge_collections::StripedCounter;
+//!
+//! let hits = StripedCounter::new();
+//! std::thread::scope(|s| {
+//!     for _ in 0..4 {
+//!         s.spawn(|| (0..1_000).for_each(|_| hits.increment()));
+//!     }
+//! });
+//! assert_eq!(hits.sum(), 4_000);
+//! ```
+//!
+//! The `online_users` example is a whole chat-room registry built from these pieces.
+//!
+//! # Compared with std and the peer crates
+//!
+//! | | `Mutex<HashMap>` | `dashmap` | `papaya` | `ConcurrentMap` |
+//! | --- | --- | --- | --- | --- |
+//! | concurrency | one lock | sharded `RwLock`s | lock-free | sharded `RwLock`s |
+//! | `get` returns | guard-bound `&V` | `Ref` (holds a shard lock) | `&V` under an epoch guard | a clone, or your closure's result |
+//! | deadlock by holding a read while writing | yes | yes (its most reported issue) | no | impossible: no guard escapes; re-entrance panics |
+//! | atomic read-modify-write | under the lock | `entry`, `alter` | `update`, `compute` | `update`, `compute`, `upsert`, `get_or_insert_with` |
+//! | iteration | under the lock | holds shard locks while iterating | epoch-protected | snapshot copied shard by shard, or `for_each` |
+//! | model-checked with loom | no | no | no | yes (the whole crate) |
+//!
+//! | | `AtomicI64` | `Mutex<i64>` | [`Counter`] | [`StripedCounter`] |
+//! | --- | --- | --- | --- | --- |
+//! | `add` under contention | one cache line bounces | lock handoff | one cache line bounces | per-thread cell |
+//! | read | one load | lock | one load | sum of all cells |
+//! | compare-and-swap | `compare_exchange` | manual | `compare_and_swap` | no |
+//!
+//! # Performance
+//!
+//! A key's hash is computed once, outside any lock, and picks both the shard and the bucket
+//! inside it. Reads take the shard lock shared; `get` and the other methods that run no user
+//! code try the lock first and do no re-entrance bookkeeping unless the lock is taken, so their
+//! fast path is one hash, one uncontended `try_read`/`try_write`, one probe. The closure-taking
+//! methods add one thread-local push and pop. Shards are cache-padded, sixteen per hardware
+//! thread (at most 256 by default). [`len`](ConcurrentMap::len) reads one shard at a time.
+//!
+//! Against dashmap and papaya on bustle's mixes (figures in `docs/benchmarks.md`) it is
+//! ahead on every mix at one thread, and at two threads on the write-heavy mixes. At two
+//! threads on the read-heavy mix papaya is faster: its reads write no shared memory, while
+//! every read here updates its shard lock's word, so two cores reading random keys keep
+//! taking that cache line from each other. A reader-biased lock (per-thread reader slots)
+//! would remove that cost; see Limitations.
+//!
+//! # Limitations
+//!
+//! - Values are returned by clone (or through a closure): wrap large values in `Arc`.
+//! - Snapshots are copied shard by shard: each shard is exact at one instant, the whole is not
+//!   (the exact guarantee: [snapshot consistency](ConcurrentMap#snapshot-consistency)).
+//!   There is no transaction across keys.
+//! - Re-entrance detection covers calls made from the map's own closures. User `Hash`, `Eq`,
+//!   `Clone` or `Drop` implementations that call the same map while it holds a lock are not
+//!   all detected (the plain methods catch them only when they would block).
+//! - A panic inside a closure releases the lock (no poisoning); an `update` closure that
+//!   panicked may leave its value half-modified.
+//! - [`StripedCounter::sum`] is not an atomic snapshot while adds run.
+//! - Reads scale across cores less well than papaya's lock-free reads (see Performance):
+//!   the crate forbids `unsafe`, and a reader-biased lock needs it, so that lock belongs in
+//!   `selvedge-locks` first.
+//!
+//! # Features
+//!
+//! - `serde`: `Serialize` and `Deserialize` for [`ConcurrentMap`] and [`ConcurrentSet`]
+//!   (serialized shard by shard, with the snapshot consistency).
+//!
+//! # MSRV
+//!
+//! The workspace's `rust-version` (1.95); older compilers are untested.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -6,6 +172,8 @@ mod counter;
 mod hasher;
 mod map;
 mod reentrancy;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod set;
 mod striped;
 

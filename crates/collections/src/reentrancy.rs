@@ -61,16 +61,22 @@ impl ClosureScope {
     #[inline]
     #[track_caller]
     pub(crate) fn enter(id: usize, operation: &'static str) -> Self {
-        INSIDE.with(|inside| {
+        let reentered = INSIDE.with(|inside| {
             let len = inside.len.get();
             if len != 0 && inside.contains(id) {
-                reentrant_use(operation);
+                return true;
             }
             if len < DEPTH {
                 inside.ids[len].set(id);
             }
             inside.len.set(len + 1);
+            false
         });
+        // Outside the closure: `#[track_caller]` does not reach through closures, and the
+        // event's location must be the user's call.
+        if reentered {
+            reentrant_use(operation);
+        }
         Self(())
     }
 }

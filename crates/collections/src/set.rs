@@ -11,7 +11,7 @@ use crate::map::ConcurrentMap;
 ///
 /// Built on [`ConcurrentMap`], so it shares its design and guarantees: one hash per call,
 /// one shard lock at a time, no guard handed out, snapshots copied shard by shard (with the
-/// [map's snapshot consistency](ConcurrentMap::keys#consistency)), and a panic instead of a
+/// [map's snapshot consistency](ConcurrentMap#snapshot-consistency)), and a panic instead of a
 /// deadlock when a closure given to the set calls the set.
 ///
 /// `ConcurrentSet<T, S>` is `Send` and `Sync` when `T` and `S` are.
@@ -183,7 +183,7 @@ impl<T, S> ConcurrentSet<T, S> {
     }
 
     /// A snapshot of the elements, copied shard by shard with the [map's snapshot
-    /// consistency](ConcurrentMap::keys#consistency).
+    /// consistency](ConcurrentMap#snapshot-consistency).
     ///
     /// ```
     /// use selvedge_collections::ConcurrentSet;

@@ -155,9 +155,9 @@ impl StripedCounter {
     /// ```
     #[must_use]
     pub fn sum(&self) -> i64 {
-        self.cells
-            .iter()
-            .fold(0_i64, |sum, cell| sum.wrapping_add(cell.load(Ordering::Relaxed)))
+        self.cells.iter().fold(0_i64, |sum, cell| {
+            sum.wrapping_add(cell.load(Ordering::Relaxed))
+        })
     }
 
     /// Sets the counter to zero and returns the total it took out. Every add is counted once:
@@ -171,9 +171,9 @@ impl StripedCounter {
     /// assert_eq!(c.sum(), 0);
     /// ```
     pub fn reset(&self) -> i64 {
-        self.cells
-            .iter()
-            .fold(0_i64, |sum, cell| sum.wrapping_add(cell.swap(0, Ordering::Relaxed)))
+        self.cells.iter().fold(0_i64, |sum, cell| {
+            sum.wrapping_add(cell.swap(0, Ordering::Relaxed))
+        })
     }
 }
 

@@ -37,7 +37,10 @@ fn fetch_update_never_oversells() {
             thread::spawn(move || take(&stock))
         };
         let mine = take(&stock);
-        assert!(mine ^ other.join().unwrap(), "exactly one buyer gets the last item");
+        assert!(
+            mine ^ other.join().unwrap(),
+            "exactly one buyer gets the last item"
+        );
         assert_eq!(stock.get(), 0);
     });
 }

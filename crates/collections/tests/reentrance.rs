@@ -45,10 +45,29 @@ fn update_that_inserts_into_the_same_map_panics_with_an_event() {
 }
 
 #[test]
+fn the_event_names_the_users_call_site_on_closure_paths_too() {
+    let map = ConcurrentMap::new();
+    map.insert(1, 1);
+    let (result, captured) = testing::capture(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            map.get_with(&1, |_| map.update(&1, |v| *v += 1));
+        }))
+    });
+    assert!(result.is_err());
+    let event = captured
+        .iter()
+        .find(|e| e.name == events::COLLECTIONS_REENTRANT_USE)
+        .expect("event emitted");
+    let location = event.field("location").unwrap_or_default();
+    assert!(location.contains("reentrance.rs"), "{location}");
+}
+
+#[test]
 fn every_closure_method_detects_reentrance() {
     let map = ConcurrentMap::with_shards(4);
     map.insert(1, 1);
-    let attempts: Vec<(&str, Box<dyn Fn()>)> = vec![
+    type Attempt<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let attempts: Vec<Attempt<'_>> = vec![
         (
             "get_with",
             Box::new(|| {

@@ -45,7 +45,10 @@ fn compute_and_upsert_increments_sum_exactly() {
         }
     })
     .assert_ok();
-    assert_eq!(map.values().iter().sum::<u64>(), THREADS as u64 * PER_THREAD);
+    assert_eq!(
+        map.values().iter().sum::<u64>(),
+        THREADS as u64 * PER_THREAD
+    );
 }
 
 #[test]

@@ -1,0 +1,59 @@
+//! The bustle mixes on `ConcurrentMap`, dashmap and papaya, at 1 and 2 threads: the same
+//! workloads as `benches/maps.rs`, run interleaved (each map once per round, 15 rounds) and
+//! reported as the median run of each. On a shared, noisy machine this is steadier than a
+//! mean: other processes inflate some runs, and they also deflate a few, because bustle's
+//! clock is read by the coordinating thread after the start barrier, so if that thread is
+//! descheduled there the workers' time goes unmeasured. A median ignores both.
+//!
+//! Each run is one bustle workload: bustle pre-generates the keys,
+//! prefills the table, then times only the operation mix (and checks every answer). The peers
+//! run twice: with their default hasher (std's SipHash), as their users get them, and with
+//! foldhash, the hasher `ConcurrentMap` uses by default, to compare the structures alone.
+//!
+//! `cargo bench -p selvedge-collections --bench maps_interleaved`
+
+mod common;
+
+use std::hash::RandomState;
+use std::time::Duration;
+
+use bustle::Workload;
+use common::{Dash, Foldhash, MIXES, Ours, Papaya, run, workload};
+
+const ROUNDS: usize = 15;
+
+fn main() {
+    println!("mix | threads | selvedge | dashmap | papaya | dashmap_foldhash | papaya_foldhash");
+    for (name, mix) in MIXES {
+        for threads in [1, 2] {
+            let workload = workload(threads, mix);
+            let runners: [fn(&Workload) -> Duration; 5] = [
+                |w| run::<Ours>(w, 1),
+                |w| run::<Dash<RandomState>>(w, 1),
+                |w| run::<Papaya<RandomState>>(w, 1),
+                |w| run::<Dash<Foldhash>>(w, 1),
+                |w| run::<Papaya<Foldhash>>(w, 1),
+            ];
+            let mut runs: [Vec<Duration>; 5] = Default::default();
+            for _ in 0..ROUNDS {
+                for (runs, runner) in runs.iter_mut().zip(runners) {
+                    runs.push(runner(&workload));
+                }
+            }
+            let median = runs.map(|mut runs| {
+                runs.sort_unstable();
+                runs[runs.len() / 2]
+            });
+            let ours = median[0].as_secs_f64();
+            let ratios: Vec<String> = median[1..]
+                .iter()
+                .map(|peer| format!("{:.2}x", peer.as_secs_f64() / ours))
+                .collect();
+            println!(
+                "{name} | {threads} | {:.2} ms | {}",
+                ours * 1e3,
+                ratios.join(" | ")
+            );
+        }
+    }
+}
