@@ -32,8 +32,13 @@
 //!   is tested upstream (including under miri), and our normal-build tests and miri run use it.
 //! - **parking_lot's internals** likewise: loom checks our protocols over loom's locks; the
 //!   real parking_lot is exercised by stress tests, miri and ThreadSanitizer.
-//! - **Thread-locals and `Instant`** are used as they are (loom runs each model on real
-//!   threads in sequence); code that depends on timing is never asserted on under loom.
+//! - **Thread-locals.** Loom runs every model thread on one OS thread, so a `std`
+//!   thread-local is shared by all of a model's threads. Per-thread state that matters to a
+//!   protocol must be declared with `loom::thread_local!` under the cfg (selvedge-collections'
+//!   re-entrance record and striped-counter slots do this); a thread-local that is only a cache
+//!   or a hint may stay `std`'s.
+//! - **`Instant`** is the real clock; code that depends on timing is never asserted on under
+//!   loom.
 //!
 //! [loom]: https://docs.rs/loom
 //!
