@@ -44,8 +44,6 @@ pub(crate) struct State {
     pub(crate) wakeups: usize,
     /// Workers started and not yet at the queue: each will take a task without a wake-up.
     pub(crate) starting: usize,
-    /// Workers that found the queue empty and yield briefly before parking.
-    pub(crate) spinning: usize,
     /// Submitters waiting for queue space (`RejectionPolicy::Block`).
     pub(crate) blocked: usize,
     pub(crate) workers: Vec<WorkerEntry>,
@@ -64,10 +62,18 @@ pub(crate) struct Shared {
     pub(crate) exited: Condvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
-    /// The queue length as of the last push or pop, readable without the lock. Only spinning
-    /// workers read it, to re-lock only when there is something to take; correctness never
-    /// depends on it (the queue itself is checked under the lock).
+    /// 1 while the queue is non-empty, 0 while it is empty, readable without the lock. Written
+    /// under the lock only when the queue turns non-empty (push onto an empty queue) or empty
+    /// (pop of the last task), so a submitter feeding a busy worker does not write a line the
+    /// worker reads on every task. Only workers read it, to re-lock only when there is
+    /// something to take; correctness never depends on it (the queue itself is checked under
+    /// the lock).
     pub(crate) queued_hint: CachePadded<AtomicUsize>,
+    /// Workers that found the queue empty (or the hint at zero after a task) and yield
+    /// briefly, without the lock, before looking again. Changed without the lock so a spin
+    /// round costs no lock traffic; each count stands for a worker that will still look at the
+    /// queue under the lock after its decrement (see `worker.rs`, "Spinning").
+    pub(crate) spinning: CachePadded<AtomicUsize>,
 }
 
 /// Why `enqueue` did not queue a job; each variant gives the job back.
@@ -179,7 +185,6 @@ impl ThreadPool {
                 idle: 0,
                 wakeups: 0,
                 starting: 0,
-                spinning: 0,
                 blocked: 0,
                 workers: Vec::with_capacity(config.max),
                 spawned: 0,
@@ -190,6 +195,7 @@ impl ThreadPool {
             config,
             counters: Counters::default(),
             queued_hint: CachePadded::new(AtomicUsize::new(0)),
+            spinning: CachePadded::new(AtomicUsize::new(0)),
         });
         let pool = Self { shared };
         {
@@ -369,13 +375,17 @@ impl ThreadPool {
             if !full || st.threads < shared.config.max {
                 let priority = job.priority;
                 st.queue.push(priority, job);
-                shared.queued_hint.store(st.queue.len(), Ordering::Relaxed);
+                if st.queue.len() == 1 {
+                    shared.queued_hint.store(1, Ordering::Relaxed);
+                }
                 if st.idle > 0 {
                     st.idle -= 1;
                     st.wakeups += 1;
                     shared.work.notify_one();
                 } else if st.threads < shared.config.max
-                    && (full || st.queue.len() > st.wakeups + st.starting + st.spinning)
+                    && (full
+                        || st.queue.len()
+                            > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed))
                 {
                     return self.grow(st, priority, full);
                 }
