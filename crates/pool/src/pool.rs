@@ -31,13 +31,17 @@ pub(crate) struct WorkerEntry {
 }
 
 /// Everything guarded by the pool lock.
+///
+/// `repr(C)` keeps the fields every submission and every pop touch (the counts, then the
+/// queue's header and levels) together right after the lock word, so handing the lock
+/// between a submitter and a worker moves as few cache lines as possible; the cold fields
+/// come last.
+#[repr(C)]
 pub(crate) struct State {
-    pub(crate) queue: PriorityQueue<Job>,
     /// `false` once `shutdown` or `shutdown_now` began: submissions are refused.
     pub(crate) accepting: bool,
     /// Live workers (started and not yet uncounted on exit).
     pub(crate) threads: usize,
-    pub(crate) peak: usize,
     /// Parked workers nobody has claimed (see `worker.rs`, "Idle accounting").
     pub(crate) idle: usize,
     /// Parked workers a submitter has claimed and notified, not yet awake.
@@ -46,6 +50,8 @@ pub(crate) struct State {
     pub(crate) starting: usize,
     /// Submitters waiting for queue space (`RejectionPolicy::Block`).
     pub(crate) blocked: usize,
+    pub(crate) queue: PriorityQueue<Job>,
+    pub(crate) peak: usize,
     pub(crate) workers: Vec<WorkerEntry>,
     /// Workers ever started (names them).
     pub(crate) spawned: u64,

@@ -18,13 +18,17 @@ use crate::Priority;
 pub const LOW_PRIORITY_GUARD: u32 = 64;
 
 /// One FIFO per [`Priority`], indexed by [`Priority::index`].
+///
+/// `repr(C)`: the header every push and pop reads comes first, before the levels (see
+/// `State` in `pool.rs`).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct PriorityQueue<T> {
-    levels: [VecDeque<T>; 4],
     len: usize,
     capacity: usize,
     /// Higher-level starts since Low was last served while Low was non-empty.
     low_skipped: u32,
+    levels: [VecDeque<T>; 4],
 }
 
 impl<T> PriorityQueue<T> {
