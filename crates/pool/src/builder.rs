@@ -52,6 +52,8 @@ pub(crate) struct Config {
     pub(crate) policy: RejectionPolicy,
     pub(crate) slow_task: Option<Duration>,
     pub(crate) drop_timeout: Duration,
+    /// Yield rounds before parking (see `worker.rs`, "Spinning").
+    pub(crate) spin_rounds: u32,
 }
 
 /// Configures and starts a [`ThreadPool`]; [`build`](Self::build) validates everything and
@@ -99,6 +101,7 @@ pub struct PoolBuilder {
     policy: RejectionPolicy,
     slow_task: Option<Duration>,
     drop_timeout: Duration,
+    spin_rounds: u32,
 }
 
 impl Default for PoolBuilder {
@@ -144,6 +147,7 @@ impl PoolBuilder {
             policy: RejectionPolicy::Reject,
             slow_task: None,
             drop_timeout: Duration::from_secs(10),
+            spin_rounds: crate::worker::SPIN_ROUNDS,
         }
     }
 
@@ -271,6 +275,15 @@ impl PoolBuilder {
         self
     }
 
+    /// Loom models only: how many yield rounds a worker spends watching the queue hint before
+    /// it parks (0 under loom by default, to keep the other models small).
+    #[cfg(selvedge_loom)]
+    #[doc(hidden)]
+    pub fn loom_spin_rounds(mut self, rounds: u32) -> Self {
+        self.spin_rounds = rounds;
+        self
+    }
+
     /// Tasks running longer than `threshold` emit a `pool.task_slow` warning. Off by default,
     /// because it reads the clock twice per task.
     ///
@@ -344,6 +357,7 @@ impl PoolBuilder {
             on_stop: self.on_stop,
             policy: self.policy,
             slow_task: self.slow_task,
+            spin_rounds: self.spin_rounds,
             drop_timeout: self.drop_timeout,
         })
     }

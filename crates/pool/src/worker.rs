@@ -89,7 +89,7 @@ fn worker_main(shared: &Arc<Shared>) {
     events::worker_started(&shared.config.name, &name);
 
     let mut busy_since: Option<Instant> = None;
-    let mut spins_left = SPIN_ROUNDS;
+    let mut spins_left = shared.config.spin_rounds;
     let mut st = shared.state.lock();
     st.starting -= 1;
     let retired = loop {
@@ -105,7 +105,7 @@ fn worker_main(shared: &Arc<Shared>) {
                 busy_since = Some(Instant::now());
             }
             execute(shared, job);
-            spins_left = SPIN_ROUNDS;
+            spins_left = shared.config.spin_rounds;
             // The queue looked empty after our pop and nobody has pushed since: wait for a
             // push without the lock, so the submitter has it to itself.
             if shared.queued_hint.load(Ordering::Relaxed) == 0 {
@@ -157,13 +157,13 @@ fn worker_main(shared: &Arc<Shared>) {
 
 /// How many times a worker that found the queue empty yields, watching the queue-length hint,
 /// before it parks. A producer feeding a fast worker then rarely pays for a futex wake-up.
-/// Zero under loom: spinning is an optimization, and the protocol must be correct without it.
-/// (One round under loom does pass every model in `tests/loom_pool.rs`, but takes 3 minutes
-/// on 2 cores, over the CI budget.)
+/// The default of `Config::spin_rounds`. Zero under loom, where only the model
+/// `spinning_worker_takes_next_task` turns spinning on: one round in every model passes but
+/// takes 3 minutes on 2 cores, over the CI budget.
 #[cfg(not(selvedge_loom))]
-const SPIN_ROUNDS: u32 = 16;
+pub(crate) const SPIN_ROUNDS: u32 = 16;
 #[cfg(selvedge_loom)]
-const SPIN_ROUNDS: u32 = 0;
+pub(crate) const SPIN_ROUNDS: u32 = 0;
 
 /// Yields (without the lock) until the queue looks non-empty or the rounds run out; returns
 /// the rounds left. A spinning worker is counted in `spinning`, so submitters count it as on

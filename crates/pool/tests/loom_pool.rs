@@ -152,3 +152,29 @@ fn blocked_submitter_woken_by_pop() {
         assert_eq!(pool.stats().rejected, 0);
     });
 }
+
+/// A worker that finished a task and spins (counted in the lock-free `spinning`, one yield
+/// round) while the next task is submitted: the submitter may count it and start nobody, so
+/// the spinner must still find the task; both tasks run and no count drifts. The only model
+/// with spinning on (under loom it is off by default, to keep the others small).
+#[test]
+fn spinning_worker_takes_next_task() {
+    model(|| {
+        let builder = ThreadPool::builder()
+            .core_threads(1)
+            .max_threads(2)
+            .keep_alive(Duration::ZERO)
+            .queue_capacity(2)
+            .drop_timeout(LONG);
+        #[cfg(selvedge_loom)]
+        let builder = builder.loom_spin_rounds(1);
+        let pool = builder.build().unwrap();
+        let first = pool.submit(|| 1).unwrap();
+        let second = pool.submit(|| 2).unwrap();
+        assert_eq!(first.join(), Ok(1));
+        assert_eq!(second.join(), Ok(2));
+        let stats = pool.stats();
+        assert_eq!(stats.completed, 2);
+        assert_eq!(stats.idle + stats.active, stats.threads);
+    });
+}
