@@ -111,15 +111,18 @@
 //! clock read and no tracing unless a deadline or slow-task threshold asks for it. Workers
 //! read the clock once per busy period, and yield briefly before parking so a steadily fed
 //! worker rarely needs a futex wake-up. Scoped tasks go to the scope's own list and are taken
-//! in batches. On a 2-core machine, `scope` spawned empty tasks 1.3x-3x faster than rayon's
-//! scope; single `execute`s ran 0.5x-2x threadpool's throughput depending on load, and
+//! in batches. On a 2-core machine, `scope` spawned empty tasks 1.0x-4x as fast as rayon's
+//! scope; single `execute`s of empty tasks ran 0.55x-0.66x threadpool's throughput when the
+//! machine was otherwise quiet (each task moves the pool lock's cache line between the
+//! submitting and the working core twice; threadpool's producer never takes a lock), and
 //! submit-to-start latency was within 0.8x-0.95x of rayon's spawn. Figures and commands:
 //! `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
 //!
 //! - One queue behind one mutex: fine for tasks of a microsecond or more; for fork-join
-//!   recursion of nanosecond tasks, rayon's work stealing scales better.
+//!   recursion of nanosecond tasks, rayon's work stealing scales better, and for a stream of
+//!   empty fire-and-forget tasks threadpool's lock-free channel is faster.
 //! - A task that has started is never interrupted: timeouts only expire queued tasks.
 //! - Cancelled tasks keep their queue slot until a worker or shutdown discards them.
 //! - Under loom (`--cfg selvedge_loom`) timed waits never time out, so keep-alive expiry,
