@@ -46,28 +46,20 @@ pub struct Counter {
 }
 
 impl Counter {
-    /// A counter starting at `initial`. `const`, so a counter can be a `static`.
-    ///
-    /// ```
-    /// use selvedge_collections::Counter;
-    /// static ERRORS: Counter = Counter::new(0);
-    /// ERRORS.increment();
-    /// assert_eq!(ERRORS.get(), 1);
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn new(initial: i64) -> Self {
-        Self {
-            value: AtomicI64::new(initial),
-        }
-    }
-
-    /// A counter starting at `initial` (loom's atomics cannot be built in a `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn new(initial: i64) -> Self {
-        Self {
-            value: AtomicI64::new(initial),
+    selvedge_locks::loom_const_fn! {
+        /// A counter starting at `initial`. `const`, so a counter can be a `static`.
+        ///
+        /// ```
+        /// use selvedge_collections::Counter;
+        /// static ERRORS: Counter = Counter::new(0);
+        /// ERRORS.increment();
+        /// assert_eq!(ERRORS.get(), 1);
+        /// ```
+        #[must_use]
+        pub const fn new(initial: i64) -> Self {
+            Self {
+                value: AtomicI64::new(initial),
+            }
         }
     }
 

@@ -166,65 +166,44 @@ pub struct Global<T> {
 }
 
 impl<T> Global<T> {
-    /// An uninitialised global, usable in a `static`.
-    ///
-    /// Under `--cfg selvedge_loom` this is not `const` (loom's types cannot be); build the
-    /// `Global` inside the model instead.
-    ///
-    /// ```
-    /// use selvedge_singleton::Global;
-    /// static CONFIG: Global<String> = Global::new();
-    /// assert!(CONFIG.get().is_none());
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn new() -> Self {
-        Self::named(UNNAMED)
-    }
-
-    /// An uninitialised global whose events carry `name` (see
-    /// [`selvedge_trace::events::SINGLETON_INIT_FAILED`]).
-    ///
-    /// ```
-    /// use selvedge_singleton::Global;
-    /// static CONFIG: Global<String> = Global::named("config");
-    /// assert_eq!(CONFIG.name(), "config");
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn named(name: &'static str) -> Self {
-        Self {
-            value: OptionArcCell::empty(),
-            state: Mutex::new(State {
-                generation: 0,
-                initializer: None,
-                retired: false,
-            }),
-            done: Condvar::new(),
-            name,
+    selvedge_locks::loom_const_fn! {
+        /// An uninitialised global, usable in a `static`.
+        ///
+        /// Under `--cfg selvedge_loom` this is not `const` (loom's types cannot be); build the
+        /// `Global` inside the model instead.
+        ///
+        /// ```
+        /// use selvedge_singleton::Global;
+        /// static CONFIG: Global<String> = Global::new();
+        /// assert!(CONFIG.get().is_none());
+        /// ```
+        #[must_use]
+        pub const fn new() -> Self {
+            Self::named(UNNAMED)
         }
     }
 
-    /// An uninitialised global (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn new() -> Self {
-        Self::named(UNNAMED)
-    }
-
-    /// An uninitialised global whose events carry `name` (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn named(name: &'static str) -> Self {
-        Self {
-            value: OptionArcCell::empty(),
-            state: Mutex::new(State {
-                generation: 0,
-                initializer: None,
-                retired: false,
-            }),
-            done: Condvar::new(),
-            name,
+    selvedge_locks::loom_const_fn! {
+        /// An uninitialised global whose events carry `name` (see
+        /// [`selvedge_trace::events::SINGLETON_INIT_FAILED`]).
+        ///
+        /// ```
+        /// use selvedge_singleton::Global;
+        /// static CONFIG: Global<String> = Global::named("config");
+        /// assert_eq!(CONFIG.name(), "config");
+        /// ```
+        #[must_use]
+        pub const fn named(name: &'static str) -> Self {
+            Self {
+                value: OptionArcCell::empty(),
+                state: Mutex::new(State {
+                    generation: 0,
+                    initializer: None,
+                    retired: false,
+                }),
+                done: Condvar::new(),
+                name,
+            }
         }
     }
 

@@ -98,50 +98,35 @@ pub struct GlobalMap<K, T> {
 }
 
 impl<K, T> GlobalMap<K, T> {
-    /// An empty map, usable in a `static` (loom build: not `const`).
-    ///
-    /// ```
-    /// static TENANTS: selvedge_singleton::GlobalMap<u32, String> =
-    ///     selvedge_singleton::GlobalMap::new();
-    /// assert!(TENANTS.is_empty());
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn new() -> Self {
-        Self::named(UNNAMED)
-    }
-
-    /// An empty map whose events carry `name`, usable in a `static`.
-    ///
-    /// ```
-    /// static TENANTS: selvedge_singleton::GlobalMap<u32, String> =
-    ///     selvedge_singleton::GlobalMap::named("tenants");
-    /// assert_eq!(TENANTS.name(), "tenants");
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn named(name: &'static str) -> Self {
-        Self {
-            // `None` until the first insert: `HashMap::new` (random keys) is not `const`.
-            slots: Mutex::new(None),
-            name,
+    selvedge_locks::loom_const_fn! {
+        /// An empty map, usable in a `static` (loom build: not `const`).
+        ///
+        /// ```
+        /// static TENANTS: selvedge_singleton::GlobalMap<u32, String> =
+        ///     selvedge_singleton::GlobalMap::new();
+        /// assert!(TENANTS.is_empty());
+        /// ```
+        #[must_use]
+        pub const fn new() -> Self {
+            Self::named(UNNAMED)
         }
     }
 
-    /// An empty map (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn new() -> Self {
-        Self::named(UNNAMED)
-    }
-
-    /// An empty map whose events carry `name` (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn named(name: &'static str) -> Self {
-        Self {
-            slots: Mutex::new(None),
-            name,
+    selvedge_locks::loom_const_fn! {
+        /// An empty map whose events carry `name`, usable in a `static`.
+        ///
+        /// ```
+        /// static TENANTS: selvedge_singleton::GlobalMap<u32, String> =
+        ///     selvedge_singleton::GlobalMap::named("tenants");
+        /// assert_eq!(TENANTS.name(), "tenants");
+        /// ```
+        #[must_use]
+        pub const fn named(name: &'static str) -> Self {
+            Self {
+                // `None` until the first insert: `HashMap::new` (random keys) is not `const`.
+                slots: Mutex::new(None),
+                name,
+            }
         }
     }
 

@@ -52,49 +52,34 @@ pub struct LazyGlobal<T> {
 }
 
 impl<T> LazyGlobal<T> {
-    /// A global built by `init` on first use; usable in a `static`.
-    ///
-    /// ```
-    /// static ANSWER: selvedge_singleton::LazyGlobal<u32> =
-    ///     selvedge_singleton::LazyGlobal::new(|| 42);
-    /// assert_eq!(*ANSWER.get(), 42);
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn new(init: fn() -> T) -> Self {
-        Self::named(crate::global::UNNAMED, init)
-    }
-
-    /// A global built by `init`, whose events carry `name`; usable in a `static`.
-    ///
-    /// ```
-    /// static ANSWER: selvedge_singleton::LazyGlobal<u32> =
-    ///     selvedge_singleton::LazyGlobal::named("answer", || 42);
-    /// assert_eq!(ANSWER.as_global().name(), "answer");
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn named(name: &'static str, init: fn() -> T) -> Self {
-        Self {
-            global: Global::named(name),
-            init,
+    selvedge_locks::loom_const_fn! {
+        /// A global built by `init` on first use; usable in a `static`.
+        ///
+        /// ```
+        /// static ANSWER: selvedge_singleton::LazyGlobal<u32> =
+        ///     selvedge_singleton::LazyGlobal::new(|| 42);
+        /// assert_eq!(*ANSWER.get(), 42);
+        /// ```
+        #[must_use]
+        pub const fn new(init: fn() -> T) -> Self {
+            Self::named(crate::global::UNNAMED, init)
         }
     }
 
-    /// A global built by `init` on first use (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn new(init: fn() -> T) -> Self {
-        Self::named(crate::global::UNNAMED, init)
-    }
-
-    /// A global built by `init`, whose events carry `name` (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn named(name: &'static str, init: fn() -> T) -> Self {
-        Self {
-            global: Global::named(name),
-            init,
+    selvedge_locks::loom_const_fn! {
+        /// A global built by `init`, whose events carry `name`; usable in a `static`.
+        ///
+        /// ```
+        /// static ANSWER: selvedge_singleton::LazyGlobal<u32> =
+        ///     selvedge_singleton::LazyGlobal::named("answer", || 42);
+        /// assert_eq!(ANSWER.as_global().name(), "answer");
+        /// ```
+        #[must_use]
+        pub const fn named(name: &'static str, init: fn() -> T) -> Self {
+            Self {
+                global: Global::named(name),
+                init,
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 //! | [`ArcCell`], [`OptionArcCell`] | `arc_swap` | a loom `Mutex` around the `Arc` |
 //! | [`thread`], [`hint`] | `std` | `loom` |
 //! | [`cell::UnsafeCell`] | `core::cell::UnsafeCell` with `with`/`with_mut` | `loom::cell::UnsafeCell` |
+//! | [`loom_const_fn!`](crate::loom_const_fn) | a `const fn` | the same `fn`, not `const` |
 //!
 //! The lock types expose the subset of parking_lot's API both backends support: `lock()`
 //! returns the guard (no poisoning), `try_lock()` an `Option`, and [`Condvar::wait`] takes
@@ -65,6 +66,7 @@
 mod arc_cell;
 pub mod cell;
 mod locks;
+mod loom_const_fn;
 
 pub use arc_cell::{ArcCell, ArcCellGuard, OptionArcCell, OptionArcCellGuard};
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
