@@ -84,7 +84,8 @@ pub struct PoolStats {
     pub queued: [usize; 4],
     /// Total time workers spent between leaving the parked state and parking again (running
     /// tasks, taking them from the queue, and the brief spin before parking). Added when a
-    /// worker parks, so a worker that has not parked since it got busy is not included yet.
+    /// worker parks or stops, so a worker busy since it last parked is not included yet;
+    /// after `shutdown` every busy period is.
     pub busy: Duration,
 }
 

@@ -115,6 +115,7 @@ fn worker_main(shared: &Arc<Shared>) {
             continue;
         }
         if !st.accepting {
+            add_busy_time(shared, &mut busy_since);
             break false;
         }
         if spins_left > 0 {
@@ -123,10 +124,7 @@ fn worker_main(shared: &Arc<Shared>) {
             st = shared.state.lock();
             continue;
         }
-        if let Some(since) = busy_since.take() {
-            let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            shared.counters.busy_ns.fetch_add(ns, Ordering::Relaxed);
-        }
+        add_busy_time(shared, &mut busy_since);
         if park(shared, &mut st) {
             break true;
         }
@@ -184,6 +182,14 @@ fn spin(shared: &Shared, mut rounds: u32) -> u32 {
     // counted us pushed before that look (under the same lock), so we find its task.
     shared.spinning.fetch_sub(1, Ordering::Relaxed);
     rounds
+}
+
+/// Ends a busy period (the worker is about to park or stop) and adds it to the statistics.
+fn add_busy_time(shared: &Shared, busy_since: &mut Option<Instant>) {
+    if let Some(since) = busy_since.take() {
+        let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        shared.counters.busy_ns.fetch_add(ns, Ordering::Relaxed);
+    }
 }
 
 /// Waits for work with an empty queue. `true`: retire now; `false`: look at the queue again.

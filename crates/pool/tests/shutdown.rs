@@ -130,3 +130,24 @@ fn drop_is_graceful_and_bounded() {
     drop(pool);
     blocker.release(); // the detached worker still runs it to the end
 }
+
+#[test]
+fn busy_time_is_counted_when_workers_stop_without_parking() {
+    // Regression: the smart_pool demo printed `busy time 0ns`, because a worker that went
+    // from its last task straight to shutdown never added its busy period.
+    let pool = ThreadPool::builder()
+        .core_threads(1)
+        .max_threads(1)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        pool.execute(|| std::thread::sleep(Duration::from_millis(5)))
+            .unwrap();
+    }
+    assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
+    assert!(
+        pool.stats().busy >= Duration::from_millis(15),
+        "{:?}",
+        pool.stats().busy
+    );
+}
