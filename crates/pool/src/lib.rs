@@ -138,6 +138,7 @@ mod builder;
 mod error;
 mod events;
 mod handle;
+mod intake;
 mod job;
 mod pool;
 mod priority;
