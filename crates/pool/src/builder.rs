@@ -279,7 +279,7 @@ impl PoolBuilder {
         self
     }
 
-    /// Loom models only: how many yield rounds a worker spends watching the queue hint before
+    /// Loom models only: how many yield rounds a worker spends watching the tally's `pushed` before
     /// it parks (0 under loom by default, to keep the other models small).
     #[cfg(selvedge_loom)]
     #[doc(hidden)]

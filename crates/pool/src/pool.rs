@@ -84,7 +84,7 @@ pub(crate) struct Shared {
     /// The capacity fast-path submissions reserve against, or `None` where they may not run
     /// (elastic pools, whose workers can retire; capacities over `FAST_CAPACITY_MAX`).
     pub(crate) fast_capacity: Option<u64>,
-    /// Workers that found the queue empty (or the hint at zero after a task) and yield
+    /// Workers that found the queue empty (or nothing reserved after a task) and yield
     /// briefly, without the lock, before looking again. Changed without the lock so a spin
     /// round costs no lock traffic; each count stands for a worker that will still look at the
     /// queue under the lock after its decrement (see `worker.rs`, "Spinning").

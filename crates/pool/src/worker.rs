@@ -13,6 +13,11 @@
 //! Every change happens under the lock, so neither count can drift or go negative: that
 //! fixes seed 002, whose idle counter was decremented on paths that never incremented it.
 //!
+//! `idle` is mirrored in the tally word (see `intake.rs`), changed in the same critical
+//! sections, so a fast-path submitter that never takes the lock still learns whether a
+//! worker is parked; a worker about to park announces itself there with the same
+//! read-modify-write that tells it whether a submission is in flight (then it does not park).
+//!
 //! # Retirement
 //!
 //! A worker retires only while holding the lock, when the queue is empty, the pool is open
@@ -23,10 +28,10 @@
 //!
 //! # Spinning
 //!
-//! A worker that finds the queue empty, or sees the queue hint at zero right after a task,
-//! yields a few rounds watching the hint before it looks again, and does so without the lock:
-//! it counts itself in the atomic `spinning` before and uncounts itself after, then re-locks
-//! and looks at the queue. A submitter reads `spinning` under the lock only to decide not to
+//! A worker that finds the queue empty, or sees nothing reserved right after a task, yields
+//! a few rounds watching the tally's `pushed` count (see `intake.rs`) before it looks again,
+//! and does so without the lock: it counts itself in the atomic `spinning` before and
+//! uncounts itself after, then re-locks and looks at the queue. A submitter reads `spinning` under the lock only to decide not to
 //! start another worker. That is safe because every count stands for a look at the queue still
 //! to come: if the submitter's critical section came after that look, the look's uncount came
 //! before it (lock order), so the submitter does not count this worker. A spinning worker is
@@ -177,7 +182,7 @@ fn worker_main(shared: &Arc<Shared>) {
     }
 }
 
-/// How many times a worker that found the queue empty yields, watching the queue-length hint,
+/// How many times a worker that found the queue empty yields, watching the `pushed` count,
 /// before it parks. A producer feeding a fast worker then rarely pays for a futex wake-up.
 /// The default of `Config::spin_rounds`. Zero under loom, where only the model
 /// `spinning_worker_takes_next_task` turns spinning on: one round in every model passes but
