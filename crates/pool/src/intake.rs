@@ -169,6 +169,38 @@ mod tests {
         assert_eq!(reserved(wrapped, COUNT_MASK), 1);
     }
 
+    /// A `SegQueue` block holds 31 slots of a job plus a state word: at 24 bytes a job keeps
+    /// the block under 1 KiB, inside glibc's per-thread cache (a 48-byte job made every 31st
+    /// submission pay for `malloc_consolidate`; see `docs/notes/pool-benchmarks.md`).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn job_is_three_words() {
+        assert_eq!(std::mem::size_of::<Job>(), 24);
+    }
+
+    #[test]
+    fn job_tag_round_trips() {
+        use crate::Priority;
+        struct Nothing;
+        impl crate::job::Work for Nothing {
+            fn claim(&self) -> bool {
+                true
+            }
+            fn run(self: Box<Self>, _ctx: crate::job::RunCtx<'_>) {}
+            fn expire(self: Box<Self>, _ctx: crate::job::RunCtx<'_>) {}
+            fn deadline(&self) -> Option<std::time::Instant> {
+                None
+            }
+        }
+        for (i, priority) in Priority::ALL.into_iter().enumerate() {
+            let counted = i % 2 == 0;
+            let job = Job::new(u64::MAX - i as u64, priority, counted, Box::new(Nothing));
+            assert_eq!(job.id(), (u64::MAX - i as u64) & ((1 << 61) - 1));
+            assert_eq!(job.priority(), priority);
+            assert_eq!(job.counted(), counted);
+        }
+    }
+
     #[test]
     fn reserve_stops_at_capacity_and_when_closed() {
         let tally = AtomicU64::new(IDLE);

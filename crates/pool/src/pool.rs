@@ -284,7 +284,7 @@ impl ThreadPool {
 
     pub(crate) fn execute_task<F, R>(
         &self,
-        task: TaskImpl<F, R>,
+        mut task: TaskImpl<F, R>,
         priority: Priority,
         deadline: Option<Instant>,
     ) -> Result<(), SubmitError>
@@ -297,13 +297,8 @@ impl ThreadPool {
             .counters
             .submitted
             .fetch_add(1, Ordering::Relaxed);
-        let job = Job {
-            id,
-            priority,
-            deadline,
-            counted: true,
-            work: Box::new(task),
-        };
+        task.deadline = deadline;
+        let job = Job::new(id, priority, true, Box::new(task));
         self.dispatch(job)
     }
 
@@ -348,13 +343,8 @@ impl ThreadPool {
             .counters
             .submitted
             .fetch_add(1, Ordering::Relaxed);
-        let job = Job {
-            id,
-            priority,
-            deadline,
-            counted: true,
-            work: Box::new(task),
-        };
+        task.deadline = deadline;
+        let job = Job::new(id, priority, true, Box::new(task));
         self.dispatch(job)?;
         Ok(TaskHandle::new(slot, id))
     }
@@ -401,10 +391,10 @@ impl ThreadPool {
                 Ok(())
             }
             Err(NotQueued::Refused(err, job)) => {
-                if job.counted {
+                if job.counted() {
                     Counters::bump(&self.shared.counters.rejected);
                 }
-                events::task_rejected(&self.shared.config.name, job.id, &err.to_string());
+                events::task_rejected(&self.shared.config.name, job.id(), &err.to_string());
                 Err(err)
             }
         }
@@ -431,7 +421,7 @@ impl ThreadPool {
             }
             let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
             if !full || st.threads < shared.config.max {
-                let priority = job.priority;
+                let priority = job.priority();
                 intake::count_pushed(&shared.tally);
                 st.queue.push(priority, job);
                 if st.idle > 0 {
@@ -640,12 +630,12 @@ impl ThreadPool {
         jobs.into_iter()
             .filter_map(|job| {
                 if job.work.claim() {
-                    if job.counted {
+                    if job.counted() {
                         Counters::bump(&counters.handed_back);
                     }
                     Some(PendingTask::new(job, Arc::clone(&self.shared)))
                 } else {
-                    if job.counted {
+                    if job.counted() {
                         Counters::bump(&counters.cancelled);
                     }
                     None
@@ -684,7 +674,7 @@ impl State {
     #[inline]
     pub(crate) fn take_intake(&mut self, shared: &Shared) {
         while let Some(job) = shared.intake.pop() {
-            self.queue.push(job.priority, job);
+            self.queue.push(job.priority(), job);
         }
     }
 
@@ -722,7 +712,7 @@ impl Shared {
     pub(crate) fn run_handed_back(&self, job: Job) {
         let ctx = RunCtx {
             pool: &self.config.name,
-            task_id: job.id,
+            task_id: job.id(),
             counters: None,
         };
         job.work.run(ctx);

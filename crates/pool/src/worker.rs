@@ -278,14 +278,9 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
 
 /// Starts, expires or discards one job taken from the queue (outside the pool lock).
 pub(crate) fn execute(shared: &Shared, job: Job) {
-    let Job {
-        id,
-        deadline,
-        counted,
-        work,
-        ..
-    } = job;
-    let counters = counted.then_some(&shared.counters);
+    let id = job.id();
+    let counters = job.counted().then_some(&shared.counters);
+    let work = job.work;
     if !work.claim() {
         // Cancelled while queued: the handle already has its result; count it here, once.
         if let Some(counters) = counters {
@@ -298,7 +293,7 @@ pub(crate) fn execute(shared: &Shared, job: Job) {
         task_id: id,
         counters,
     };
-    if let Some(deadline) = deadline
+    if let Some(deadline) = work.deadline()
         && Instant::now() >= deadline
     {
         work.expire(ctx);
