@@ -1,5 +1,6 @@
-//! What sits in the queue: a [`Job`] (id, priority, deadline) around a type-erased [`Work`],
-//! and [`TaskImpl`], the one `Work` every user task becomes.
+//! What sits in the queue: a [`Job`] (id, priority, counted bit in one word) around a
+//! type-erased [`Work`] (which also carries the deadline), and [`TaskImpl`], the one `Work`
+//! every user task becomes.
 //!
 //! A job is owned by exactly one place at a time (the queue, a worker, a `PendingTask`), so
 //! "every task ends exactly once" reduces to: whoever owns it resolves it, and dropping an

@@ -116,8 +116,8 @@
 //! yield briefly before parking so a steadily fed worker rarely needs a futex wake-up. Scoped
 //! tasks go to the scope's own list and are taken in batches. On a 2-core machine, `scope`
 //! spawned empty tasks 1.0x-4x as fast as rayon's scope; single `execute`s of empty tasks ran
-//! 0.69x-0.88x threadpool's throughput on a quiet machine (0.55x-0.61x before the intake list,
-//! same run; the rest is mostly allocation: the task box and the intake's blocks are
+//! 1.04x threadpool's throughput at 1 and 2 workers on a quiet machine (0.49x-0.65x before
+//! the intake list and the 24-byte job, same run; most of what is left is the task box,
 //! allocated on the submitting thread and freed on the worker), and submit-to-start latency
 //! was within 0.8x-0.95x of rayon's spawn. Figures and commands:
 //! `docs/notes/pool-benchmarks.md`.
@@ -126,8 +126,8 @@
 //!
 //! - One priority queue behind one mutex (fed by a lock-free intake in fixed-size pools): fine
 //!   for tasks of a microsecond or more; for fork-join recursion of nanosecond tasks, rayon's
-//!   work stealing scales better, and for a stream of empty fire-and-forget tasks
-//!   threadpool's channel is still faster.
+//!   work stealing scales better, and a stream of empty fire-and-forget tasks runs about as
+//!   fast as on threadpool (not faster).
 //! - Priority order is among queued tasks: a worker picks from every task whose submission
 //!   returned before it took the pool lock; one still being submitted is not yet queued and
 //!   may start after a less urgent task picked meanwhile. FIFO within a priority holds for
