@@ -173,6 +173,40 @@ where
     }
 }
 
+/// A fire-and-forget task with no deadline and no callbacks (plain
+/// [`execute`](crate::ThreadPool::execute)): just the closure, so its box is as small as the
+/// closure (a `TaskImpl` carries empty slots for a handle, a deadline and two callbacks).
+pub(crate) struct PlainTask<F>(pub(crate) F);
+
+impl<F> Work for PlainTask<F>
+where
+    F: FnOnce() + Send,
+{
+    fn claim(&self) -> bool {
+        true
+    }
+
+    fn run(self: Box<Self>, ctx: RunCtx<'_>) {
+        let f = self.0;
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(()) => ctx.count(|c| &c.completed),
+            Err(payload) => {
+                events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
+                ctx.count(|c| &c.failed);
+            }
+        }
+    }
+
+    fn expire(self: Box<Self>, ctx: RunCtx<'_>) {
+        // Unreachable in practice (no deadline), but counted like any expiry if it happens.
+        ctx.count(|c| &c.expired);
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+}
+
 impl<F, R> Drop for TaskImpl<F, R> {
     /// A task dropped unresolved (a handed-back `PendingTask` the caller discarded) tells its
     /// joiner [`TaskError::Shutdown`] instead of leaving it blocked forever. `finish` keeps the

@@ -19,7 +19,7 @@ use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 use crate::builder::Config;
 use crate::intake::{self, IDLE, Intake};
-use crate::job::{Job, RunCtx, TaskImpl};
+use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
 use crate::queue::PriorityQueue;
 use crate::stats::Counters;
 use crate::{
@@ -279,7 +279,13 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.execute_task(TaskImpl::new(f, None), Priority::Normal, None)
+        let id = self
+            .shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
+        let job = Job::new(id, Priority::Normal, true, Box::new(PlainTask(f)));
+        self.dispatch(job)
     }
 
     pub(crate) fn execute_task<F, R>(
