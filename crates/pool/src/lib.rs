@@ -116,10 +116,9 @@
 //! yield briefly before parking so a steadily fed worker rarely needs a futex wake-up. Scoped
 //! tasks go to the scope's own list and are taken in batches. On a 2-core machine, `scope`
 //! spawned empty tasks 1.0x-4x as fast as rayon's scope; single `execute`s of empty tasks ran
-//! 1.04x threadpool's throughput at 1 and 2 workers on a quiet machine (0.49x-0.65x before
-//! the intake list and the 24-byte job, same run; most of what is left is the task box,
-//! allocated on the submitting thread and freed on the worker), and submit-to-start latency
-//! was within 0.8x-0.95x of rayon's spawn. Figures and commands:
+//! 1.14x (1 worker) and 0.94x-1.11x (2 workers, noisy) threadpool's throughput on a quiet
+//! machine (0.52x-0.64x before the intake list, the 24-byte job and the closure-only box,
+//! same run), and submit-to-start latency was within 0.8x-0.95x of rayon's spawn. Figures and commands:
 //! `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
