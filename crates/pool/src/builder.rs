@@ -54,6 +54,8 @@ pub(crate) struct Config {
     pub(crate) drop_timeout: Duration,
     /// Yield rounds before parking (see `worker.rs`, "Spinning").
     pub(crate) spin_rounds: u32,
+    /// Whether a fixed-size pool may take the lock-free intake path (see `intake.rs`).
+    pub(crate) fast_path: bool,
 }
 
 /// Configures and starts a [`ThreadPool`]; [`build`](Self::build) validates everything and
@@ -102,6 +104,7 @@ pub struct PoolBuilder {
     slow_task: Option<Duration>,
     drop_timeout: Duration,
     spin_rounds: u32,
+    fast_path: bool,
 }
 
 impl Default for PoolBuilder {
@@ -148,6 +151,7 @@ impl PoolBuilder {
             slow_task: None,
             drop_timeout: Duration::from_secs(10),
             spin_rounds: crate::worker::SPIN_ROUNDS,
+            fast_path: !cfg!(selvedge_loom),
         }
     }
 
@@ -275,12 +279,22 @@ impl PoolBuilder {
         self
     }
 
-    /// Loom models only: how many yield rounds a worker spends watching the queue hint before
+    /// Loom models only: how many yield rounds a worker spends watching the tally's `pushed` before
     /// it parks (0 under loom by default, to keep the other models small).
     #[cfg(selvedge_loom)]
     #[doc(hidden)]
     pub fn loom_spin_rounds(mut self, rounds: u32) -> Self {
         self.spin_rounds = rounds;
+        self
+    }
+
+    /// Loom models only: lets a fixed-size pool take the lock-free intake path (off under
+    /// loom by default: it lengthens every schedule, and the two-worker models then exceed
+    /// loom's branch limit; the `intake_*` models turn it on).
+    #[cfg(selvedge_loom)]
+    #[doc(hidden)]
+    pub fn loom_fast_path(mut self, on: bool) -> Self {
+        self.fast_path = on;
         self
     }
 
@@ -358,6 +372,7 @@ impl PoolBuilder {
             policy: self.policy,
             slow_task: self.slow_task,
             spin_rounds: self.spin_rounds,
+            fast_path: self.fast_path,
             drop_timeout: self.drop_timeout,
         })
     }

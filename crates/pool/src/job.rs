@@ -1,5 +1,6 @@
-//! What sits in the queue: a [`Job`] (id, priority, deadline) around a type-erased [`Work`],
-//! and [`TaskImpl`], the one `Work` every user task becomes.
+//! What sits in the queue: a [`Job`] (id, priority, counted bit in one word) around a
+//! type-erased [`Work`] (which also carries the deadline), and [`TaskImpl`], the one `Work`
+//! every user task becomes.
 //!
 //! A job is owned by exactly one place at a time (the queue, a worker, a `PendingTask`), so
 //! "every task ends exactly once" reduces to: whoever owns it resolves it, and dropping an
@@ -45,16 +46,46 @@ pub(crate) trait Work: Send {
     fn run(self: Box<Self>, ctx: RunCtx<'_>);
     /// Resolves the task as [`TaskError::Expired`] without running it (fires `on_failure`).
     fn expire(self: Box<Self>, ctx: RunCtx<'_>);
+    /// When the task expires if it has not started, if ever.
+    fn deadline(&self) -> Option<Instant>;
 }
 
-/// One queued unit of work.
+/// The task id's bits in [`Job::tag`]; ids past 2^61 wrap (14,000 years at 5 M/s).
+const ID_MASK: u64 = (1 << 61) - 1;
+/// Where the priority's index sits in [`Job::tag`].
+const PRIORITY_SHIFT: u32 = 61;
+/// Set in [`Job::tag`] when the outcome is counted.
+const COUNTED: u64 = 1 << 63;
+
+/// One queued unit of work: 24 bytes (a box and one word), so the intake list's blocks of 31
+/// slots stay small enough for the allocator's per-thread cache (see `intake.rs`).
 pub(crate) struct Job {
-    pub(crate) id: u64,
-    pub(crate) priority: Priority,
-    pub(crate) deadline: Option<Instant>,
-    /// `false` for the pool's own scope tickets, which stay out of the task counters.
-    pub(crate) counted: bool,
+    /// The task id (low 61 bits), the priority's index (2 bits) and whether the outcome is
+    /// counted (top bit; `false` for the pool's own scope tickets, which stay out of the task
+    /// counters).
+    tag: u64,
     pub(crate) work: Box<dyn Work>,
+}
+
+impl Job {
+    pub(crate) fn new(id: u64, priority: Priority, counted: bool, work: Box<dyn Work>) -> Self {
+        let tag = (id & ID_MASK)
+            | ((priority.index() as u64) << PRIORITY_SHIFT)
+            | if counted { COUNTED } else { 0 };
+        Self { tag, work }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.tag & ID_MASK
+    }
+
+    pub(crate) fn priority(&self) -> Priority {
+        Priority::from_index(((self.tag >> PRIORITY_SHIFT) & 3) as usize)
+    }
+
+    pub(crate) fn counted(&self) -> bool {
+        self.tag & COUNTED != 0
+    }
 }
 
 /// Success callback: sees the value before the handle gets it.
@@ -65,6 +96,7 @@ pub(crate) type OnFailure = Box<dyn FnOnce(&TaskError) + Send>;
 /// A user closure, its optional handle slot and its optional callbacks.
 pub(crate) struct TaskImpl<F, R> {
     pub(crate) f: Option<F>,
+    pub(crate) deadline: Option<Instant>,
     pub(crate) slot: Option<Arc<Slot<R>>>,
     pub(crate) on_success: Option<OnSuccess<R>>,
     pub(crate) on_failure: Option<OnFailure>,
@@ -74,6 +106,7 @@ impl<F, R> TaskImpl<F, R> {
     pub(crate) fn new(f: F, slot: Option<Arc<Slot<R>>>) -> Self {
         Self {
             f: Some(f),
+            deadline: None,
             slot,
             on_success: None,
             on_failure: None,
@@ -129,10 +162,48 @@ where
         }
     }
 
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
     fn expire(mut self: Box<Self>, ctx: RunCtx<'_>) {
         self.f = None;
         ctx.count(|c| &c.expired);
         self.fail(ctx, TaskError::Expired);
+    }
+}
+
+/// A fire-and-forget task with no deadline and no callbacks (plain
+/// [`execute`](crate::ThreadPool::execute)): just the closure, so its box is as small as the
+/// closure (a `TaskImpl` carries empty slots for a handle, a deadline and two callbacks).
+pub(crate) struct PlainTask<F>(pub(crate) F);
+
+impl<F> Work for PlainTask<F>
+where
+    F: FnOnce() + Send,
+{
+    fn claim(&self) -> bool {
+        true
+    }
+
+    fn run(self: Box<Self>, ctx: RunCtx<'_>) {
+        let f = self.0;
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(()) => ctx.count(|c| &c.completed),
+            Err(payload) => {
+                events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
+                ctx.count(|c| &c.failed);
+            }
+        }
+    }
+
+    fn expire(self: Box<Self>, ctx: RunCtx<'_>) {
+        // Unreachable in practice (no deadline), but counted like any expiry if it happens.
+        ctx.count(|c| &c.expired);
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        None
     }
 }
 

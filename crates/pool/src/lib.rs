@@ -107,22 +107,30 @@
 //! # Performance
 //!
 //! A submission is one allocation for the task (two with a handle), one atomic increment (the
-//! counter doubles as the task id), one lock of the pool mutex and at most one notify; no
-//! clock read and no tracing unless a deadline or slow-task threshold asks for it. Workers
-//! read the clock once per busy period, and yield briefly before parking so a steadily fed
-//! worker rarely needs a futex wake-up. Scoped tasks go to the scope's own list and are taken
-//! in batches. On a 2-core machine, `scope` spawned empty tasks 1.0x-4x as fast as rayon's
-//! scope; single `execute`s of empty tasks ran 0.55x-0.66x threadpool's throughput when the
-//! machine was otherwise quiet (each task moves the pool lock's cache line between the
-//! submitting and the working core twice; threadpool's producer never takes a lock), and
-//! submit-to-start latency was within 0.8x-0.95x of rayon's spawn. Figures and commands:
+//! counter doubles as the task id) and no clock read or tracing unless a deadline or
+//! slow-task threshold asks for it. In a fixed-size pool (core == max threads, the default)
+//! it then reserves a place with one compare-and-swap and pushes onto a lock-free intake list
+//! without taking the pool lock, which it takes only to wake a parked worker; elastic pools,
+//! a full queue and scope tickets take the pool lock. Workers move the intake into the
+//! priority queue under the lock before every pop, read the clock once per busy period, and
+//! yield briefly before parking so a steadily fed worker rarely needs a futex wake-up. Scoped
+//! tasks go to the scope's own list and are taken in batches. On a 2-core machine, `scope`
+//! spawned empty tasks 1.0x-4x as fast as rayon's scope; single `execute`s of empty tasks ran
+//! 1.14x (1 worker) and 0.94x-1.11x (2 workers, noisy) threadpool's throughput on a quiet
+//! machine (0.52x-0.64x before the intake list, the 24-byte job and the closure-only box,
+//! same run), and submit-to-start latency was within 0.8x-0.95x of rayon's spawn. Figures and commands:
 //! `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
 //!
-//! - One queue behind one mutex: fine for tasks of a microsecond or more; for fork-join
-//!   recursion of nanosecond tasks, rayon's work stealing scales better, and for a stream of
-//!   empty fire-and-forget tasks threadpool's lock-free channel is faster.
+//! - One priority queue behind one mutex (fed by a lock-free intake in fixed-size pools): fine
+//!   for tasks of a microsecond or more; for fork-join recursion of nanosecond tasks, rayon's
+//!   work stealing scales better, and a stream of empty fire-and-forget tasks runs about as
+//!   fast as on threadpool (not faster).
+//! - Priority order is among queued tasks: a worker picks from every task whose submission
+//!   returned before it took the pool lock; one still being submitted is not yet queued and
+//!   may start after a less urgent task picked meanwhile. FIFO within a priority holds for
+//!   the submissions of each thread, whatever path they take.
 //! - A task that has started is never interrupted: timeouts only expire queued tasks.
 //! - Cancelled tasks keep their queue slot until a worker or shutdown discards them.
 //! - Under loom (`--cfg selvedge_loom`) timed waits never time out, so keep-alive expiry,
@@ -138,6 +146,7 @@ mod builder;
 mod error;
 mod events;
 mod handle;
+mod intake;
 mod job;
 mod pool;
 mod priority;

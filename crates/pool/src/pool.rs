@@ -4,19 +4,22 @@
 //! # The fast path
 //!
 //! `submit` allocates the task and its result slot, bumps one atomic (which also yields the
-//! task id), takes the pool lock once, pushes onto the priority queue and, if a worker is
-//! parked, notifies it once. No clock, no tracing, no thread start while a worker is idle or
-//! the pool is at its core size.
+//! task id), and, in a fixed-size pool (core == max threads), reserves a place in the tally
+//! and pushes onto the lock-free intake without taking the pool lock; it locks only to wake a
+//! parked worker (see `intake.rs`). Elastic pools, a full queue and shutdown take the locked
+//! path: move the intake into the priority queue, then push there. No clock, no tracing, no
+//! thread start while a worker is idle or the pool is at its core size.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
-use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
+use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 use crate::builder::Config;
-use crate::job::{Job, RunCtx, TaskImpl};
+use crate::intake::{self, IDLE, Intake};
+use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
 use crate::queue::PriorityQueue;
 use crate::stats::Counters;
 use crate::{
@@ -55,6 +58,8 @@ pub(crate) struct State {
     pub(crate) workers: Vec<WorkerEntry>,
     /// Workers ever started (names them).
     pub(crate) spawned: u64,
+    /// Tasks ever taken out of the queue, modulo 2^40 (see `intake.rs`).
+    pub(crate) popped: u64,
 }
 
 /// The state workers, handles-to-the-pool and the pool itself share.
@@ -68,14 +73,18 @@ pub(crate) struct Shared {
     pub(crate) exited: Condvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
-    /// 1 while the queue is non-empty, 0 while it is empty, readable without the lock. Written
-    /// under the lock only when the queue turns non-empty (push onto an empty queue) or empty
-    /// (pop of the last task), so a submitter feeding a busy worker does not write a line the
-    /// worker reads on every task. Only workers read it, to re-lock only when there is
-    /// something to take; correctness never depends on it (the queue itself is checked under
-    /// the lock).
-    pub(crate) queued_hint: CachePadded<AtomicUsize>,
-    /// Workers that found the queue empty (or the hint at zero after a task) and yield
+    /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
+    /// `pushed` part also tells spinning workers, without the lock, that work arrived.
+    pub(crate) tally: CachePadded<AtomicU64>,
+    /// `State::popped`, published every `POPPED_HINT_EVERY` pops and before a worker parks;
+    /// fast-path submitters check the capacity against it (see `intake.rs`).
+    pub(crate) popped_hint: CachePadded<AtomicU64>,
+    /// Jobs pushed without the pool lock, moved into `State::queue` under it.
+    pub(crate) intake: CachePadded<Intake>,
+    /// The capacity fast-path submissions reserve against, or `None` where they may not run
+    /// (elastic pools, whose workers can retire; capacities over `FAST_CAPACITY_MAX`).
+    pub(crate) fast_capacity: Option<u64>,
+    /// Workers that found the queue empty (or nothing reserved after a task) and yield
     /// briefly, without the lock, before looking again. Changed without the lock so a spin
     /// round costs no lock traffic; each count stands for a worker that will still look at the
     /// queue under the lock after its decrement (see `worker.rs`, "Spinning").
@@ -182,9 +191,13 @@ impl ThreadPool {
 
     pub(crate) fn start(config: Config) -> Result<Self, crate::BuildError> {
         let core = config.core;
+        let fast_capacity = (config.fast_path
+            && config.core == config.max
+            && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
+            .then_some(config.queue_capacity as u64);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                queue: PriorityQueue::new(config.queue_capacity),
+                queue: PriorityQueue::new(),
                 accepting: true,
                 threads: 0,
                 peak: 0,
@@ -194,13 +207,17 @@ impl ThreadPool {
                 blocked: 0,
                 workers: Vec::with_capacity(config.max),
                 spawned: 0,
+                popped: 0,
             }),
             work: Condvar::new(),
             space: Condvar::new(),
             exited: Condvar::new(),
             config,
             counters: Counters::default(),
-            queued_hint: CachePadded::new(AtomicUsize::new(0)),
+            tally: CachePadded::new(AtomicU64::new(0)),
+            popped_hint: CachePadded::new(AtomicU64::new(0)),
+            intake: CachePadded::new(Intake::new()),
+            fast_capacity,
             spinning: CachePadded::new(AtomicUsize::new(0)),
         });
         let pool = Self { shared };
@@ -262,12 +279,18 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.execute_task(TaskImpl::new(f, None), Priority::Normal, None)
+        let id = self
+            .shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
+        let job = Job::new(id, Priority::Normal, true, Box::new(PlainTask(f)));
+        self.dispatch(job)
     }
 
     pub(crate) fn execute_task<F, R>(
         &self,
-        task: TaskImpl<F, R>,
+        mut task: TaskImpl<F, R>,
         priority: Priority,
         deadline: Option<Instant>,
     ) -> Result<(), SubmitError>
@@ -280,13 +303,8 @@ impl ThreadPool {
             .counters
             .submitted
             .fetch_add(1, Ordering::Relaxed);
-        let job = Job {
-            id,
-            priority,
-            deadline,
-            counted: true,
-            work: Box::new(task),
-        };
+        task.deadline = deadline;
+        let job = Job::new(id, priority, true, Box::new(task));
         self.dispatch(job)
     }
 
@@ -331,19 +349,47 @@ impl ThreadPool {
             .counters
             .submitted
             .fetch_add(1, Ordering::Relaxed);
-        let job = Job {
-            id,
-            priority,
-            deadline,
-            counted: true,
-            work: Box::new(task),
-        };
+        task.deadline = deadline;
+        let job = Job::new(id, priority, true, Box::new(task));
         self.dispatch(job)?;
         Ok(TaskHandle::new(slot, id))
     }
 
     /// Queues a counted job, or applies the rejection policy.
+    #[inline]
     fn dispatch(&self, job: Job) -> Result<(), SubmitError> {
+        let shared = &self.shared;
+        if let Some(capacity) = shared.fast_capacity
+            && let Some(before) = intake::reserve(
+                &shared.tally,
+                shared.popped_hint.load(Ordering::Relaxed),
+                capacity,
+            )
+        {
+            shared.intake.push(job);
+            if intake::idle(before) > 0 {
+                self.wake_parked();
+            }
+            return Ok(());
+        }
+        self.dispatch_locked(job)
+    }
+
+    /// A worker was parked when the fast path reserved: hand the work to one. If another
+    /// submitter claimed it first, that worker will find this job too (a worker parks only
+    /// with nothing reserved).
+    #[cold]
+    fn wake_parked(&self) {
+        let shared = &self.shared;
+        let mut st = shared.state.lock();
+        if st.idle > 0 {
+            st.claim_idle(shared);
+            shared.work.notify_one();
+        }
+    }
+
+    /// The locked path of [`dispatch`](Self::dispatch).
+    fn dispatch_locked(&self, job: Job) -> Result<(), SubmitError> {
         match self.enqueue(job, self.shared.config.policy) {
             Ok(()) => Ok(()),
             Err(NotQueued::RunHere(job)) => {
@@ -351,10 +397,10 @@ impl ThreadPool {
                 Ok(())
             }
             Err(NotQueued::Refused(err, job)) => {
-                if job.counted {
+                if job.counted() {
                     Counters::bump(&self.shared.counters.rejected);
                 }
-                events::task_rejected(&self.shared.config.name, job.id, &err.to_string());
+                events::task_rejected(&self.shared.config.name, job.id(), &err.to_string());
                 Err(err)
             }
         }
@@ -374,19 +420,18 @@ impl ThreadPool {
         let mut st = shared.state.lock();
         let mut deadline = None;
         loop {
+            // Earlier fast-path submissions (this caller's included) go first: FIFO holds.
+            st.take_intake(shared);
             if !st.accepting {
                 return Err(NotQueued::Refused(SubmitError::Shutdown, job));
             }
-            let full = st.queue.is_full();
+            let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
             if !full || st.threads < shared.config.max {
-                let priority = job.priority;
+                let priority = job.priority();
+                intake::count_pushed(&shared.tally);
                 st.queue.push(priority, job);
-                if st.queue.len() == 1 {
-                    shared.queued_hint.store(1, Ordering::Relaxed);
-                }
                 if st.idle > 0 {
-                    st.idle -= 1;
-                    st.wakeups += 1;
+                    st.claim_idle(shared);
                     shared.work.notify_one();
                 } else if st.threads < shared.config.max
                     && (full
@@ -412,7 +457,10 @@ impl ThreadPool {
                         }
                     };
                     st.blocked -= 1;
-                    if timed_out && st.queue.is_full() && st.accepting {
+                    if timed_out
+                        && st.reserved(shared) >= shared.config.queue_capacity as u64
+                        && st.accepting
+                    {
                         return Err(NotQueued::Refused(SubmitError::Timeout, job));
                     }
                 }
@@ -433,7 +481,10 @@ impl ThreadPool {
             Ok(()) => Ok(()),
             // The job queued under this same lock is still the newest of its level.
             Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
-                Some(job) => Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job)),
+                Some(job) => {
+                    st.count_popped(1);
+                    Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job))
+                }
                 None => Ok(()),
             },
             Err(_) => Ok(()),
@@ -452,7 +503,8 @@ impl ThreadPool {
     pub fn stats(&self) -> PoolStats {
         let c = &self.shared.counters;
         let (threads, parked, peak, queued) = {
-            let st = self.shared.state.lock();
+            let mut st = self.shared.state.lock();
+            st.take_intake(&self.shared);
             let queued = Priority::ALL.map(|p| st.queue.len_of(p));
             (st.threads, st.idle + st.wakeups, st.peak, queued)
         };
@@ -514,8 +566,7 @@ impl ThreadPool {
         let started = Instant::now();
         let deadline = started.checked_add(timeout);
         let shared = &self.shared;
-        let mut st = shared.state.lock();
-        st.accepting = false;
+        let mut st = shared.close();
         shared.work.notify_all();
         shared.space.notify_all();
         let own = usize::from(self.on_own_worker(&st));
@@ -574,22 +625,23 @@ impl ThreadPool {
     /// ```
     pub fn shutdown_now(&self) -> Vec<PendingTask> {
         let jobs = {
-            let mut st = self.shared.state.lock();
-            st.accepting = false;
+            let mut st = self.shared.close();
             self.shared.work.notify_all();
             self.shared.space.notify_all();
-            st.queue.drain()
+            let jobs = st.queue.drain();
+            st.count_popped(jobs.len() as u64);
+            jobs
         };
         let counters = &self.shared.counters;
         jobs.into_iter()
             .filter_map(|job| {
                 if job.work.claim() {
-                    if job.counted {
+                    if job.counted() {
                         Counters::bump(&counters.handed_back);
                     }
                     Some(PendingTask::new(job, Arc::clone(&self.shared)))
                 } else {
-                    if job.counted {
+                    if job.counted() {
                         Counters::bump(&counters.cancelled);
                     }
                     None
@@ -611,12 +663,62 @@ impl ThreadPool {
     }
 }
 
+impl State {
+    /// Tasks accepted and not yet taken out of the queue, exactly (the caller holds the lock).
+    pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
+        intake::reserved(shared.tally.load(Ordering::Acquire), self.popped)
+    }
+
+    /// Counts `n` tasks taken out of the queue (popped, taken back, handed back).
+    pub(crate) fn count_popped(&mut self, n: u64) {
+        self.popped = self.popped.wrapping_add(n) & intake::COUNT_MASK;
+    }
+
+    /// Moves every job pushed onto the intake into the priority queue, in intake order.
+    /// Called under the pool lock before every pop, locked push, snapshot and close, so a task
+    /// whose `submit` returned is in the queue by the time any of those looks at it.
+    #[inline]
+    pub(crate) fn take_intake(&mut self, shared: &Shared) {
+        while let Some(job) = shared.intake.pop() {
+            self.queue.push(job.priority(), job);
+        }
+    }
+
+    /// A submitter hands work to a parked worker: `idle -= 1; wakeups += 1`, mirrored in the
+    /// tally. The caller notifies once.
+    pub(crate) fn claim_idle(&mut self, shared: &Shared) {
+        self.idle -= 1;
+        self.wakeups += 1;
+        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
+    }
+}
+
 impl Shared {
+    /// Stops intake (no new reservation, locked submissions refused), then waits until every
+    /// submitter that reserved before has pushed, and queues it all; returns the lock. It
+    /// yields with the lock released between looks, so workers keep running tasks meanwhile.
+    /// Afterwards nothing can reach the intake, so the queue holds
+    /// every accepted, unstarted task.
+    pub(crate) fn close(&self) -> MutexGuard<'_, State> {
+        let mut st = self.state.lock();
+        self.tally.fetch_or(intake::CLOSED, Ordering::AcqRel);
+        st.accepting = false;
+        loop {
+            st.take_intake(self);
+            if st.reserved(self) == st.queue.len() as u64 {
+                return st;
+            }
+            drop(st);
+            thread::yield_now();
+            st = self.state.lock();
+        }
+    }
+
     /// Runs a handed-back job on the calling thread (outcome not counted again).
     pub(crate) fn run_handed_back(&self, job: Job) {
         let ctx = RunCtx {
             pool: &self.config.name,
-            task_id: job.id,
+            task_id: job.id(),
             counters: None,
         };
         job.work.run(ctx);

@@ -49,4 +49,9 @@ impl Priority {
     pub(crate) const fn index(self) -> usize {
         3 - self as usize
     }
+
+    /// The priority at `index` (inverse of [`index`](Self::index); masked to 0..4).
+    pub(crate) const fn from_index(index: usize) -> Self {
+        Self::ALL[index & 3]
+    }
 }

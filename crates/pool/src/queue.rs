@@ -2,6 +2,8 @@
 //! that lets Low through after a long run of higher-priority tasks.
 //!
 //! It lives inside the pool's mutex, so it is a plain data structure: no atomics, no locks.
+//! It does not bound itself: the capacity is checked against the pool's tally, which also
+//! counts tasks still in the intake (see `intake.rs`).
 
 use std::collections::VecDeque;
 
@@ -25,18 +27,16 @@ pub const LOW_PRIORITY_GUARD: u32 = 64;
 #[repr(C)]
 pub(crate) struct PriorityQueue<T> {
     len: usize,
-    capacity: usize,
     /// Higher-level starts since Low was last served while Low was non-empty.
     low_skipped: u32,
     levels: [VecDeque<T>; 4],
 }
 
 impl<T> PriorityQueue<T> {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             levels: Default::default(),
             len: 0,
-            capacity,
             low_skipped: 0,
         }
     }
@@ -49,16 +49,12 @@ impl<T> PriorityQueue<T> {
         self.len == 0
     }
 
-    pub(crate) fn is_full(&self) -> bool {
-        self.len >= self.capacity
-    }
-
     pub(crate) fn len_of(&self, priority: Priority) -> usize {
         self.levels[priority.index()].len()
     }
 
-    /// Appends `item` to its level. The caller checks [`is_full`](Self::is_full) first; the
-    /// queue itself never refuses, so a handed-over task cannot be lost here.
+    /// Appends `item` to its level. The caller checks the capacity first; the queue itself
+    /// never refuses, so a handed-over task cannot be lost here.
     pub(crate) fn push(&mut self, priority: Priority, item: T) {
         self.levels[priority.index()].push_back(item);
         self.len += 1;
@@ -110,7 +106,7 @@ mod tests {
 
     #[test]
     fn strict_between_levels_fifo_within() {
-        let mut q = PriorityQueue::new(16);
+        let mut q = PriorityQueue::new();
         q.push(Priority::Normal, "n1");
         q.push(Priority::Low, "l1");
         q.push(Priority::High, "h1");
@@ -125,7 +121,7 @@ mod tests {
     #[test]
     fn guard_lifts_low_after_limit() {
         let n = LOW_PRIORITY_GUARD as usize + 2;
-        let mut q = PriorityQueue::new(n + 1);
+        let mut q = PriorityQueue::new();
         q.push(Priority::Low, usize::MAX);
         for i in 0..n {
             q.push(Priority::High, i);
@@ -136,12 +132,11 @@ mod tests {
     }
 
     #[test]
-    fn capacity_and_undo() {
-        let mut q = PriorityQueue::new(2);
+    fn len_and_undo() {
+        let mut q = PriorityQueue::new();
         q.push(Priority::Low, 1);
-        assert!(!q.is_full());
         q.push(Priority::Low, 2);
-        assert!(q.is_full());
+        assert_eq!(q.len(), 2);
         assert_eq!(q.len_of(Priority::Low), 2);
         assert_eq!(q.pop_newest(Priority::Low), Some(2));
         assert_eq!(q.drain(), vec![1]);

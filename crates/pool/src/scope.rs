@@ -191,6 +191,10 @@ impl Work for Ticket {
     fn expire(self: Box<Self>, _ctx: RunCtx<'_>) {
         // Tickets carry no deadline; dropping one un-counts it (see `Drop`).
     }
+
+    fn deadline(&self) -> Option<std::time::Instant> {
+        None
+    }
 }
 
 impl Drop for Ticket {
@@ -211,15 +215,14 @@ fn submit_ticket(
     scope: &Arc<ScopeShared>,
     policy: RejectionPolicy,
 ) -> Option<SubmitError> {
-    let job = Job {
-        id: 0,
-        priority: Priority::Normal,
-        deadline: None,
-        counted: false,
-        work: Box::new(Ticket {
+    let job = Job::new(
+        0,
+        Priority::Normal,
+        false,
+        Box::new(Ticket {
             scope: Some(Arc::clone(scope)),
         }),
-    };
+    );
     match pool.enqueue(job, policy) {
         Ok(()) => None,
         Err(NotQueued::RunHere(job)) => {

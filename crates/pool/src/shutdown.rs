@@ -92,7 +92,7 @@ impl PendingTask {
     /// for task in pool.shutdown_now() { let _ = task.id(); }
     /// ```
     pub fn id(&self) -> u64 {
-        self.job.id
+        self.job.id()
     }
 
     /// The priority it was submitted with.
@@ -102,7 +102,7 @@ impl PendingTask {
     /// for task in pool.shutdown_now() { let _ = task.priority(); }
     /// ```
     pub fn priority(&self) -> Priority {
-        self.job.priority
+        self.job.priority()
     }
 
     /// Runs the task (and its callbacks) on the calling thread; a panic in it is contained
@@ -121,8 +121,8 @@ impl PendingTask {
 impl fmt::Debug for PendingTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PendingTask")
-            .field("id", &self.job.id)
-            .field("priority", &self.job.priority)
+            .field("id", &self.job.id())
+            .field("priority", &self.job.priority())
             .finish_non_exhaustive()
     }
 }

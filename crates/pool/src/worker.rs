@@ -13,6 +13,11 @@
 //! Every change happens under the lock, so neither count can drift or go negative: that
 //! fixes seed 002, whose idle counter was decremented on paths that never incremented it.
 //!
+//! `idle` is mirrored in the tally word (see `intake.rs`), changed in the same critical
+//! sections, so a fast-path submitter that never takes the lock still learns whether a
+//! worker is parked; a worker about to park announces itself there with the same
+//! read-modify-write that tells it whether a submission is in flight (then it does not park).
+//!
 //! # Retirement
 //!
 //! A worker retires only while holding the lock, when the queue is empty, the pool is open
@@ -23,10 +28,10 @@
 //!
 //! # Spinning
 //!
-//! A worker that finds the queue empty, or sees the queue hint at zero right after a task,
-//! yields a few rounds watching the hint before it looks again, and does so without the lock:
-//! it counts itself in the atomic `spinning` before and uncounts itself after, then re-locks
-//! and looks at the queue. A submitter reads `spinning` under the lock only to decide not to
+//! A worker that finds the queue empty, or sees nothing reserved right after a task, yields
+//! a few rounds watching the tally's `pushed` count (see `intake.rs`) before it looks again,
+//! and does so without the lock: it counts itself in the atomic `spinning` before and
+//! uncounts itself after, then re-locks and looks at the queue. A submitter reads `spinning` under the lock only to decide not to
 //! start another worker. That is safe because every count stands for a look at the queue still
 //! to come: if the submitter's critical section came after that look, the look's uncount came
 //! before it (lock order), so the submitter does not count this worker. A spinning worker is
@@ -39,6 +44,7 @@ use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, MutexGuard, thread};
 
 use crate::events;
+use crate::intake::IDLE;
 use crate::job::{Job, RunCtx};
 use crate::pool::{Shared, State, WorkerEntry};
 
@@ -93,9 +99,12 @@ fn worker_main(shared: &Arc<Shared>) {
     let mut st = shared.state.lock();
     st.starting -= 1;
     let retired = loop {
+        st.take_intake(shared);
         if let Some(job) = st.queue.pop() {
-            if st.queue.is_empty() {
-                shared.queued_hint.store(0, Ordering::Relaxed);
+            st.count_popped(1);
+            let popped = st.popped;
+            if popped.is_multiple_of(POPPED_HINT_EVERY) {
+                shared.popped_hint.store(popped, Ordering::Relaxed);
             }
             if st.blocked > 0 {
                 shared.space.notify_one();
@@ -106,27 +115,45 @@ fn worker_main(shared: &Arc<Shared>) {
             }
             execute(shared, job);
             spins_left = shared.config.spin_rounds;
-            // The queue looked empty after our pop and nobody has pushed since: wait for a
-            // push without the lock, so the submitter has it to itself.
-            if shared.queued_hint.load(Ordering::Relaxed) == 0 {
-                spins_left = spin(shared, spins_left);
+            // Nothing was reserved beyond what we (and maybe others) took: wait for a
+            // submission without the lock.
+            let word = shared.tally.load(Ordering::Relaxed);
+            if crate::intake::reserved(word, popped) == 0 {
+                spins_left = spin(shared, spins_left, word & crate::intake::COUNT_MASK);
             }
             st = shared.state.lock();
             continue;
         }
         if !st.accepting {
-            add_busy_time(shared, &mut busy_since);
-            break false;
+            if st.reserved(shared) == 0 {
+                add_busy_time(shared, &mut busy_since);
+                break false;
+            }
+            // Closed, but a submitter that reserved before has not queued yet (see
+            // `intake.rs`): its task is ours to run.
+            drop(st);
+            thread::yield_now();
+            st = shared.state.lock();
+            continue;
         }
         if spins_left > 0 {
+            let seen = pushed(shared);
             drop(st);
-            spins_left = spin(shared, spins_left);
+            spins_left = spin(shared, spins_left, seen);
             st = shared.state.lock();
             continue;
         }
         add_busy_time(shared, &mut busy_since);
-        if park(shared, &mut st) {
-            break true;
+        match park(shared, &mut st) {
+            Parked::Retire => break true,
+            Parked::Look => {}
+            Parked::InFlight => {
+                // A submitter reserved and has not pushed yet; it never waits for anything
+                // before pushing, so let it run.
+                drop(st);
+                thread::yield_now();
+                st = shared.state.lock();
+            }
         }
     };
 
@@ -153,7 +180,7 @@ fn worker_main(shared: &Arc<Shared>) {
     }
 }
 
-/// How many times a worker that found the queue empty yields, watching the queue-length hint,
+/// How many times a worker that found the queue empty yields, watching the `pushed` count,
 /// before it parks. A producer feeding a fast worker then rarely pays for a futex wake-up.
 /// The default of `Config::spin_rounds`. Zero under loom, where only the model
 /// `spinning_worker_takes_next_task` turns spinning on: one round in every model passes but
@@ -166,7 +193,7 @@ pub(crate) const SPIN_ROUNDS: u32 = 0;
 /// Yields (without the lock) until the queue looks non-empty or the rounds run out; returns
 /// the rounds left. A spinning worker is counted in `spinning`, so submitters count it as on
 /// its way to the queue (no needless growth) but never notify it (it is not parked).
-fn spin(shared: &Shared, mut rounds: u32) -> u32 {
+fn spin(shared: &Shared, mut rounds: u32, seen_pushed: u64) -> u32 {
     if rounds == 0 {
         return 0;
     }
@@ -174,7 +201,7 @@ fn spin(shared: &Shared, mut rounds: u32) -> u32 {
     while rounds > 0 {
         rounds -= 1;
         thread::yield_now();
-        if shared.queued_hint.load(Ordering::Relaxed) > 0 {
+        if pushed(shared) != seen_pushed {
             break;
         }
     }
@@ -192,14 +219,43 @@ fn add_busy_time(shared: &Shared, busy_since: &mut Option<Instant>) {
     }
 }
 
-/// Waits for work with an empty queue. `true`: retire now; `false`: look at the queue again.
-fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> bool {
+/// How often (in pops, a power of two) a worker publishes `State::popped` for fast-path
+/// capacity checks. Rarely enough that the submitter's read of it seldom misses its cache.
+const POPPED_HINT_EVERY: u64 = 32;
+
+/// `pushed` from the tally, read without the lock.
+fn pushed(shared: &Shared) -> u64 {
+    shared.tally.load(Ordering::Relaxed) & crate::intake::COUNT_MASK
+}
+
+/// What a worker does after [`park`].
+enum Parked {
+    /// Retire now.
+    Retire,
+    /// Look at the queue again.
+    Look,
+    /// A submission is in flight: yield without the lock, then look again.
+    InFlight,
+}
+
+/// Waits for work with an empty queue and intake.
+fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
     let config = &shared.config;
     let above_core = st.threads > config.core;
     if above_core && config.keep_alive.is_zero() {
-        return true;
+        return Parked::Retire;
     }
     st.idle += 1;
+    // The same read-modify-write that announces us idle reads `reserved`: a submitter that
+    // reserved before it is in flight (do not sleep); one that reserves after it sees us
+    // idle and wakes us (see `intake.rs`).
+    shared.popped_hint.store(st.popped, Ordering::Relaxed);
+    let before = shared.tally.fetch_add(IDLE, Ordering::AcqRel);
+    if crate::intake::reserved(before, st.popped) > 0 {
+        st.idle -= 1;
+        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
+        return Parked::InFlight;
+    }
     let timed_out = if above_core {
         match Instant::now().checked_add(config.keep_alive) {
             Some(deadline) => shared.work.wait_until(st, deadline).timed_out(),
@@ -216,20 +272,21 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> bool {
         st.wakeups -= 1;
     } else {
         st.idle -= 1;
+        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
     }
-    timed_out && st.queue.is_empty() && st.accepting && st.threads > config.core
+    st.take_intake(shared);
+    if timed_out && st.queue.is_empty() && st.accepting && st.threads > config.core {
+        Parked::Retire
+    } else {
+        Parked::Look
+    }
 }
 
 /// Starts, expires or discards one job taken from the queue (outside the pool lock).
 pub(crate) fn execute(shared: &Shared, job: Job) {
-    let Job {
-        id,
-        deadline,
-        counted,
-        work,
-        ..
-    } = job;
-    let counters = counted.then_some(&shared.counters);
+    let id = job.id();
+    let counters = job.counted().then_some(&shared.counters);
+    let work = job.work;
     if !work.claim() {
         // Cancelled while queued: the handle already has its result; count it here, once.
         if let Some(counters) = counters {
@@ -242,7 +299,7 @@ pub(crate) fn execute(shared: &Shared, job: Job) {
         task_id: id,
         counters,
     };
-    if let Some(deadline) = deadline
+    if let Some(deadline) = work.deadline()
         && Instant::now() >= deadline
     {
         work.expire(ctx);

@@ -1,5 +1,7 @@
 //! Loom models of the pool's queue, worker and shutdown protocol: submit racing shutdown,
-//! cancel racing start, and worker retirement racing a new submission.
+//! cancel racing start, and worker retirement racing a new submission; and of the lock-free
+//! intake of fixed-size pools: a fast-path submit racing `shutdown_now`, racing a parking
+//! worker, and reserving the last place in a bounded queue.
 //!
 //! Pools here are tiny (at most 2 workers, 1-2 tasks) so every model finishes quickly at
 //! `LOOM_MAX_PREEMPTIONS=2`. Without `--cfg selvedge_loom` the same bodies run many times on
@@ -17,14 +19,25 @@ use selvedge_testkit::{model, thread};
 const LONG: Duration = Duration::from_secs(3600);
 
 fn tiny(core: usize, max: usize) -> ThreadPool {
+    tiny_builder(core, max).build().unwrap()
+}
+
+fn tiny_builder(core: usize, max: usize) -> selvedge_pool::PoolBuilder {
     ThreadPool::builder()
         .core_threads(core)
         .max_threads(max)
         .keep_alive(Duration::ZERO)
         .queue_capacity(2)
         .drop_timeout(LONG)
-        .build()
-        .unwrap()
+}
+
+/// A fixed-size pool on the lock-free intake path (off by default under loom, see
+/// `PoolBuilder::loom_fast_path`; always on with real threads).
+fn tiny_fast(workers: usize) -> ThreadPool {
+    let builder = tiny_builder(workers, workers);
+    #[cfg(selvedge_loom)]
+    let builder = builder.loom_fast_path(true);
+    builder.build().unwrap()
 }
 
 /// A submission racing `shutdown` is either refused (and never runs) or accepted and run
@@ -176,5 +189,121 @@ fn spinning_worker_takes_next_task() {
         let stats = pool.stats();
         assert_eq!(stats.completed, 2);
         assert_eq!(stats.idle + stats.active, stats.threads);
+    });
+}
+
+/// Fast path (core == max): a submission racing `shutdown_now` is refused, or run by the
+/// worker, or handed back (even while it sits in the intake list): never lost.
+#[test]
+fn intake_submit_racing_shutdown_now() {
+    model(|| {
+        let pool = Arc::new(tiny_fast(1));
+        let ran = Arc::new(AtomicUsize::new(0));
+        let submitter = {
+            let (pool, ran) = (Arc::clone(&pool), Arc::clone(&ran));
+            thread::spawn(move || {
+                pool.submit(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                })
+            })
+        };
+        let pending = pool.shutdown_now();
+        let handed_back = pending.len();
+        for task in pending {
+            task.run();
+        }
+        let submitted = submitter.join().unwrap();
+        assert!(pool.shutdown(LONG).is_complete());
+        match submitted {
+            Ok(handle) => {
+                assert_eq!(handle.join(), Ok(()));
+                assert_eq!(ran.load(Ordering::SeqCst), 1);
+            }
+            Err(err) => {
+                assert_eq!(err, SubmitError::Shutdown);
+                assert_eq!(handed_back, 0);
+                assert_eq!(ran.load(Ordering::SeqCst), 0);
+            }
+        }
+        let stats = pool.stats();
+        assert_eq!(stats.handed_back, handed_back as u64);
+        assert_eq!(stats.unaccounted(), 0);
+    });
+}
+
+/// Fast path: a submission that never takes the pool lock, racing the only worker on its way
+/// to park, is still run: the worker sees the reservation, or the submitter sees it idle and
+/// wakes it (a lost wake-up would be reported as a deadlock).
+#[test]
+fn intake_submit_racing_parking_worker() {
+    model(|| {
+        let pool = Arc::new(tiny_fast(1));
+        let submitter = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || pool.submit(|| 1).unwrap().join())
+        };
+        assert_eq!(submitter.join().unwrap(), Ok(1));
+        let stats = pool.stats();
+        assert_eq!(stats.completed, 1);
+        assert_eq!(stats.idle + stats.active, stats.threads);
+    });
+}
+
+/// Fast path: two submitters race for the last place of a queue of capacity 1 while the only
+/// worker is busy: exactly one is accepted, the other is rejected as full (never both, never
+/// neither), and the counts add up.
+#[test]
+fn intake_capacity_reservation_at_the_bound() {
+    model(|| {
+        let pool = Arc::new({
+            let builder = tiny_builder(1, 1).queue_capacity(1);
+            #[cfg(selvedge_loom)]
+            let builder = builder.loom_fast_path(true);
+            builder.build().unwrap()
+        });
+        let started = Arc::new(AtomicUsize::new(0));
+        let go = Arc::new(AtomicUsize::new(0));
+        let busy = {
+            let (started, go) = (Arc::clone(&started), Arc::clone(&go));
+            pool.submit(move || {
+                started.store(1, Ordering::SeqCst);
+                while go.load(Ordering::SeqCst) == 0 {
+                    thread::yield_now();
+                }
+            })
+            .unwrap()
+        };
+        while started.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        let other = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || pool.submit(|| 2))
+        };
+        let mine = pool.submit(|| 1);
+        // Both submissions are decided while the worker is still busy.
+        let theirs = other.join().unwrap();
+        go.store(1, Ordering::SeqCst);
+        assert_eq!(busy.join(), Ok(()));
+        match (mine, theirs) {
+            (Ok(h), Err(err)) => {
+                assert_eq!(err, SubmitError::Full);
+                assert_eq!(h.join(), Ok(1));
+            }
+            (Err(err), Ok(h)) => {
+                assert_eq!(err, SubmitError::Full);
+                assert_eq!(h.join(), Ok(2));
+            }
+            (a, b) => panic!(
+                "exactly one must be accepted: {} / {}",
+                a.is_ok(),
+                b.is_ok()
+            ),
+        }
+        pool.shutdown(LONG);
+        let stats = pool.stats();
+        assert_eq!(stats.rejected, 1);
+        assert_eq!(stats.completed, 2);
+        assert_eq!(stats.unaccounted(), 0);
     });
 }

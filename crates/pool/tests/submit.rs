@@ -122,3 +122,20 @@ fn submit_errors_display() {
         assert!(err.to_string().starts_with("task rejected"));
     }
 }
+
+/// A panicking fire-and-forget task (`execute`, the small-box path) is contained and counted
+/// as failed; the worker survives and runs the next one.
+#[test]
+fn panicking_execute_is_counted_failed() {
+    let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    pool.execute(|| panic!("boom")).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    pool.execute(move || tx.send(7).unwrap()).unwrap();
+    assert_eq!(rx.recv().unwrap(), 7);
+    assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
+    let stats = pool.stats();
+    assert_eq!(stats.submitted, 2);
+    assert_eq!(stats.failed, 1);
+    assert_eq!(stats.completed, 1);
+    assert_eq!(stats.unaccounted(), 0);
+}
