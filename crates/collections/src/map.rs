@@ -8,7 +8,7 @@ use std::hash::{BuildHasher, Hash};
 use crossbeam_utils::CachePadded;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
-use selvedge_locks::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
 
 use crate::hasher::DefaultHashBuilder;
 use crate::reentrancy::{self, ClosureScope};
@@ -18,7 +18,7 @@ use crate::reentrancy::{self, ClosureScope};
 type Table<K, V> = HashTable<(K, V)>;
 
 /// One shard: its own cache line(s), so two threads on neighbouring shards do not share one.
-type Shard<K, V> = CachePadded<RwLock<Table<K, V>>>;
+type Shard<K, V> = CachePadded<BiasedRwLock<Table<K, V>>>;
 
 /// The most shards a map will use: beyond this the per-shard tables get too small to pay for
 /// their locks, and the shard bits would start to overlap the bits hashbrown uses.
@@ -262,7 +262,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         let per_shard = capacity.div_ceil(shards);
         Self {
             shards: (0..shards)
-                .map(|_| CachePadded::new(RwLock::new(HashTable::with_capacity(per_shard))))
+                .map(|_| CachePadded::new(BiasedRwLock::new(HashTable::with_capacity(per_shard))))
                 .collect(),
             mask: shards - 1,
             hasher,
@@ -303,7 +303,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     }
 
     #[inline]
-    fn shard(&self, hash: u64) -> &RwLock<Table<K, V>> {
+    fn shard(&self, hash: u64) -> &BiasedRwLock<Table<K, V>> {
         // Truncating to usize is fine: only the bits under `mask` are kept.
         #[allow(clippy::cast_possible_truncation)]
         let index = (hash >> SHARD_BITS_SHIFT) as usize & self.mask;
@@ -315,9 +315,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[track_caller]
     fn read_blocking<'a>(
         &self,
-        lock: &'a RwLock<Table<K, V>>,
+        lock: &'a BiasedRwLock<Table<K, V>>,
         operation: &'static str,
-    ) -> RwLockReadGuard<'a, Table<K, V>> {
+    ) -> BiasedRwLockReadGuard<'a, Table<K, V>> {
         reentrancy::check_before_blocking(self.id(), operation);
         lock.read()
     }
@@ -327,9 +327,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[track_caller]
     fn write_blocking<'a>(
         &self,
-        lock: &'a RwLock<Table<K, V>>,
+        lock: &'a BiasedRwLock<Table<K, V>>,
         operation: &'static str,
-    ) -> RwLockWriteGuard<'a, Table<K, V>> {
+    ) -> BiasedRwLockWriteGuard<'a, Table<K, V>> {
         reentrancy::check_before_blocking(self.id(), operation);
         lock.write()
     }
@@ -405,9 +405,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[track_caller]
     fn lock_read<'a>(
         &self,
-        lock: &'a RwLock<Table<K, V>>,
+        lock: &'a BiasedRwLock<Table<K, V>>,
         operation: &'static str,
-    ) -> RwLockReadGuard<'a, Table<K, V>> {
+    ) -> BiasedRwLockReadGuard<'a, Table<K, V>> {
         match lock.try_read() {
             Some(guard) => guard,
             None => self.read_blocking(lock, operation),
@@ -419,9 +419,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[track_caller]
     fn lock_write<'a>(
         &self,
-        lock: &'a RwLock<Table<K, V>>,
+        lock: &'a BiasedRwLock<Table<K, V>>,
         operation: &'static str,
-    ) -> RwLockWriteGuard<'a, Table<K, V>> {
+    ) -> BiasedRwLockWriteGuard<'a, Table<K, V>> {
         match lock.try_write() {
             Some(guard) => guard,
             None => self.write_blocking(lock, operation),

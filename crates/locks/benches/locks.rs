@@ -1,5 +1,6 @@
 //! selvedge-locks beside parking_lot and std, in the same run: uncontended lock/unlock,
-//! two-thread contention, a read-heavy RwLock, and Semaphore acquire/release.
+//! two-thread contention, read-heavy and read-mostly RwLocks (plain and biased), and Semaphore
+//! acquire/release.
 //!
 //! Run: `cargo bench -p selvedge-locks --bench locks`. Figures and ratios:
 //! `docs/notes/locks-benchmarks.md`.
@@ -117,13 +118,21 @@ fn mutexes(c: &mut Criterion) {
 }
 
 /// Two threads; of every 10 operations, 9 read and 1 writes.
+/// Two threads, each doing one write every `write_every` operations and reads otherwise:
+/// 10 (the read-heavy mix of a plain `RwLock`'s use) and 100 (read-mostly, what
+/// `BiasedRwLock` is for).
 fn rwlock_read_heavy(c: &mut Criterion) {
-    fn run(iters: u64, read: impl Fn() -> u64 + Sync, write: impl Fn() + Sync) -> Duration {
+    fn run(
+        iters: u64,
+        write_every: u64,
+        read: impl Fn() -> u64 + Sync,
+        write: impl Fn() + Sync,
+    ) -> Duration {
         let go = Barrier::new(2);
         let body = || {
             go.wait();
             for i in 0..iters {
-                if i % 10 == 0 {
+                if i % write_every == 0 {
                     write();
                 } else {
                     black_box(read());
@@ -137,20 +146,29 @@ fn rwlock_read_heavy(c: &mut Criterion) {
         });
         t.elapsed()
     }
-    let mut g = c.benchmark_group("rwlock_read_heavy_2_threads");
-    g.bench_function("selvedge", |b| {
-        let l = selvedge_locks::RwLock::new(0_u64);
-        b.iter_custom(|n| run(n, || *l.read(), || *l.write() += 1));
-    });
-    g.bench_function("parking_lot", |b| {
-        let l = parking_lot::RwLock::new(0_u64);
-        b.iter_custom(|n| run(n, || *l.read(), || *l.write() += 1));
-    });
-    g.bench_function("std", |b| {
-        let l = std::sync::RwLock::new(0_u64);
-        b.iter_custom(|n| run(n, || *l.read().unwrap(), || *l.write().unwrap() += 1));
-    });
-    g.finish();
+    for (group, every) in [
+        ("rwlock_read_heavy_2_threads", 10),
+        ("rwlock_read_mostly_2_threads", 100),
+    ] {
+        let mut g = c.benchmark_group(group);
+        g.bench_function("selvedge", |b| {
+            let l = selvedge_locks::RwLock::new(0_u64);
+            b.iter_custom(|n| run(n, every, || *l.read(), || *l.write() += 1));
+        });
+        g.bench_function("selvedge_biased", |b| {
+            let l = selvedge_locks::BiasedRwLock::new(0_u64);
+            b.iter_custom(|n| run(n, every, || *l.read(), || *l.write() += 1));
+        });
+        g.bench_function("parking_lot", |b| {
+            let l = parking_lot::RwLock::new(0_u64);
+            b.iter_custom(|n| run(n, every, || *l.read(), || *l.write() += 1));
+        });
+        g.bench_function("std", |b| {
+            let l = std::sync::RwLock::new(0_u64);
+            b.iter_custom(|n| run(n, every, || *l.read().unwrap(), || *l.write().unwrap() += 1));
+        });
+        g.finish();
+    }
 }
 
 /// A std `Mutex` + `Condvar` semaphore, the usual hand-rolled peer (std has none).

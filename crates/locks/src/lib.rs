@@ -3,7 +3,8 @@
 //!
 //! - Locks: [`Mutex`] (+ [`Condvar`]), [`RwLock`] with upgradable reads, [`ReentrantMutex`]
 //!   (Python's `RLock`). `const fn new` for statics, `named` for reports, `try_lock_for` /
-//!   `try_lock_until` returning [`LockTimeout`], mapped guards.
+//!   `try_lock_until` returning [`LockTimeout`], mapped guards. [`BiasedRwLock`] for
+//!   read-mostly data: its readers write nothing shared until a writer comes (BRAVO).
 //! - Ordered multi-locking: [`lock_both`] and [`lock_all`] take several mutexes in one global
 //!   order; passing one twice is a [`SameLockError`], not a self-deadlock.
 //! - Blocking primitives: [`Semaphore`] (RAII [`SemaphorePermit`]), [`Event`] (Python's
@@ -174,12 +175,13 @@
 //!
 //! The workspace's `rust-version` (1.95); older compilers are untested.
 #![deny(missing_docs)]
-// `deny`, not `forbid`: the loom-only `raw/loom.rs` must implement lock_api's unsafe traits
-// (and says why at its top). A normal build contains no unsafe code.
+// `deny`, not `forbid`: `biased` implements lock_api's unsafe raw-lock trait (each block says
+// why it is sound; its unit tests run under miri), and so does the loom-only `raw/loom.rs`.
 #![deny(unsafe_code)]
 
 mod acquire;
 mod barrier;
+mod biased;
 mod condvar;
 mod contention;
 mod deadline;
@@ -197,6 +199,7 @@ mod semaphore;
 pub mod sync;
 
 pub use barrier::{Barrier, BarrierWaitResult};
+pub use biased::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard, RawBiasedRwLock};
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use contention::{
     DEFAULT_CONTENTION_THRESHOLD, contention_threshold, set_contention_threshold,
@@ -206,6 +209,17 @@ pub use event::Event;
 pub use latch::Latch;
 pub use multi::{lock_all, lock_both};
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard};
+/// The `lock_api` crate this crate's guards and raw-lock traits come from (parking_lot's), for
+/// naming its traits, e.g. to call a [`RawBiasedRwLock`] directly.
+///
+/// ```
+/// use selvedge_locks::lock_api::RawRwLock as _;
+/// let raw = selvedge_locks::RawBiasedRwLock::INIT;
+/// assert!(raw.try_lock_shared());
+/// // SAFETY: held since the line above, on this thread.
+/// unsafe { raw.unlock_shared() };
+/// ```
+pub use parking_lot::lock_api;
 pub use reentrant::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard,

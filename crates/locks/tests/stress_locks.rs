@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use selvedge_locks::{
-    Barrier, Latch, Mutex, ReentrantMutex, RwLock, RwLockUpgradableReadGuard, Semaphore, lock_both,
+    Barrier, BiasedRwLock, Latch, Mutex, ReentrantMutex, RwLock, RwLockUpgradableReadGuard,
+    Semaphore, lock_both,
 };
 use selvedge_testkit::stress;
 
@@ -44,6 +45,105 @@ fn rwlock_readers_never_see_a_torn_pair_and_upgrades_never_lose_writes() {
     .assert_ok();
     let (a, b) = pair.into_inner();
     assert_eq!(a, b);
+}
+
+/// Who is inside a lock's critical section, checked from inside it: a reader that finds a
+/// writer (or a writer that finds anyone) proves the lock let them overlap. Each side lingers a
+/// little so an overlap, if the lock allowed one, is likely to be seen.
+#[derive(Default)]
+struct Occupancy {
+    readers: AtomicUsize,
+    writers: AtomicUsize,
+}
+
+impl Occupancy {
+    fn read(&self) {
+        self.readers.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(
+            self.writers.load(Ordering::SeqCst),
+            0,
+            "a reader overlapped a writer"
+        );
+        linger();
+        self.readers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn write(&self) {
+        assert_eq!(
+            self.writers.fetch_add(1, Ordering::SeqCst),
+            0,
+            "two writers overlapped"
+        );
+        assert_eq!(
+            self.readers.load(Ordering::SeqCst),
+            0,
+            "a writer overlapped a reader"
+        );
+        linger();
+        self.writers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn linger() {
+    for _ in 0..20 {
+        std::hint::spin_loop();
+    }
+}
+
+#[test]
+fn biased_rwlock_excludes_and_loses_no_write() {
+    // One write per 20 operations: the bias is revoked and restored thousands of times.
+    let lock = BiasedRwLock::new(0_u64);
+    let inside = Occupancy::default();
+    stress(THREADS, ITERATIONS, |thread, i| {
+        if (thread as u64 + i).is_multiple_of(20) {
+            let mut w = lock.write();
+            inside.write();
+            *w += 1;
+        } else if i.is_multiple_of(7) {
+            if let Some(_r) = lock.try_read() {
+                inside.read();
+            }
+        } else {
+            let _r = lock.read();
+            inside.read();
+        }
+    })
+    .assert_ok();
+    assert_eq!(lock.into_inner(), THREADS as u64 * ITERATIONS / 20);
+}
+
+#[test]
+fn biased_rwlock_excludes_across_threads_that_come_and_go() {
+    // Short-lived readers lease a visible-readers row, read, exit and give it back, while a
+    // writer keeps revoking: a reused row must never hide a live reader.
+    let lock = BiasedRwLock::new(());
+    let inside = Occupancy::default();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let _w = lock.write();
+                inside.write();
+            }
+        });
+        for _ in 0..200 {
+            let batch: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        for _ in 0..50 {
+                            let _r = lock.read();
+                            inside.read();
+                        }
+                    })
+                })
+                .collect();
+            for t in batch {
+                t.join().unwrap();
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
 }
 
 #[test]

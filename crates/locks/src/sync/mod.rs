@@ -11,6 +11,7 @@
 //! | [`atomic`] | `std::sync::atomic` | `loom::sync::atomic` |
 //! | [`Arc`] | `std::sync::Arc` | `loom::sync::Arc` |
 //! | [`Mutex`], [`RwLock`], [`Condvar`] | `parking_lot` | `loom::sync` behind the same API |
+//! | [`BiasedRwLock`] | [`crate::BiasedRwLock`] over parking_lot | the same protocol over loom's atomics and a loom-backed raw lock |
 //! | [`ArcCell`], [`OptionArcCell`] | `arc_swap` | a loom `Mutex` around the `Arc` |
 //! | [`thread`], [`hint`] | `std` | `loom` |
 //! | [`cell::UnsafeCell`] | `core::cell::UnsafeCell` with `with`/`with_mut` | `loom::cell::UnsafeCell` |
@@ -70,6 +71,20 @@ mod loom_const_fn;
 
 pub use arc_cell::{ArcCell, ArcCellGuard, OptionArcCell, OptionArcCellGuard};
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// [`crate::BiasedRwLock`] and its guards, also under this path so crates that take everything
+/// from the facade find them here; it is one type in both builds, since its parts are the
+/// facade's.
+///
+/// ```
+/// let lock = selvedge_locks::sync::BiasedRwLock::new(1);
+/// let guard: selvedge_locks::sync::BiasedRwLockReadGuard<'_, i32> = lock.read();
+/// assert_eq!(*guard, 1);
+/// drop(guard);
+/// let mut w: selvedge_locks::sync::BiasedRwLockWriteGuard<'_, i32> = lock.write();
+/// *w = 2;
+/// ```
+pub use crate::biased::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
 
 /// Atomic types and orderings: `std::sync::atomic`, or loom's under `selvedge_loom`.
 ///
