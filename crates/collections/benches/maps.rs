@@ -2,7 +2,8 @@
 //! at 1 and 2 threads, in one criterion run.
 //!
 //! Each criterion iteration is one bustle workload run: bustle pre-generates the keys,
-//! prefills the table, then times only the operation mix (and checks every answer). The peers
+//! prefills the table, then runs the operation mix (and checks every answer), timed from the
+//! first to the last mix operation inside the workers (see `common::run`). The peers
 //! run twice: with their default hasher (std's SipHash), as their users get them, and with
 //! foldhash, the hasher `ConcurrentMap` uses by default, to compare the structures alone.
 //!
@@ -13,11 +14,11 @@ mod common;
 use std::hash::RandomState;
 use std::time::Duration;
 
-use common::{CAPACITY_LOG2, Dash, Foldhash, MIXES, OPS_FACTOR, Ours, Papaya, run, workload};
+use common::{Dash, Foldhash, MIXES, Ours, Papaya, run, total_ops, workload};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn bustle_mixes(c: &mut Criterion) {
-    let ops = ((1_u64 << CAPACITY_LOG2) as f64 * OPS_FACTOR) as u64;
+    let ops = total_ops() as u64;
     for (name, mix) in MIXES {
         let mut group = c.benchmark_group(name);
         group
@@ -28,19 +29,19 @@ fn bustle_mixes(c: &mut Criterion) {
         for threads in [1, 2] {
             let workload = workload(threads, mix);
             group.bench_function(BenchmarkId::new("selvedge", threads), |b| {
-                b.iter_custom(|iters| run::<Ours>(&workload, iters));
+                b.iter_custom(|iters| run::<Ours>(&workload, threads, iters));
             });
             group.bench_function(BenchmarkId::new("dashmap", threads), |b| {
-                b.iter_custom(|iters| run::<Dash<RandomState>>(&workload, iters));
+                b.iter_custom(|iters| run::<Dash<RandomState>>(&workload, threads, iters));
             });
             group.bench_function(BenchmarkId::new("papaya", threads), |b| {
-                b.iter_custom(|iters| run::<Papaya<RandomState>>(&workload, iters));
+                b.iter_custom(|iters| run::<Papaya<RandomState>>(&workload, threads, iters));
             });
             group.bench_function(BenchmarkId::new("dashmap_foldhash", threads), |b| {
-                b.iter_custom(|iters| run::<Dash<Foldhash>>(&workload, iters));
+                b.iter_custom(|iters| run::<Dash<Foldhash>>(&workload, threads, iters));
             });
             group.bench_function(BenchmarkId::new("papaya_foldhash", threads), |b| {
-                b.iter_custom(|iters| run::<Papaya<Foldhash>>(&workload, iters));
+                b.iter_custom(|iters| run::<Papaya<Foldhash>>(&workload, threads, iters));
             });
         }
         group.finish();

@@ -1,12 +1,11 @@
 //! The bustle mixes on `ConcurrentMap`, dashmap and papaya, at 1 and 2 threads: the same
 //! workloads as `benches/maps.rs`, run interleaved (each map once per round, 15 rounds) and
 //! reported as the median run of each. On a shared, noisy machine this is steadier than a
-//! mean: other processes inflate some runs, and they also deflate a few, because bustle's
-//! clock is read by the coordinating thread after the start barrier, so if that thread is
-//! descheduled there the workers' time goes unmeasured. A median ignores both.
+//! mean: other processes inflate some runs, and a median ignores them.
 //!
-//! Each run is one bustle workload: bustle pre-generates the keys,
-//! prefills the table, then times only the operation mix (and checks every answer). The peers
+//! Each run is one bustle workload: bustle pre-generates the keys, prefills the table and runs
+//! the operation mix (checking every answer); the mix is timed inside the worker threads, from
+//! the first operation to the last (`common::run` says why not bustle's own clock). The peers
 //! run twice: with their default hasher (std's SipHash), as their users get them, and with
 //! foldhash, the hasher `ConcurrentMap` uses by default, to compare the structures alone.
 //!
@@ -27,17 +26,17 @@ fn main() {
     for (name, mix) in MIXES {
         for threads in [1, 2] {
             let workload = workload(threads, mix);
-            let runners: [fn(&Workload) -> Duration; 5] = [
-                |w| run::<Ours>(w, 1),
-                |w| run::<Dash<RandomState>>(w, 1),
-                |w| run::<Papaya<RandomState>>(w, 1),
-                |w| run::<Dash<Foldhash>>(w, 1),
-                |w| run::<Papaya<Foldhash>>(w, 1),
+            let runners: [fn(&Workload, usize) -> Duration; 5] = [
+                |w, t| run::<Ours>(w, t, 1),
+                |w, t| run::<Dash<RandomState>>(w, t, 1),
+                |w, t| run::<Papaya<RandomState>>(w, t, 1),
+                |w, t| run::<Dash<Foldhash>>(w, t, 1),
+                |w, t| run::<Papaya<Foldhash>>(w, t, 1),
             ];
             let mut runs: [Vec<Duration>; 5] = Default::default();
             for _ in 0..ROUNDS {
                 for (runs, runner) in runs.iter_mut().zip(runners) {
-                    runs.push(runner(&workload));
+                    runs.push(runner(&workload, threads));
                 }
             }
             let median = runs.map(|mut runs| {

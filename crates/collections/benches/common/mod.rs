@@ -1,9 +1,10 @@
 //! The bustle adapters and mixes shared by `maps.rs` and `maps_interleaved.rs`: the
-//! `Collection` traits for `ConcurrentMap`, dashmap and papaya, and the three mixes.
+//! `Collection` traits for `ConcurrentMap`, dashmap and papaya, the three mixes, and
+//! [`Timed`], which times a run from inside its worker threads.
 
 use std::hash::BuildHasher;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bustle::{Collection, CollectionHandle, Mix, Workload};
 use selvedge_collections::ConcurrentMap;
@@ -148,9 +149,115 @@ pub(crate) fn workload(threads: usize, [read, insert, remove, update]: [u8; 4]) 
     workload
 }
 
-pub(crate) fn run<T: Collection>(workload: &Workload, iters: u64) -> Duration
+/// Total operations of a run: the initial capacity times [`OPS_FACTOR`].
+pub(crate) fn total_ops() -> usize {
+    ((1_usize << CAPACITY_LOG2) as f64 * OPS_FACTOR) as usize
+}
+
+/// Runs `workload` (made by [`workload`] with `threads`) `iters` times on `T`, and returns the
+/// summed time from the first mix operation on any worker to the last one on any worker.
+///
+/// Why not bustle's own `spent`: bustle reads the start clock on its coordinating thread,
+/// between two barriers the workers also wait on. With two workers on a two-core machine that
+/// thread is often not running when the workers are released, so it reads the clock late, by
+/// any amount (runs measured as 0.0 ms were seen): a noise that favours no map in particular
+/// but made two-thread medians swing by 2x. Timing inside the workers, the same way for every
+/// map, removes it; bustle still generates the keys, prefills and checks every answer.
+pub(crate) fn run<T: Collection>(workload: &Workload, threads: usize, iters: u64) -> Duration
 where
     <T::Handle as CollectionHandle>::Key: Send + std::fmt::Debug,
 {
-    (0..iters).map(|_| workload.run_silently::<T>().spent).sum()
+    (0..iters)
+        .map(|_| {
+            *WINDOW.lock().unwrap() = Window {
+                ops_per_thread: total_ops() / threads,
+                ..Window::default()
+            };
+            workload.run_silently::<Timed<T>>();
+            let window = WINDOW.lock().unwrap();
+            assert_eq!(window.finished, threads, "every worker finished its mix");
+            window.last_end.unwrap() - window.first_start.unwrap()
+        })
+        .sum()
+}
+
+/// The current run's timing window, filled in by the workers' [`TimedHandle`]s. Runs are
+/// sequential, so one global serves them all.
+static WINDOW: Mutex<Window> = Mutex::new(Window {
+    ops_per_thread: 0,
+    first_start: None,
+    last_end: None,
+    finished: 0,
+});
+
+#[derive(Default)]
+struct Window {
+    ops_per_thread: usize,
+    first_start: Option<Instant>,
+    last_end: Option<Instant>,
+    finished: usize,
+}
+
+/// A collection whose handles time their own operations; see [`run`].
+#[derive(Clone)]
+pub(crate) struct Timed<C>(C);
+
+impl<C: Collection> Collection for Timed<C> {
+    type Handle = TimedHandle<C::Handle>;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(C::with_capacity(capacity))
+    }
+    fn pin(&self) -> Self::Handle {
+        TimedHandle {
+            inner: self.0.pin(),
+            done: 0,
+            target: WINDOW.lock().unwrap().ops_per_thread,
+            start: None,
+        }
+    }
+}
+
+/// Counts its operations; the first one starts its clock, and the `target`-th (the end of a
+/// worker's mix; prefill handles do fewer) records the span into [`WINDOW`].
+pub(crate) struct TimedHandle<H> {
+    inner: H,
+    done: usize,
+    target: usize,
+    start: Option<Instant>,
+}
+
+impl<H> TimedHandle<H> {
+    #[inline]
+    fn op(&mut self, f: impl FnOnce(&mut H) -> bool) -> bool {
+        if self.done == 0 {
+            self.start = Some(Instant::now());
+        }
+        let result = f(&mut self.inner);
+        self.done += 1;
+        if self.done == self.target {
+            let end = Instant::now();
+            let start = self.start.unwrap();
+            let mut window = WINDOW.lock().unwrap();
+            window.first_start = Some(window.first_start.map_or(start, |s| s.min(start)));
+            window.last_end = Some(window.last_end.map_or(end, |e| e.max(end)));
+            window.finished += 1;
+        }
+        result
+    }
+}
+
+impl<H: CollectionHandle> CollectionHandle for TimedHandle<H> {
+    type Key = H::Key;
+    fn get(&mut self, key: &Self::Key) -> bool {
+        self.op(|h| h.get(key))
+    }
+    fn insert(&mut self, key: &Self::Key) -> bool {
+        self.op(|h| h.insert(key))
+    }
+    fn remove(&mut self, key: &Self::Key) -> bool {
+        self.op(|h| h.remove(key))
+    }
+    fn update(&mut self, key: &Self::Key) -> bool {
+        self.op(|h| h.update(key))
+    }
 }
