@@ -99,6 +99,46 @@ fn a_failed_try_write_leaves_the_fast_reader_alone() {
 }
 
 #[test]
+fn a_write_after_a_failed_try_write_still_waits_for_the_fast_reader() {
+    model(|| {
+        let lock = new_lock();
+        read(&lock);
+        let reader = {
+            let lock = lock.clone();
+            thread::spawn(move || {
+                let guard = lock.read();
+                // SAFETY: a read guard is held.
+                let first = guard.with(|p| unsafe { *p });
+                // SAFETY: still held.
+                let second = guard.with(|p| unsafe { *p });
+                assert_eq!(first, second);
+            })
+        };
+        if lock.try_write().is_none() {
+            // The failed attempt must not leave the reader unguarded for the next writer.
+            write(&lock, 4);
+        }
+        reader.join().unwrap();
+    });
+}
+
+#[test]
+fn first_reads_racing_on_a_fresh_lock_agree_on_its_id() {
+    model(|| {
+        // No read before the threads start: both first reads are slow and both bias the lock.
+        let lock = new_lock();
+        let reader = {
+            let lock = lock.clone();
+            thread::spawn(move || read(&lock) + read(&lock))
+        };
+        read(&lock);
+        write(&lock, 1);
+        let sum = reader.join().unwrap();
+        assert!(sum <= 2, "reads saw {sum}");
+    });
+}
+
+#[test]
 fn a_rebias_racing_a_revocation_still_excludes() {
     model(|| {
         let lock = new_lock();

@@ -97,7 +97,11 @@ fn biased_rwlock_excludes_and_loses_no_write() {
     let inside = Occupancy::default();
     stress(THREADS, ITERATIONS, |thread, i| {
         if (thread as u64 + i).is_multiple_of(20) {
-            let mut w = lock.write();
+            // Every other write tries first: a failed `try_write` must leave readers guarded.
+            let mut w = match i % 40 < 20 {
+                true => lock.try_write().unwrap_or_else(|| lock.write()),
+                false => lock.write(),
+            };
             inside.write();
             *w += 1;
         } else if i.is_multiple_of(7) {

@@ -4,24 +4,32 @@
 //!
 //! # Protocol
 //!
-//! The lock wraps the backend's reader-writer lock (`inner`) and one state word: a *biased* bit
-//! and the lock's id (a number never reused, given on first bias).
+//! The lock wraps the backend's reader-writer lock (`inner`) and one state word: a *biased* bit,
+//! a *debt* of slow reads owed before the bias may return, and the lock's id (a number never
+//! reused, given on first bias).
 //!
 //! - **Fast read** (biased): publish the id in this thread's slot of the visible-readers table
 //!   ([`readers`]), SeqCst fence, re-check the biased bit. Still biased: the read is held, and
 //!   nothing shared was written. Not biased: clear the slot, take the slow path.
-//! - **Slow read**: `inner.lock_shared()`; while holding it, set the biased bit again (holding
-//!   `inner` shared keeps writers out, so a writer never misses a bias set behind its back).
+//! - **Slow read**: `inner.lock_shared()`; while holding it, pay one read of the debt (below)
+//!   and set the biased bit once it is paid, by compare-and-swap (slow readers race each
+//!   other; holding `inner` shared keeps writers out, so a writer never misses a bias set
+//!   behind its back).
 //! - **Write**: `inner.lock_exclusive()`; if biased, *revoke*: clear the bit, SeqCst fence,
 //!   then wait until no row's slot for this lock holds the id.
 //! - **Unlock read**: if this thread's slot holds the id, the read was a fast one: clear the
 //!   slot (Release, for the writer that waits on it); otherwise `inner.unlock_shared()`.
 //!
-//! So a write revokes only if a read came since the previous write: the revocations writers
-//! pay are bounded by the reads, and a run of writes pays one. (BRAVO re-biases after a time
-//! proportional to the revocation's cost instead. On the map's read-heavy mix, where each
-//! shard sees a write every ~50 operations, re-biasing on the next read measured fastest:
-//! a slow read costs a cache-line transfer, a revocation's scan one per other reading thread.)
+//! The bias is cleared only by a writer holding `inner` exclusive, which then waits for the
+//! fast readers (or, in `try_write`, puts it back); the id, once set, never changes.
+//!
+//! The debt: a revoking write owes one slow read, each later write one more (capped), each
+//! slow read pays one, and the bias returns when the debt is paid. So reads must outnumber
+//! writes for the bias to come back: a read-mostly lock re-biases on the first read after a
+//! write, a write-heavy one stays a plain lock and its writers never scan. (BRAVO re-biases
+//! after a time proportional to the revocation's cost instead; on the map's read-heavy mix,
+//! where each shard sees a write every ~50 operations, re-biasing on the next read measured
+//! fastest, and the debt keeps the write-heavy mixes at the plain lock's speed.)
 //!
 //! The two fences make the reader's slot store and the writer's bit clear a Dekker pair: either
 //! the writer's scan sees the slot, or the reader's re-check sees the cleared bit. Data written
@@ -124,7 +132,13 @@ pub type BiasedRwLockReadGuard<'a, T> = lock_api::RwLockReadGuard<'a, RawBiasedR
 pub type BiasedRwLockWriteGuard<'a, T> = lock_api::RwLockWriteGuard<'a, RawBiasedRwLock, T>;
 
 const BIASED: u64 = 1 << 63;
-const ID_MASK: u64 = (1 << 56) - 1;
+/// While unbiased, the state word counts the slow reads still needed before the bias returns:
+/// a revoking write sets it to one, every further write adds one (up to [`DEBT_MAX`]), every
+/// slow read takes one off. So the bias comes back only where reads outnumber writes.
+const DEBT_SHIFT: u32 = 56;
+const DEBT_ONE: u64 = 1 << DEBT_SHIFT;
+const DEBT_MAX: u64 = 0x7f << DEBT_SHIFT;
+const ID_MASK: u64 = DEBT_ONE - 1;
 
 /// The raw lock behind [`BiasedRwLock`]; use it through that alias.
 ///
@@ -199,29 +213,58 @@ impl RawBiasedRwLock {
         false
     }
 
-    /// Called holding `inner` shared: restores the bias, so the next reads are fast.
+    /// Called holding `inner` shared: pays one read of the debt, and restores the bias when it
+    /// is paid, so the next reads are fast.
     #[inline]
     fn after_slow_read(&self) {
         let word = self.state().load(Ordering::Relaxed);
         if word & BIASED == 0 {
-            let id = match word & ID_MASK {
-                0 => next_id(),
-                id => id,
-            };
-            // Release: a fast reader that sees the bit sees what every earlier writer wrote.
-            // Racing slow readers store the same word.
-            self.state().store(BIASED | id, Ordering::Release);
+            self.pay_debt(word);
         }
     }
 
+    /// Slow readers run side by side, so they update the word by compare-and-swap: a plain
+    /// store could undo a racing reader's bias (and only a revoking writer, which then waits
+    /// for the fast readers, may clear it) or give the lock a second id. A lost race skips this
+    /// payment; the bias just comes one read later.
+    fn pay_debt(&self, word: u64) {
+        let state = self.state();
+        if word & DEBT_MAX > DEBT_ONE {
+            let _ =
+                state.compare_exchange(word, word - DEBT_ONE, Ordering::Relaxed, Ordering::Relaxed);
+            return;
+        }
+        let id = match word & ID_MASK {
+            0 => next_id(),
+            id => id,
+        };
+        // Release: a fast reader that sees the bit sees what every earlier writer wrote.
+        let _ = state.compare_exchange(word, BIASED | id, Ordering::Release, Ordering::Relaxed);
+    }
+
+    /// Called holding `inner` exclusive: revokes the bias, or adds this write to the debt.
+    #[inline]
+    fn after_exclusive(&self, wait: bool) -> bool {
+        let word = self.state().load(Ordering::Relaxed);
+        if word & BIASED != 0 {
+            return self.revoke(wait);
+        }
+        if word & DEBT_MAX != DEBT_MAX {
+            // No reader or other writer runs now, so a plain store cannot lose an update.
+            self.state().store(word + DEBT_ONE, Ordering::Relaxed);
+        }
+        true
+    }
+
     /// Called holding `inner` exclusive with the bias set: clears it and waits until no thread
-    /// reads on the fast path. With `wait == false`, returns `false` instead of waiting.
+    /// reads on the fast path. With `wait == false`, restores the bias and returns `false`
+    /// instead of waiting.
     #[cold]
     #[inline(never)]
     fn revoke(&self, wait: bool) -> bool {
         let state = self.state();
         let id = word_id(state.load(Ordering::Relaxed));
-        state.store(id as u64, Ordering::Relaxed);
+        state.store(id as u64 | DEBT_ONE, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         let column = column(id);
         for row in readers::leased_rows() {
@@ -229,6 +272,10 @@ impl RawBiasedRwLock {
             let mut spins = 0_u32;
             while slot.load(Ordering::Acquire) == id {
                 if !wait {
+                    // Put the bias back: a reader is still in, and a later writer, finding the
+                    // bias clear, would not wait for it. Nothing was written, so fast readers
+                    // may go on as before.
+                    state.store(BIASED | id as u64, Ordering::Release);
                     return false;
                 }
                 if spins < 64 {
@@ -240,11 +287,6 @@ impl RawBiasedRwLock {
             }
         }
         true
-    }
-
-    #[inline]
-    fn biased(&self) -> bool {
-        self.state().load(Ordering::Relaxed) & BIASED != 0
     }
 }
 
@@ -334,9 +376,7 @@ unsafe impl lock_api::RawRwLock for RawBiasedRwLock {
     #[inline]
     fn lock_exclusive(&self) {
         self.inner.lock_exclusive();
-        if self.biased() {
-            self.revoke(true);
-        }
+        self.after_exclusive(true);
     }
 
     #[inline]
@@ -344,7 +384,7 @@ unsafe impl lock_api::RawRwLock for RawBiasedRwLock {
         if !self.inner.try_lock_exclusive() {
             return false;
         }
-        if self.biased() && !self.revoke(false) {
+        if !self.after_exclusive(false) {
             // SAFETY: taken just above.
             unsafe { self.inner.unlock_exclusive() };
             return false;

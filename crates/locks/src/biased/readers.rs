@@ -79,10 +79,13 @@ impl Table {
                 if row >= ROWS {
                     break;
                 }
+                // Acquire, paired with `release`: the slots' last values from the row's previous
+                // owner (all zero) happen before this thread's first look at them, so it never
+                // mistakes a stale id for a read of its own.
                 match word.compare_exchange_weak(
                     bits,
                     bits | 1 << bit,
-                    Ordering::Relaxed,
+                    Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -99,7 +102,7 @@ impl Table {
     }
 
     fn release(&self, row: usize) {
-        self.leased[row / 64].fetch_and(!(1 << (row % 64)), Ordering::Relaxed);
+        self.leased[row / 64].fetch_and(!(1 << (row % 64)), Ordering::Release);
     }
 }
 

@@ -46,18 +46,39 @@ fn the_first_read_biases_a_fresh_lock_and_the_next_read_is_fast() {
 }
 
 #[test]
-fn a_write_revokes_the_bias_and_the_next_read_restores_it() {
+fn the_bias_returns_once_reads_outnumber_writes_since_the_revocation() {
     let lock = BiasedRwLock::new(0);
     drop(lock.read());
     assert!(is_biased(&lock));
     let id = word_id(word(&lock));
+    *lock.write() += 1; // revokes: one slow read owed
+    assert!(!is_biased(&lock));
+    assert_eq!(*lock.read(), 1);
+    assert!(is_biased(&lock), "one read paid the revocation");
+    *lock.write() += 1; // revokes again
+    *lock.write() += 1; // and one more read is owed
     *lock.write() += 1;
-    assert!(!is_biased(&lock));
-    *lock.write() += 1; // no read since: nothing to revoke
-    assert!(!is_biased(&lock));
-    assert_eq!(*lock.read(), 2);
+    for owed in (1..=3).rev() {
+        assert!(!is_biased(&lock), "{owed} reads still owed");
+        assert_eq!(*lock.read(), 4);
+    }
     assert!(is_biased(&lock));
     assert_eq!(word_id(word(&lock)), id, "the id never changes");
+}
+
+#[test]
+fn write_heavy_use_stays_unbiased_and_the_debt_is_capped() {
+    let lock = BiasedRwLock::new(0_u32);
+    drop(lock.read());
+    for _ in 0..1_000 {
+        *lock.write() += 1;
+    }
+    for _ in 0..126 {
+        drop(lock.read());
+        assert!(!is_biased(&lock));
+    }
+    drop(lock.read()); // the 127th read pays the capped debt
+    assert!(is_biased(&lock));
 }
 
 #[test]
@@ -66,9 +87,9 @@ fn writers_exclude_fast_and_slow_readers() {
     drop(lock.read());
     let fast = lock.read();
     assert!(lock.try_write().is_none(), "a fast read blocks a writer");
-    // The failed attempt revoked the bias: the next read takes `inner`.
-    assert!(!is_biased(&lock));
-    let slow = lock.read();
+    // The failed attempt put the bias back, so a later writer still waits for `fast`.
+    assert!(is_biased(&lock));
+    let slow = lock.read(); // this thread's slot is taken by `fast`: a slow read
     drop(fast);
     assert!(lock.try_write().is_none(), "a slow read blocks a writer");
     drop(slow);
