@@ -37,6 +37,16 @@ fn read(lock: &Shared) -> u32 {
     guard.with(|p| unsafe { *p })
 }
 
+/// Reads twice under one guard: a writer that got in between would race with the second read.
+fn read_twice_under_one_guard(lock: &Shared) {
+    let guard = lock.read();
+    // SAFETY: a read guard is held.
+    let first = guard.with(|p| unsafe { *p });
+    // SAFETY: still held.
+    let second = guard.with(|p| unsafe { *p });
+    assert_eq!(first, second);
+}
+
 fn write(lock: &Shared, value: u32) {
     let guard = lock.write();
     // SAFETY: the write guard is held.
@@ -81,14 +91,7 @@ fn a_failed_try_write_leaves_the_fast_reader_alone() {
         read(&lock);
         let reader = {
             let lock = lock.clone();
-            thread::spawn(move || {
-                let guard = lock.read();
-                // SAFETY: a read guard is held.
-                let first = guard.with(|p| unsafe { *p });
-                // SAFETY: still held: a writer that got in between would be a race.
-                let second = guard.with(|p| unsafe { *p });
-                assert_eq!(first, second);
-            })
+            thread::spawn(move || read_twice_under_one_guard(&lock))
         };
         if let Some(guard) = lock.try_write() {
             // SAFETY: the write guard is held.
@@ -105,14 +108,7 @@ fn a_write_after_a_failed_try_write_still_waits_for_the_fast_reader() {
         read(&lock);
         let reader = {
             let lock = lock.clone();
-            thread::spawn(move || {
-                let guard = lock.read();
-                // SAFETY: a read guard is held.
-                let first = guard.with(|p| unsafe { *p });
-                // SAFETY: still held.
-                let second = guard.with(|p| unsafe { *p });
-                assert_eq!(first, second);
-            })
+            thread::spawn(move || read_twice_under_one_guard(&lock))
         };
         if lock.try_write().is_none() {
             // The failed attempt must not leave the reader unguarded for the next writer.
