@@ -37,6 +37,16 @@ fn read(lock: &Shared) -> u32 {
     guard.with(|p| unsafe { *p })
 }
 
+/// A lock already biased by one read, and a thread reading it with `reader`.
+fn biased_with_reader<R: Send + 'static>(
+    reader: fn(&Shared) -> R,
+) -> (Shared, thread::JoinHandle<R>) {
+    let lock = new_lock();
+    read(&lock);
+    let theirs = lock.clone();
+    (lock, thread::spawn(move || reader(&theirs)))
+}
+
 /// Reads twice under one guard: a writer that got in between would race with the second read.
 fn read_twice_under_one_guard(lock: &Shared) {
     let guard = lock.read();
@@ -72,12 +82,7 @@ fn a_fast_reader_and_a_writer_never_overlap() {
 #[test]
 fn two_fast_readers_and_a_writer() {
     model(|| {
-        let lock = new_lock();
-        read(&lock);
-        let reader = {
-            let lock = lock.clone();
-            thread::spawn(move || read(&lock))
-        };
+        let (lock, reader) = biased_with_reader(read);
         write(&lock, 2);
         let seen = reader.join().unwrap();
         assert!(seen == 0 || seen == 2);
@@ -87,12 +92,7 @@ fn two_fast_readers_and_a_writer() {
 #[test]
 fn a_failed_try_write_leaves_the_fast_reader_alone() {
     model(|| {
-        let lock = new_lock();
-        read(&lock);
-        let reader = {
-            let lock = lock.clone();
-            thread::spawn(move || read_twice_under_one_guard(&lock))
-        };
+        let (lock, reader) = biased_with_reader(read_twice_under_one_guard);
         if let Some(guard) = lock.try_write() {
             // SAFETY: the write guard is held.
             guard.with_mut(|p| unsafe { *p = 3 });
@@ -104,12 +104,7 @@ fn a_failed_try_write_leaves_the_fast_reader_alone() {
 #[test]
 fn a_write_after_a_failed_try_write_still_waits_for_the_fast_reader() {
     model(|| {
-        let lock = new_lock();
-        read(&lock);
-        let reader = {
-            let lock = lock.clone();
-            thread::spawn(move || read_twice_under_one_guard(&lock))
-        };
+        let (lock, reader) = biased_with_reader(read_twice_under_one_guard);
         if lock.try_write().is_none() {
             // The failed attempt must not leave the reader unguarded for the next writer.
             write(&lock, 4);
