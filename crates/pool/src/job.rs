@@ -174,13 +174,15 @@ where
 }
 
 /// A fire-and-forget task with no deadline and no callbacks (plain
-/// [`execute`](crate::ThreadPool::execute)): just the closure, so its box is as small as the
-/// closure (a `TaskImpl` carries empty slots for a handle, a deadline and two callbacks).
+/// [`execute`](crate::ThreadPool::execute), and [`TaskBuilder::execute`](crate::TaskBuilder)
+/// without callbacks or deadline, at any priority): just the closure, so its box is as small
+/// as the closure (a `TaskImpl` carries empty slots for a handle, a deadline and two
+/// callbacks). The closure's value, if any, is dropped on the worker.
 pub(crate) struct PlainTask<F>(pub(crate) F);
 
-impl<F> Work for PlainTask<F>
+impl<F, R> Work for PlainTask<F>
 where
-    F: FnOnce() + Send,
+    F: FnOnce() -> R + Send,
 {
     fn claim(&self) -> bool {
         true
@@ -188,7 +190,9 @@ where
 
     fn run(self: Box<Self>, ctx: RunCtx<'_>) {
         let f = self.0;
-        match catch_unwind(AssertUnwindSafe(f)) {
+        // The value is dropped inside the guard: a panicking `Drop` counts as a failure, as
+        // a panicking task does, and never reaches the worker.
+        match catch_unwind(AssertUnwindSafe(move || drop(f()))) {
             Ok(()) => ctx.count(|c| &c.completed),
             Err(payload) => {
                 events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));

@@ -279,12 +279,23 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
+        self.execute_plain(f, Priority::Normal)
+    }
+
+    /// Fire and forget with no deadline and no callbacks: only the closure is boxed
+    /// ([`PlainTask`]); its return value is dropped on the worker.
+    #[inline]
+    pub(crate) fn execute_plain<F, R>(&self, f: F, priority: Priority) -> Result<(), SubmitError>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let id = self
             .shared
             .counters
             .submitted
             .fetch_add(1, Ordering::Relaxed);
-        let job = Job::new(id, Priority::Normal, true, Box::new(PlainTask(f)));
+        let job = Job::new(id, priority, true, Box::new(PlainTask(f)));
         self.dispatch(job)
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::job::TaskImpl;
+use crate::job::{OnFailure, OnSuccess, TaskImpl};
 use crate::{Priority, SubmitError, TaskError, TaskHandle, ThreadPool};
 
 /// Configures one task before submitting it; made by [`ThreadPool::task`].
@@ -40,9 +40,11 @@ use crate::{Priority, SubmitError, TaskError, TaskHandle, ThreadPool};
 #[must_use = "a task builder does nothing until `submit` is called"]
 pub struct TaskBuilder<'p, F, R> {
     pool: &'p ThreadPool,
-    task: TaskImpl<F, R>,
+    f: F,
     priority: Priority,
     deadline: Option<Instant>,
+    on_success: Option<OnSuccess<R>>,
+    on_failure: Option<OnFailure>,
 }
 
 impl<F, R> fmt::Debug for TaskBuilder<'_, F, R> {
@@ -62,10 +64,20 @@ where
     pub(crate) fn new(pool: &'p ThreadPool, f: F) -> Self {
         Self {
             pool,
-            task: TaskImpl::new(f, None),
+            f,
             priority: Priority::Normal,
             deadline: None,
+            on_success: None,
+            on_failure: None,
         }
+    }
+
+    /// The task with its callbacks, for the queue (`deadline` is the pool's to set).
+    fn into_task(self) -> TaskImpl<F, R> {
+        let mut task = TaskImpl::new(self.f, None);
+        task.on_success = self.on_success;
+        task.on_failure = self.on_failure;
+        task
     }
 
     /// Sets the priority.
@@ -120,7 +132,7 @@ where
     /// assert_eq!(rx.recv().unwrap(), 3);
     /// ```
     pub fn on_success(mut self, callback: impl FnOnce(&R) + Send + 'static) -> Self {
-        self.task.on_success = Some(Box::new(callback));
+        self.on_success = Some(Box::new(callback));
         self
     }
 
@@ -138,13 +150,14 @@ where
     /// assert_eq!(rx.recv().unwrap(), TaskError::Panicked("bad input".into()));
     /// ```
     pub fn on_failure(mut self, callback: impl FnOnce(&TaskError) + Send + 'static) -> Self {
-        self.task.on_failure = Some(Box::new(callback));
+        self.on_failure = Some(Box::new(callback));
         self
     }
 
     /// Submits the task without a handle (fire and forget): one allocation fewer. Its
     /// callbacks still fire; this is how a caller chains work, submitting the next task from
-    /// a callback.
+    /// a callback. Without callbacks and without a timeout or deadline it costs what
+    /// [`ThreadPool::execute`] costs (only the closure is boxed), at any priority.
     ///
     /// # Errors
     ///
@@ -161,8 +174,11 @@ where
     /// assert_eq!(rx.recv().unwrap(), 8);
     /// ```
     pub fn execute(self) -> Result<(), SubmitError> {
-        self.pool
-            .execute_task(self.task, self.priority, self.deadline)
+        if self.deadline.is_none() && self.on_success.is_none() && self.on_failure.is_none() {
+            return self.pool.execute_plain(self.f, self.priority);
+        }
+        let (priority, deadline) = (self.priority, self.deadline);
+        self.pool.execute_task(self.into_task(), priority, deadline)
     }
 
     /// Submits the task.
@@ -176,7 +192,7 @@ where
     /// assert_eq!(pool.task(|| 'x').submit().unwrap().join(), Ok('x'));
     /// ```
     pub fn submit(self) -> Result<TaskHandle<R>, SubmitError> {
-        self.pool
-            .submit_task(self.task, self.priority, self.deadline)
+        let (priority, deadline) = (self.priority, self.deadline);
+        self.pool.submit_task(self.into_task(), priority, deadline)
     }
 }

@@ -28,14 +28,15 @@
 //!
 //! # Spinning
 //!
-//! A worker that finds the queue empty, or sees nothing reserved right after a task, yields
-//! a few rounds watching the tally's `pushed` count (see `intake.rs`) before it looks again,
-//! and does so without the lock: it counts itself in the atomic `spinning` before and
-//! uncounts itself after, then re-locks and looks at the queue. A submitter reads `spinning` under the lock only to decide not to
-//! start another worker. That is safe because every count stands for a look at the queue still
-//! to come: if the submitter's critical section came after that look, the look's uncount came
-//! before it (lock order), so the submitter does not count this worker. A spinning worker is
-//! never notified (it is not parked), and it parks only after a look under the lock, so no
+//! A worker that finds the queue empty, or that took the last queued task and sees nothing
+//! reserved right after running it, yields a few rounds watching the tally's `pushed` count
+//! (see `intake.rs`) before it looks again, and does so without the lock: it counts itself
+//! in the atomic `spinning` before and uncounts itself after, then re-locks and looks at the
+//! queue. A submitter reads `spinning` under the lock only to decide not to start another
+//! worker. That is safe because every count stands for a look at the queue still to come: if
+//! the submitter's critical section came after that look, the look's uncount came before it
+//! (lock order), so the submitter does not count this worker. A spinning worker is never
+//! notified (it is not parked), and it parks only after a look under the lock, so no
 //! task can wait in the queue for a spinner that went to sleep.
 
 use std::time::Instant;
@@ -103,6 +104,7 @@ fn worker_main(shared: &Arc<Shared>) {
         if let Some(job) = st.queue.pop() {
             st.count_popped(1);
             let popped = st.popped;
+            let queue_was_empty = st.queue.is_empty();
             if popped.is_multiple_of(POPPED_HINT_EVERY) {
                 shared.popped_hint.store(popped, Ordering::Relaxed);
             }
@@ -115,11 +117,15 @@ fn worker_main(shared: &Arc<Shared>) {
             }
             execute(shared, job);
             spins_left = shared.config.spin_rounds;
-            // Nothing was reserved beyond what we (and maybe others) took: wait for a
-            // submission without the lock.
-            let word = shared.tally.load(Ordering::Relaxed);
-            if crate::intake::reserved(word, popped) == 0 {
-                spins_left = spin(shared, spins_left, word & crate::intake::COUNT_MASK);
+            // With the queue empty at our pop and nothing reserved beyond what we (and maybe
+            // others) took, wait for a submission without the lock. With tasks left in the
+            // queue, re-lock at once without reading the tally, a line every submission
+            // writes: reading it per task moved it between the cores once more per task.
+            if queue_was_empty {
+                let word = shared.tally.load(Ordering::Relaxed);
+                if crate::intake::reserved(word, popped) == 0 {
+                    spins_left = spin(shared, spins_left, word & crate::intake::COUNT_MASK);
+                }
             }
             st = shared.state.lock();
             continue;

@@ -11,6 +11,18 @@ use selvedge_pool::{LOW_PRIORITY_GUARD, Priority, ThreadPool};
 /// Submits `(priority, label)` pairs while the only worker is busy, then records the order
 /// they start in.
 fn start_order(tasks: &[(Priority, usize)]) -> Vec<usize> {
+    start_order_by(tasks, Submit::WithHandle)
+}
+
+/// How `start_order_by` submits: `submit` (a handle) or `execute` (fire and forget, the
+/// small-box path when there are no callbacks and no deadline).
+#[derive(Clone, Copy)]
+enum Submit {
+    WithHandle,
+    FireAndForget,
+}
+
+fn start_order_by(tasks: &[(Priority, usize)], how: Submit) -> Vec<usize> {
     let pool = ThreadPool::builder()
         .max_threads(1)
         .queue_capacity(tasks.len())
@@ -20,10 +32,13 @@ fn start_order(tasks: &[(Priority, usize)]) -> Vec<usize> {
     let blocker = occupy(&pool);
     for &(priority, label) in tasks {
         let log = log.clone();
-        pool.task(move || log.lock().unwrap().push(label))
-            .priority(priority)
-            .submit()
-            .unwrap();
+        let task = pool
+            .task(move || log.lock().unwrap().push(label))
+            .priority(priority);
+        match how {
+            Submit::WithHandle => drop(task.submit().unwrap()),
+            Submit::FireAndForget => task.execute().unwrap(),
+        }
     }
     blocker.release();
     assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
@@ -43,6 +58,10 @@ fn strict_between_priorities_fifo_within() {
         (Priority::Urgent, 7),
     ];
     assert_eq!(start_order(&tasks), [3, 7, 2, 5, 1, 4, 0, 6]);
+    assert_eq!(
+        start_order_by(&tasks, Submit::FireAndForget),
+        [3, 7, 2, 5, 1, 4, 0, 6]
+    );
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Stress: 10,000 tiny pools, each shut down (gracefully or immediately) at a random point
 //! while tasks are being submitted, cancelled, expiring and panicking. Checks the nothing-lost
 //! invariant: every submitted task ends in exactly one of completed, failed, cancelled,
-//! expired, rejected or handed back, it ran at most once, and its handle agrees.
+//! expired, rejected or handed back, it ran at most once, and its handle agrees. A second
+//! test does the same for 5,000 pools fed fire-and-forget tasks (`execute`, and the task
+//! builder's `execute` at random priorities), which have no handle: each ran at most once,
+//! its capture was dropped exactly once, and the counters add up.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -149,5 +152,108 @@ fn nothing_is_lost_at_random_shutdown_points() {
     std::panic::set_hook(Box::new(|_| {}));
     for seed in 0..RUNS {
         one_run(seed);
+    }
+}
+
+/// One fire-and-forget task's probe (the task captures only its `Arc`): the strong count
+/// shows the capture was dropped exactly once whatever happened to the task.
+struct Probe {
+    runs: AtomicUsize,
+    panics: bool,
+}
+
+fn one_fire_and_forget_run(seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let workers = 1 + rng.below(2) as usize;
+    let pool = ThreadPool::builder()
+        .max_threads(workers)
+        .queue_capacity(1 + rng.below(4) as usize)
+        .rejection_policy(if rng.below(2) == 0 {
+            RejectionPolicy::Reject
+        } else {
+            RejectionPolicy::CallerRuns
+        })
+        .drop_timeout(LONG)
+        .build()
+        .unwrap();
+    let n = 1 + rng.below(8) as usize;
+    let probes: Vec<_> = (0..n)
+        .map(|_| {
+            Arc::new(Probe {
+                runs: AtomicUsize::new(0),
+                panics: rng.below(4) == 0,
+            })
+        })
+        .collect();
+    let immediate = rng.below(2) == 0;
+    let shutdown_delay = rng.below(4);
+    let run_handed_back = rng.below(2) == 0;
+
+    let (accepted, pending) = std::thread::scope(|s| {
+        let pool = &pool;
+        let stopper = s.spawn(move || {
+            for _ in 0..shutdown_delay {
+                std::thread::yield_now();
+            }
+            if immediate {
+                pool.shutdown_now()
+            } else {
+                pool.shutdown(LONG);
+                Vec::new()
+            }
+        });
+        let accepted: Vec<bool> = probes
+            .iter()
+            .map(|probe| {
+                let probe = Arc::clone(probe);
+                let task = move || {
+                    probe.runs.fetch_add(1, Ordering::SeqCst);
+                    assert!(!probe.panics, "fire-and-forget task panics on purpose");
+                };
+                match rng.below(2) {
+                    0 => pool.execute(task).is_ok(),
+                    _ => pool
+                        .task(task)
+                        .priority(Priority::ALL[rng.below(4) as usize])
+                        .execute()
+                        .is_ok(),
+                }
+            })
+            .collect();
+        (accepted, stopper.join().unwrap())
+    });
+    let handed_back = pending.len() as u64;
+    settle(pending, run_handed_back);
+    assert!(pool.shutdown(LONG).is_complete());
+
+    let stats = pool.stats();
+    assert_eq!(stats.submitted, n as u64, "seed {seed}");
+    assert_eq!(stats.unaccounted(), 0, "seed {seed}: {stats:?}");
+    assert_eq!(stats.handed_back, handed_back, "seed {seed}");
+    let mut ran_total = 0;
+    for (probe, accepted) in probes.iter().zip(accepted) {
+        let ran = probe.runs.load(Ordering::SeqCst);
+        assert!(ran <= 1, "seed {seed}: a task ran {ran} times");
+        assert!(accepted || ran == 0, "seed {seed}: a rejected task ran");
+        assert_eq!(
+            Arc::strong_count(probe),
+            1,
+            "seed {seed}: capture not dropped once"
+        );
+        ran_total += ran as u64;
+    }
+    let ran_here = if run_handed_back { handed_back } else { 0 };
+    assert_eq!(
+        ran_total,
+        stats.completed + stats.failed + ran_here,
+        "seed {seed}"
+    );
+}
+
+#[test]
+fn fire_and_forget_tasks_are_never_lost_nor_leaked() {
+    std::panic::set_hook(Box::new(|_| {}));
+    for seed in 0..RUNS / 2 {
+        one_fire_and_forget_run(seed);
     }
 }

@@ -139,3 +139,45 @@ fn panicking_execute_is_counted_failed() {
     assert_eq!(stats.completed, 1);
     assert_eq!(stats.unaccounted(), 0);
 }
+
+/// `TaskBuilder::execute` without callbacks or deadline takes the small-box path at any
+/// priority: the closure's value is dropped on the worker (a panicking `Drop` counts as a
+/// failure, like a panicking task), and the worker survives both.
+#[test]
+fn builder_execute_drops_the_value_and_contains_its_panics() {
+    struct Loud(std::sync::mpsc::Sender<&'static str>);
+    impl Drop for Loud {
+        fn drop(&mut self) {
+            self.0.send("dropped").unwrap();
+        }
+    }
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("drop bomb");
+        }
+    }
+    let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    pool.task(move || Loud(tx))
+        .priority(selvedge_pool::Priority::Urgent)
+        .execute()
+        .unwrap();
+    assert_eq!(rx.recv().unwrap(), "dropped");
+    pool.task(|| Bomb)
+        .priority(selvedge_pool::Priority::Low)
+        .execute()
+        .unwrap();
+    pool.task(|| -> u8 { panic!("boom") }).execute().unwrap();
+    assert_eq!(
+        pool.submit(|| 5).unwrap().join(),
+        Ok(5),
+        "the worker survived"
+    );
+    assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
+    let stats = pool.stats();
+    assert_eq!(stats.submitted, 4);
+    assert_eq!(stats.failed, 2);
+    assert_eq!(stats.completed, 2);
+    assert_eq!(stats.unaccounted(), 0);
+}
