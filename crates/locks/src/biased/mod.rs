@@ -67,7 +67,8 @@ use crate::sync::{hint, thread};
 /// (selvedge-collections' map shards), not a replacement for [`RwLock`](crate::RwLock).
 ///
 /// `BiasedRwLock<T>` is `Sync` when `T: Send + Sync`. Guards are not `Send` (a read is
-/// recorded in its thread's slot, so it must be released on that thread).
+/// recorded in its thread's slot, so it must be released on that thread; for the same reason
+/// lock_api's `unsafe` `force_unlock_read` must be called on the thread that took the read).
 ///
 /// # Examples
 ///
