@@ -65,17 +65,7 @@ fn one_run(seed: u64) {
 
     let (outcomes, pending) = std::thread::scope(|s| {
         let pool = &pool;
-        let stopper = s.spawn(move || {
-            for _ in 0..shutdown_delay {
-                std::thread::yield_now();
-            }
-            if immediate {
-                pool.shutdown_now()
-            } else {
-                pool.shutdown(LONG);
-                Vec::new()
-            }
-        });
+        let stopper = spawn_stopper(s, pool, shutdown_delay, immediate);
         let mut outcomes = Vec::with_capacity(n);
         for i in 0..n {
             let kind = match rng.below(6) {
@@ -155,6 +145,27 @@ fn nothing_is_lost_at_random_shutdown_points() {
     }
 }
 
+/// Shuts `pool` down from another thread after `delay` yields: at once (handing back what
+/// never started) when `immediate`, gracefully otherwise.
+fn spawn_stopper<'s>(
+    s: &'s std::thread::Scope<'s, '_>,
+    pool: &'s ThreadPool,
+    delay: u64,
+    immediate: bool,
+) -> std::thread::ScopedJoinHandle<'s, Vec<PendingTask>> {
+    s.spawn(move || {
+        for _ in 0..delay {
+            std::thread::yield_now();
+        }
+        if immediate {
+            pool.shutdown_now()
+        } else {
+            pool.shutdown(LONG);
+            Vec::new()
+        }
+    })
+}
+
 /// One fire-and-forget task's probe (the task captures only its `Arc`): the strong count
 /// shows the capture was dropped exactly once whatever happened to the task.
 struct Probe {
@@ -191,17 +202,7 @@ fn one_fire_and_forget_run(seed: u64) {
 
     let (accepted, pending) = std::thread::scope(|s| {
         let pool = &pool;
-        let stopper = s.spawn(move || {
-            for _ in 0..shutdown_delay {
-                std::thread::yield_now();
-            }
-            if immediate {
-                pool.shutdown_now()
-            } else {
-                pool.shutdown(LONG);
-                Vec::new()
-            }
-        });
+        let stopper = spawn_stopper(s, pool, shutdown_delay, immediate);
         let accepted: Vec<bool> = probes
             .iter()
             .map(|probe| {
