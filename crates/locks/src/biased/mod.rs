@@ -307,15 +307,16 @@ const fn column(id: usize) -> usize {
 }
 
 /// A lock id never used before (ids are not reused, so a stale slot can never name a live
-/// lock). 2^56 ids: at a billion new biased locks a second, two years.
+/// lock). 2^56 ids: at a billion new biased locks a second, two years. Never 0, which means
+/// "no id yet", even after the counter wraps.
 fn next_id() -> u64 {
     #[cfg(not(selvedge_loom))]
-    static NEXT: AtomicU64 = AtomicU64::new(1);
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     #[cfg(selvedge_loom)]
     loom::lazy_static! {
-        static ref NEXT: AtomicU64 = AtomicU64::new(1);
+        static ref NEXT: AtomicU64 = AtomicU64::new(0);
     }
-    NEXT.fetch_add(1, Ordering::Relaxed) & ID_MASK
+    NEXT.fetch_add(1, Ordering::Relaxed) % ID_MASK + 1
 }
 
 // SAFETY: shared and exclusive holds exclude each other: slow readers and writers through
