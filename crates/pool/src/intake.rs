@@ -53,7 +53,10 @@
 //! The fast path runs only where no worker can retire (core == max), so a reserved task can
 //! never be left in the intake with the pool's last worker gone.
 
+use std::mem::MaybeUninit;
+
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
+use selvedge_locks::sync::cell::UnsafeCell;
 
 use crate::job::Job;
 
@@ -79,28 +82,33 @@ fn bump_pushed(word: u64) -> u64 {
     (word & !COUNT_MASK) | ((word + 1) & COUNT_MASK)
 }
 
-/// Counts one task pushed on the locked path (no capacity check: the caller did it).
-pub(crate) fn count_pushed(tally: &AtomicU64) {
-    let mut cur = tally.load(Ordering::Relaxed);
-    while let Err(actual) =
-        tally.compare_exchange_weak(cur, bump_pushed(cur), Ordering::AcqRel, Ordering::Relaxed)
-    {
-        cur = actual;
-    }
-}
-
 /// Parked workers nobody has claimed, from a tally word.
 pub(crate) fn idle(word: u64) -> u64 {
     (word & IDLE_MASK) >> 40
 }
 
-/// Reserves one place for a fast-path push: `Some(word before)` on success, `None` when
-/// closed or possibly at `capacity` (the caller takes the locked path, which checks
-/// exactly). `popped_hint` lags the true count, so this never over-admits.
-pub(crate) fn reserve(tally: &AtomicU64, popped_hint: u64, capacity: u64) -> Option<u64> {
+/// What the consumer last told submitters, on one cache line. Both only lag the counts
+/// under the lock, so checks against them can only refuse too early (then the locked path
+/// decides exactly), never admit too much.
+#[derive(Default)]
+pub(crate) struct Hints {
+    /// `State::popped`, published every `POPPED_HINT_EVERY` pops and before a worker parks.
+    pub(crate) popped: AtomicU64,
+    /// `State::taken` (the ring's consumer position), published with release every quarter
+    /// ring and by every locked push, close and park: a submitter that reads it with acquire
+    /// may overwrite every slot below it.
+    pub(crate) taken: AtomicU64,
+}
+
+/// Reserves one place for a fast-path push: `Some(word before)` on success, whose `pushed`
+/// is the job's ring index; `None` when closed, possibly at `capacity`, or possibly out of
+/// ring slots (the caller takes the locked path, which checks exactly).
+pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64) -> Option<u64> {
+    let popped = hints.popped.load(Ordering::Relaxed);
+    let taken = hints.taken.load(Ordering::Acquire);
     let mut cur = tally.load(Ordering::Relaxed);
     loop {
-        if cur & CLOSED != 0 || reserved(cur, popped_hint) >= capacity {
+        if cur & CLOSED != 0 || reserved(cur, popped) >= capacity || reserved(cur, taken) >= ring {
             return None;
         }
         match tally.compare_exchange_weak(
@@ -115,42 +123,145 @@ pub(crate) fn reserve(tally: &AtomicU64, popped_hint: u64, capacity: u64) -> Opt
     }
 }
 
-/// The lock-free FIFO of jobs submitted and not yet moved into the priority queue.
-///
-/// crossbeam's `SegQueue` normally (unbounded, so a push never fails or waits: the capacity
-/// is the tally's to enforce); under `--cfg selvedge_loom` a facade mutex around a
-/// `VecDeque`, so loom explores the protocol around it (the queue itself is crossbeam's to
-/// prove). A bounded `ArrayQueue` ring was tried and measured slower: the submitter outruns
-/// an empty-task worker, so the ring fills and submissions fall back to the lock.
-pub(crate) struct Intake {
-    #[cfg(not(selvedge_loom))]
-    jobs: crossbeam_queue::SegQueue<Job>,
-    #[cfg(selvedge_loom)]
-    jobs: selvedge_locks::sync::Mutex<std::collections::VecDeque<Job>>,
+/// Reserves a ring index on the locked path, where `taken` is exact: `None` while the ring
+/// is full of reservations not yet written (their submitters never wait for anything, so
+/// the caller yields and tries again). No capacity check: the caller made it.
+pub(crate) fn reserve_locked(tally: &AtomicU64, taken: u64, ring: u64) -> Option<u64> {
+    let mut cur = tally.load(Ordering::Relaxed);
+    loop {
+        if reserved(cur, taken) >= ring {
+            return None;
+        }
+        match tally.compare_exchange_weak(
+            cur,
+            bump_pushed(cur),
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => return Some(cur & COUNT_MASK),
+            Err(actual) => cur = actual,
+        }
+    }
 }
 
+/// Most slots a ring gets (32 bytes each, so at most 32 KiB per pool). A ring smaller than
+/// the queue's capacity is fine: when it fills, the next submitter takes the pool lock,
+/// moves the ring into the priority queue and goes on (see `ThreadPool::enqueue`).
+#[cfg(not(selvedge_loom))]
+const RING_MAX: usize = 1024;
+/// Under loom two slots, so the models reach a full ring and a wrap.
+#[cfg(selvedge_loom)]
+const RING_MAX: usize = 2;
+
+/// One place in the ring: a job and the sequence word that says whose it is.
+///
+/// `repr(align(32))`: two slots per cache line, never one across two lines.
+#[repr(align(32))]
+struct Slot {
+    /// `i + 1` (modulo 2^40) once the job with ring index `i` is written. The consumer,
+    /// which knows the index it expects next, tells a new job from the previous lap's by
+    /// this alone, so it never writes the slot (a write there per task would pull the line
+    /// back from the submitter). Starts at "lap -1": `k + 1 - len` for slot `k`.
+    seq: AtomicU64,
+    job: UnsafeCell<MaybeUninit<Job>>,
+}
+
+/// The ring of jobs submitted and not yet moved into the priority queue: many submitters,
+/// one consumer at a time (whoever holds the pool lock).
+///
+/// A job's ring index is its tally reservation: the `pushed` count the submitter's
+/// compare-and-swap bumped (see the module docs), so placing a job costs no atomic beyond
+/// the reservation. The submitter then writes the job and publishes it with one release store
+/// of the slot's sequence word; the consumer reads sequence words in index order and stops at
+/// the first slot not yet written. Neither side writes a line the other uses per task except
+/// the slot itself, and the ring is allocated once, so a submission allocates nothing here.
+///
+/// Why not crossbeam's `SegQueue` (used before): it allocates a block per 31 jobs on the
+/// submitter and frees it on the worker (glibc's arena lock showed up on both sides), and a
+/// pop there is a compare-and-swap plus a read-modify-write on the slot, where ours, with a
+/// single consumer, needs neither (`docs/notes/pool-benchmarks.md`).
+pub(crate) struct Intake {
+    slots: Box<[Slot]>,
+    /// The ring's length minus one (a power of two minus one).
+    mask: u64,
+}
+
+// SAFETY: a slot's job is written only by the submitter that reserved its index, while the
+// slot is free (no one else writes it, the consumer does not read it), and read only by the
+// single consumer after the acquire load of the sequence word that the writer's release
+// store set; `Job` is `Send`. So sharing the ring moves jobs between threads, nothing more.
+#[allow(unsafe_code)]
+unsafe impl Sync for Intake {}
+
 impl Intake {
-    pub(crate) fn new() -> Self {
+    /// A ring for a queue of `capacity`: the next power of two, at least 2, at most
+    /// [`RING_MAX`].
+    pub(crate) fn new(capacity: usize) -> Self {
+        let len = capacity.clamp(2, RING_MAX).next_power_of_two();
+        let slots = (0..len as u64)
+            .map(|k| Slot {
+                seq: AtomicU64::new((k + 1).wrapping_sub(len as u64) & COUNT_MASK),
+                job: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
         Self {
-            #[cfg(not(selvedge_loom))]
-            jobs: crossbeam_queue::SegQueue::new(),
-            #[cfg(selvedge_loom)]
-            jobs: selvedge_locks::sync::Mutex::new(std::collections::VecDeque::new()),
+            slots,
+            mask: len as u64 - 1,
         }
     }
 
-    pub(crate) fn push(&self, job: Job) {
-        #[cfg(not(selvedge_loom))]
-        self.jobs.push(job);
-        #[cfg(selvedge_loom)]
-        self.jobs.lock().push_back(job);
+    /// The number of slots.
+    pub(crate) fn len(&self) -> u64 {
+        self.mask + 1
     }
 
-    pub(crate) fn pop(&self) -> Option<Job> {
-        #[cfg(not(selvedge_loom))]
-        return self.jobs.pop();
-        #[cfg(selvedge_loom)]
-        return self.jobs.lock().pop_front();
+    fn slot(&self, index: u64) -> &Slot {
+        &self.slots[(index & self.mask) as usize]
+    }
+
+    /// Places `job` at ring index `index` and publishes it to the consumer.
+    ///
+    /// # Safety
+    ///
+    /// `index` is the caller's own reservation (no one else writes it), and the ring had room
+    /// for it: the consumer has taken index `index - len()`, as the caller saw in a `taken`
+    /// count read under the pool lock or with acquire from `Shared::taken_hint`.
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn write(&self, index: u64, job: Job) {
+        let slot = self.slot(index);
+        debug_assert_eq!(
+            slot.seq.load(Ordering::Relaxed),
+            (index + 1).wrapping_sub(self.len()) & COUNT_MASK,
+            "ring index {index} reused before the previous lap's job was written"
+        );
+        // SAFETY: the slot is free for `index` (caller's contract), and only the holder of a
+        // reservation writes a free slot; the consumer reads it only after the store below.
+        slot.job
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(job)) });
+        slot.seq.store((index + 1) & COUNT_MASK, Ordering::Release);
+    }
+
+    /// Takes the job at `*head` if it has been written, and advances `*head`.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the ring's only consumer (it holds the pool lock) and `head` is the
+    /// consumer's position, `State::taken`.
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn pop(&self, head: &mut u64) -> Option<Job> {
+        let index = *head;
+        let slot = self.slot(index);
+        if slot.seq.load(Ordering::Acquire) != (index + 1) & COUNT_MASK {
+            return None;
+        }
+        // SAFETY: the acquire load saw the writer's release store, so the job is written and
+        // visible; we are the only consumer, so no one else reads it, and no writer touches
+        // the slot again until `taken` passes this index (the caller publishes it afterwards).
+        // The slot keeps the bytes, now moved out: the sequence word, not the bytes, says
+        // whether it holds a job.
+        let job = slot.job.with(|p| unsafe { p.read().assume_init() });
+        *head = (index + 1) & COUNT_MASK;
+        Some(job)
     }
 }
 
@@ -186,32 +297,117 @@ mod tests {
             fn claim(&self) -> bool {
                 true
             }
-            fn run(self: Box<Self>, _ctx: crate::job::RunCtx<'_>) {}
-            fn expire(self: Box<Self>, _ctx: crate::job::RunCtx<'_>) {}
+            fn run(self, _ctx: crate::job::RunCtx<'_>) {}
+            fn expire(self, _ctx: crate::job::RunCtx<'_>) {}
             fn deadline(&self) -> Option<std::time::Instant> {
                 None
             }
         }
         for (i, priority) in Priority::ALL.into_iter().enumerate() {
             let counted = i % 2 == 0;
-            let job = Job::new(u64::MAX - i as u64, priority, counted, Box::new(Nothing));
+            let job = Job::new(u64::MAX - i as u64, priority, counted, Nothing);
             assert_eq!(job.id(), (u64::MAX - i as u64) & ((1 << 61) - 1));
             assert_eq!(job.priority(), priority);
             assert_eq!(job.counted(), counted);
         }
     }
 
+    fn hints(popped: u64, taken: u64) -> Hints {
+        Hints {
+            popped: AtomicU64::new(popped),
+            taken: AtomicU64::new(taken),
+        }
+    }
+
     #[test]
-    fn reserve_stops_at_capacity_and_when_closed() {
+    fn reserve_stops_at_capacity_ring_and_when_closed() {
         let tally = AtomicU64::new(IDLE);
-        assert_eq!(reserve(&tally, 0, 2), Some(IDLE));
-        assert_eq!(reserve(&tally, 0, 2), Some(IDLE + 1));
-        assert_eq!(reserve(&tally, 0, 2), None);
+        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), Some(IDLE));
+        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), Some(IDLE + 1));
+        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), None);
         // One popped: room again.
-        assert_eq!(reserve(&tally, 1, 2), Some(IDLE + 2));
-        count_pushed(&tally);
-        assert_eq!(reserved(tally.load(Ordering::Relaxed), 1), 3);
+        assert_eq!(reserve(&tally, &hints(1, 1), 2, 8), Some(IDLE + 2));
+        // Capacity left, but the ring (2 slots) holds two jobs not yet taken.
+        assert_eq!(reserve(&tally, &hints(1, 1), 8, 2), None);
+        assert_eq!(reserve(&tally, &hints(1, 2), 8, 2), Some(IDLE + 3));
         tally.fetch_or(CLOSED, Ordering::Relaxed);
-        assert_eq!(reserve(&tally, 4, 2), None);
+        assert_eq!(reserve(&tally, &hints(4, 4), 2, 8), None);
+    }
+
+    #[test]
+    fn reserve_locked_checks_the_ring_only() {
+        let tally = AtomicU64::new(0);
+        assert_eq!(reserve_locked(&tally, 0, 2), Some(0));
+        assert_eq!(reserve_locked(&tally, 0, 2), Some(1));
+        assert_eq!(reserve_locked(&tally, 0, 2), None);
+        assert_eq!(reserve_locked(&tally, 1, 2), Some(2));
+    }
+
+    fn job(id: u64) -> Job {
+        use crate::Priority;
+        struct Nothing;
+        impl crate::job::Work for Nothing {
+            fn claim(&self) -> bool {
+                true
+            }
+            fn run(self, _ctx: crate::job::RunCtx<'_>) {}
+            fn expire(self, _ctx: crate::job::RunCtx<'_>) {}
+            fn deadline(&self) -> Option<std::time::Instant> {
+                None
+            }
+        }
+        Job::new(id, Priority::Normal, true, Nothing)
+    }
+
+    /// Writes and pops through several laps of a two-slot ring, out of order writes
+    /// included: the consumer stops at the first index not yet written.
+    #[test]
+    #[allow(unsafe_code)]
+    fn ring_keeps_index_order_and_stops_at_a_gap() {
+        let ring = Intake::new(1);
+        assert_eq!(ring.len(), 2);
+        let mut head = 0;
+        // SAFETY: single-threaded; every index is written once, with the ring's room.
+        unsafe {
+            assert!(ring.pop(&mut head).is_none());
+            for lap in 0..3 {
+                let base = lap * 2;
+                ring.write(base + 1, job(base + 1));
+                assert!(
+                    ring.pop(&mut head).is_none(),
+                    "index {base} not written yet"
+                );
+                ring.write(base, job(base));
+                assert_eq!(ring.pop(&mut head).map(|j| j.id()), Some(base));
+                assert_eq!(ring.pop(&mut head).map(|j| j.id()), Some(base + 1));
+                assert!(ring.pop(&mut head).is_none());
+            }
+        }
+        assert_eq!(head, 6);
+    }
+
+    /// Ring indices wrap with the tally's `pushed` count at 2^40.
+    #[test]
+    #[allow(unsafe_code)]
+    fn ring_wraps_with_the_count() {
+        let ring = Intake::new(4);
+        let mut head = COUNT_MASK - 1;
+        // Pretend the ring already went round up to `head`: fast-forward each slot's lap.
+        for k in 0..4u64 {
+            let index = (COUNT_MASK - 1 + k) & COUNT_MASK;
+            let slot = ring.slot(index);
+            slot.seq
+                .store((index + 1).wrapping_sub(4) & COUNT_MASK, Ordering::Relaxed);
+        }
+        // SAFETY: single-threaded; each index written once, within the ring's room.
+        unsafe {
+            for k in 0..4u64 {
+                ring.write((COUNT_MASK - 1 + k) & COUNT_MASK, job(k));
+            }
+            let ids: Vec<u64> =
+                std::iter::from_fn(|| ring.pop(&mut head).map(|j| j.id())).collect();
+            assert_eq!(ids, [0, 1, 2, 3]);
+        }
+        assert_eq!(head, 2);
     }
 }

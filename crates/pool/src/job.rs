@@ -1,11 +1,23 @@
 //! What sits in the queue: a [`Job`] (id, priority, counted bit in one word) around a
-//! type-erased [`Work`] (which also carries the deadline), and [`TaskImpl`], the one `Work`
-//! every user task becomes.
+//! type-erased [`Work`] (which also carries the deadline), and the `Work`s user tasks become:
+//! [`PlainTask`] (fire and forget) and [`TaskImpl`] (handle, deadline, callbacks).
+//!
+//! # Small work is stored inline
+//!
+//! A `Work` of at most one word (a fire-and-forget closure that captures one `Arc`, one
+//! reference or nothing) lives inside the job itself; a larger one is boxed. An empty task
+//! then costs no allocation at all: the submitter allocating and the worker freeing every
+//! task box was the largest cost of an empty task (`docs/notes/pool-benchmarks.md`). The
+//! job erases the type with its own table of functions (`Vtable`), because a `Box<dyn
+//! Work>` cannot hold its value inline; this is the crate's second `unsafe`, checked
+//! under miri by the tests at the end of this file.
 //!
 //! A job is owned by exactly one place at a time (the queue, a worker, a `PendingTask`), so
 //! "every task ends exactly once" reduces to: whoever owns it resolves it, and dropping an
 //! unresolved task resolves its handle as [`TaskError::Shutdown`] (see `Drop for TaskImpl`).
 
+use std::marker::PhantomData;
+use std::mem::{ManuallyDrop, MaybeUninit};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
@@ -36,18 +48,78 @@ impl RunCtx<'_> {
 }
 
 /// A task with its result plumbing erased.
-pub(crate) trait Work: Send {
+pub(crate) trait Work: Send + Sized {
     /// Takes the task out of `QUEUED`; `false` if it was cancelled first (then it must be
     /// dropped without running).
     fn claim(&self) -> bool;
     /// Runs the task, then its callback, counts the outcome, then resolves the handle (so a
     /// joiner sees the callback's effects and the updated counters). A panic is reported and
     /// contained: this never unwinds.
-    fn run(self: Box<Self>, ctx: RunCtx<'_>);
+    fn run(self, ctx: RunCtx<'_>);
     /// Resolves the task as [`TaskError::Expired`] without running it (fires `on_failure`).
-    fn expire(self: Box<Self>, ctx: RunCtx<'_>);
+    fn expire(self, ctx: RunCtx<'_>);
     /// When the task expires if it has not started, if ever.
     fn deadline(&self) -> Option<Instant>;
+}
+
+/// Where a job keeps its work: the work itself if [`fits_inline`], else its box's pointer.
+type Data = MaybeUninit<*mut ()>;
+
+/// Whether `W` is stored in [`Data`] itself rather than boxed.
+const fn fits_inline<W>() -> bool {
+    size_of::<W>() <= size_of::<Data>() && align_of::<W>() <= align_of::<Data>()
+}
+
+/// The type-erased operations of one `W: Work`, over a job's [`Data`].
+struct Vtable {
+    claim: unsafe fn(*const Data) -> bool,
+    deadline: unsafe fn(*const Data) -> Option<Instant>,
+    run: unsafe fn(*mut Data, RunCtx<'_>),
+    expire: unsafe fn(*mut Data, RunCtx<'_>),
+    drop: unsafe fn(*mut Data),
+}
+
+/// The [`Vtable`] of `W`, a constant, so `&VtableOf::<W>::VTABLE` is a `&'static`.
+struct VtableOf<W>(PhantomData<W>);
+
+// The functions below share one contract: `data` points to the `Data` of a live job made by
+// `Job::new::<W>` (so it holds a `W`, inline or boxed as `fits_inline::<W>()` says); the
+// taking ones (`run`, `expire`, `drop`) are called at most once per job, after which the job
+// is never used again (`Job` makes sure: it forgets itself after `run`/`expire`).
+#[allow(unsafe_code)]
+impl<W: Work> VtableOf<W> {
+    const VTABLE: Vtable = Vtable {
+        claim: |data| unsafe { Self::get(data).claim() },
+        deadline: |data| unsafe { Self::get(data).deadline() },
+        run: |data, ctx| unsafe { Self::take(data).run(ctx) },
+        expire: |data, ctx| unsafe { Self::take(data).expire(ctx) },
+        drop: |data| drop(unsafe { Self::take(data) }),
+    };
+
+    /// SAFETY (caller): as for every `Vtable` function above.
+    unsafe fn get<'a>(data: *const Data) -> &'a W {
+        if fits_inline::<W>() {
+            // SAFETY: `Job::new` wrote a `W` at the start of `Data`, which is big and aligned
+            // enough for it; the job is live, so it is initialized and not moved out.
+            unsafe { &*data.cast::<W>() }
+        } else {
+            // SAFETY: `Job::new` stored `Box::into_raw` of a `W` here; the box is live.
+            unsafe { &*(*data).assume_init().cast::<W>() }
+        }
+    }
+
+    /// SAFETY (caller): as above, and the job is never used again.
+    unsafe fn take(data: *mut Data) -> W {
+        if fits_inline::<W>() {
+            // SAFETY: a `W` is there (see `get`); the caller never touches it again, so
+            // this read is the one move out of it.
+            unsafe { data.cast::<W>().read() }
+        } else {
+            // SAFETY: the pointer came from `Box::into_raw` and is turned back into a box
+            // exactly once (the caller never uses the job again).
+            *unsafe { Box::from_raw((*data).assume_init().cast::<W>()) }
+        }
+    }
 }
 
 /// The task id's bits in [`Job::tag`]; ids past 2^61 wrap (14,000 years at 5 M/s).
@@ -57,22 +129,65 @@ const PRIORITY_SHIFT: u32 = 61;
 /// Set in [`Job::tag`] when the outcome is counted.
 const COUNTED: u64 = 1 << 63;
 
-/// One queued unit of work: 24 bytes (a box and one word), so the intake list's blocks of 31
-/// slots stay small enough for the allocator's per-thread cache (see `intake.rs`).
+/// One queued unit of work: three words (the tag, the work's [`Vtable`], the work inline
+/// or its box), so an intake ring slot with its sequence word is 32 bytes.
 pub(crate) struct Job {
     /// The task id (low 61 bits), the priority's index (2 bits) and whether the outcome is
     /// counted (top bit; `false` for the pool's own scope tickets, which stay out of the task
     /// counters).
     tag: u64,
-    pub(crate) work: Box<dyn Work>,
+    vtable: &'static Vtable,
+    data: Data,
 }
 
+// SAFETY: a job owns exactly one `W: Work`, and `Work: Send`; nothing in it is shared.
+#[allow(unsafe_code)]
+unsafe impl Send for Job {}
+
+#[allow(unsafe_code)]
 impl Job {
-    pub(crate) fn new(id: u64, priority: Priority, counted: bool, work: Box<dyn Work>) -> Self {
+    pub(crate) fn new<W: Work>(id: u64, priority: Priority, counted: bool, work: W) -> Self {
         let tag = (id & ID_MASK)
             | ((priority.index() as u64) << PRIORITY_SHIFT)
             | if counted { COUNTED } else { 0 };
-        Self { tag, work }
+        let mut data = Data::uninit();
+        if fits_inline::<W>() {
+            // SAFETY: `Data` is at least as big and as aligned as `W` (`fits_inline`).
+            unsafe { data.as_mut_ptr().cast::<W>().write(work) };
+        } else {
+            data.write(Box::into_raw(Box::new(work)).cast::<()>());
+        }
+        Self {
+            tag,
+            vtable: &VtableOf::<W>::VTABLE,
+            data,
+        }
+    }
+
+    /// Takes the task out of `QUEUED`: `false` if it was cancelled (drop the job unrun).
+    pub(crate) fn claim(&self) -> bool {
+        // SAFETY: the job is live and was made for this vtable's `W`.
+        unsafe { (self.vtable.claim)(&self.data) }
+    }
+
+    /// When the task expires if it has not started, if ever.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        // SAFETY: as in `claim`.
+        unsafe { (self.vtable.deadline)(&self.data) }
+    }
+
+    /// Runs the task; see [`Work::run`].
+    pub(crate) fn run(self, ctx: RunCtx<'_>) {
+        let mut job = ManuallyDrop::new(self);
+        // SAFETY: as in `claim`; the job is forgotten, so its work is taken this once.
+        unsafe { (job.vtable.run)(&mut job.data, ctx) }
+    }
+
+    /// Resolves the task as expired without running it; see [`Work::expire`].
+    pub(crate) fn expire(self, ctx: RunCtx<'_>) {
+        let mut job = ManuallyDrop::new(self);
+        // SAFETY: as in `run`.
+        unsafe { (job.vtable.expire)(&mut job.data, ctx) }
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -139,7 +254,7 @@ where
         self.slot.as_ref().is_none_or(|slot| slot.claim())
     }
 
-    fn run(mut self: Box<Self>, ctx: RunCtx<'_>) {
+    fn run(mut self, ctx: RunCtx<'_>) {
         let Some(f) = self.f.take() else {
             return;
         };
@@ -166,7 +281,7 @@ where
         self.deadline
     }
 
-    fn expire(mut self: Box<Self>, ctx: RunCtx<'_>) {
+    fn expire(mut self, ctx: RunCtx<'_>) {
         self.f = None;
         ctx.count(|c| &c.expired);
         self.fail(ctx, TaskError::Expired);
@@ -188,7 +303,7 @@ where
         true
     }
 
-    fn run(self: Box<Self>, ctx: RunCtx<'_>) {
+    fn run(self, ctx: RunCtx<'_>) {
         let f = self.0;
         // The value is dropped inside the guard: a panicking `Drop` counts as a failure, as
         // a panicking task does, and never reaches the worker.
@@ -201,13 +316,22 @@ where
         }
     }
 
-    fn expire(self: Box<Self>, ctx: RunCtx<'_>) {
+    fn expire(self, ctx: RunCtx<'_>) {
         // Unreachable in practice (no deadline), but counted like any expiry if it happens.
         ctx.count(|c| &c.expired);
     }
 
     fn deadline(&self) -> Option<Instant> {
         None
+    }
+}
+
+#[allow(unsafe_code)]
+impl Drop for Job {
+    fn drop(&mut self) {
+        // SAFETY: as in `Job::claim`; `run` and `expire` forget the job, so a dropped job
+        // still owns its work, taken here once.
+        unsafe { (self.vtable.drop)(&mut self.data) }
     }
 }
 

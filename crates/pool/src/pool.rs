@@ -18,7 +18,7 @@ use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 use crate::builder::Config;
-use crate::intake::{self, IDLE, Intake};
+use crate::intake::{self, Hints, IDLE, Intake};
 use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
 use crate::queue::PriorityQueue;
 use crate::stats::Counters;
@@ -60,6 +60,11 @@ pub(crate) struct State {
     pub(crate) spawned: u64,
     /// Tasks ever taken out of the queue, modulo 2^40 (see `intake.rs`).
     pub(crate) popped: u64,
+    /// The intake ring's consumer position: ring indices ever moved into the queue, modulo
+    /// 2^40. Only the lock holder consumes the ring, so this is exact here.
+    pub(crate) taken: u64,
+    /// The `taken` last published in `Shared::hints`.
+    pub(crate) taken_published: u64,
 }
 
 /// The state workers, handles-to-the-pool and the pool itself share.
@@ -76,11 +81,11 @@ pub(crate) struct Shared {
     /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
     /// `pushed` part also tells spinning workers, without the lock, that work arrived.
     pub(crate) tally: CachePadded<AtomicU64>,
-    /// `State::popped`, published every `POPPED_HINT_EVERY` pops and before a worker parks;
-    /// fast-path submitters check the capacity against it (see `intake.rs`).
-    pub(crate) popped_hint: CachePadded<AtomicU64>,
-    /// Jobs pushed without the pool lock, moved into `State::queue` under it.
-    pub(crate) intake: CachePadded<Intake>,
+    /// `State::popped` and `State::taken` as last published; fast-path submitters check the
+    /// capacity and the ring's room against them (see `intake.rs`).
+    pub(crate) hints: CachePadded<Hints>,
+    /// The ring every submission passes through, moved into `State::queue` under the lock.
+    pub(crate) intake: Intake,
     /// The capacity fast-path submissions reserve against, or `None` where they may not run
     /// (elastic pools, whose workers can retire; capacities over `FAST_CAPACITY_MAX`).
     pub(crate) fast_capacity: Option<u64>,
@@ -191,6 +196,7 @@ impl ThreadPool {
 
     pub(crate) fn start(config: Config) -> Result<Self, crate::BuildError> {
         let core = config.core;
+        let intake = Intake::new(config.queue_capacity);
         let fast_capacity = (config.fast_path
             && config.core == config.max
             && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
@@ -208,6 +214,8 @@ impl ThreadPool {
                 workers: Vec::with_capacity(config.max),
                 spawned: 0,
                 popped: 0,
+                taken: 0,
+                taken_published: 0,
             }),
             work: Condvar::new(),
             space: Condvar::new(),
@@ -215,8 +223,8 @@ impl ThreadPool {
             config,
             counters: Counters::default(),
             tally: CachePadded::new(AtomicU64::new(0)),
-            popped_hint: CachePadded::new(AtomicU64::new(0)),
-            intake: CachePadded::new(Intake::new()),
+            hints: CachePadded::new(Hints::default()),
+            intake,
             fast_capacity,
             spinning: CachePadded::new(AtomicUsize::new(0)),
         });
@@ -295,7 +303,7 @@ impl ThreadPool {
             .counters
             .submitted
             .fetch_add(1, Ordering::Relaxed);
-        let job = Job::new(id, priority, true, Box::new(PlainTask(f)));
+        let job = Job::new(id, priority, true, PlainTask(f));
         self.dispatch(job)
     }
 
@@ -315,7 +323,7 @@ impl ThreadPool {
             .submitted
             .fetch_add(1, Ordering::Relaxed);
         task.deadline = deadline;
-        let job = Job::new(id, priority, true, Box::new(task));
+        let job = Job::new(id, priority, true, task);
         self.dispatch(job)
     }
 
@@ -361,7 +369,7 @@ impl ThreadPool {
             .submitted
             .fetch_add(1, Ordering::Relaxed);
         task.deadline = deadline;
-        let job = Job::new(id, priority, true, Box::new(task));
+        let job = Job::new(id, priority, true, task);
         self.dispatch(job)?;
         Ok(TaskHandle::new(slot, id))
     }
@@ -371,13 +379,15 @@ impl ThreadPool {
     fn dispatch(&self, job: Job) -> Result<(), SubmitError> {
         let shared = &self.shared;
         if let Some(capacity) = shared.fast_capacity
-            && let Some(before) = intake::reserve(
-                &shared.tally,
-                shared.popped_hint.load(Ordering::Relaxed),
-                capacity,
-            )
+            && let Some(before) =
+                intake::reserve(&shared.tally, &shared.hints, capacity, shared.intake.len())
         {
-            shared.intake.push(job);
+            // SAFETY: `reserve` gave us this index alone, and checked the ring's room against
+            // the consumer's `taken`, read with acquire.
+            #[allow(unsafe_code)]
+            unsafe {
+                shared.intake.write(before & intake::COUNT_MASK, job);
+            }
             if intake::idle(before) > 0 {
                 self.wake_parked();
             }
@@ -439,8 +449,25 @@ impl ThreadPool {
             let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
             if !full || st.threads < shared.config.max {
                 let priority = job.priority();
-                intake::count_pushed(&shared.tally);
-                st.queue.push(priority, job);
+                let Some(index) =
+                    intake::reserve_locked(&shared.tally, st.taken, shared.intake.len())
+                else {
+                    // The ring is full of fast-path reservations still being written; their
+                    // submitters never wait, so let them run.
+                    drop(st);
+                    thread::yield_now();
+                    st = shared.state.lock();
+                    continue;
+                };
+                // SAFETY: `index` is ours alone, and `reserve_locked` checked the room
+                // against `taken`, exact under the lock we hold.
+                #[allow(unsafe_code)]
+                unsafe {
+                    shared.intake.write(index, job);
+                }
+                // Into the queue at once (and every earlier reservation already written).
+                st.take_intake(shared);
+                st.publish_taken(shared);
                 if st.idle > 0 {
                     st.claim_idle(shared);
                     shared.work.notify_one();
@@ -646,7 +673,7 @@ impl ThreadPool {
         let counters = &self.shared.counters;
         jobs.into_iter()
             .filter_map(|job| {
-                if job.work.claim() {
+                if job.claim() {
                     if job.counted() {
                         Counters::bump(&counters.handed_back);
                     }
@@ -685,13 +712,28 @@ impl State {
         self.popped = self.popped.wrapping_add(n) & intake::COUNT_MASK;
     }
 
-    /// Moves every job pushed onto the intake into the priority queue, in intake order.
-    /// Called under the pool lock before every pop, locked push, snapshot and close, so a task
-    /// whose `submit` returned is in the queue by the time any of those looks at it.
+    /// Moves the jobs written to the intake ring into the priority queue, in ring order, up
+    /// to the first reservation not yet written. Called under the pool lock before every pop,
+    /// locked push, snapshot and close. Publishes `taken` every quarter ring.
     #[inline]
     pub(crate) fn take_intake(&mut self, shared: &Shared) {
-        while let Some(job) = shared.intake.pop() {
+        // SAFETY: we hold the pool lock, so we are the ring's only consumer, and `taken` is
+        // its position.
+        #[allow(unsafe_code)]
+        while let Some(job) = unsafe { shared.intake.pop(&mut self.taken) } {
             self.queue.push(job.priority(), job);
+        }
+        let unpublished = self.taken.wrapping_sub(self.taken_published) & intake::COUNT_MASK;
+        if unpublished >= (shared.intake.len() / 4).max(1) {
+            self.publish_taken(shared);
+        }
+    }
+
+    /// Tells fast-path submitters the exact `taken` (release: the slots below it are read).
+    pub(crate) fn publish_taken(&mut self, shared: &Shared) {
+        if self.taken != self.taken_published {
+            self.taken_published = self.taken;
+            shared.hints.taken.store(self.taken, Ordering::Release);
         }
     }
 
@@ -717,6 +759,7 @@ impl Shared {
         loop {
             st.take_intake(self);
             if st.reserved(self) == st.queue.len() as u64 {
+                st.publish_taken(self);
                 return st;
             }
             drop(st);
@@ -732,7 +775,16 @@ impl Shared {
             task_id: job.id(),
             counters: None,
         };
-        job.work.run(ctx);
+        job.run(ctx);
+    }
+}
+
+impl Drop for Shared {
+    /// Every close drains the ring, so this finds it empty; it is here so that no path can
+    /// leak a job's captures (or leave its joiner blocked) by dropping the ring's bytes.
+    fn drop(&mut self) {
+        let mut st = self.state.lock();
+        st.take_intake(self);
     }
 }
 

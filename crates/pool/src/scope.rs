@@ -182,13 +182,13 @@ impl Work for Ticket {
         true
     }
 
-    fn run(mut self: Box<Self>, _ctx: RunCtx<'_>) {
+    fn run(mut self, _ctx: RunCtx<'_>) {
         if let Some(scope) = self.scope.take() {
             scope.run_pending(true);
         }
     }
 
-    fn expire(self: Box<Self>, _ctx: RunCtx<'_>) {
+    fn expire(self, _ctx: RunCtx<'_>) {
         // Tickets carry no deadline; dropping one un-counts it (see `Drop`).
     }
 
@@ -219,9 +219,9 @@ fn submit_ticket(
         0,
         Priority::Normal,
         false,
-        Box::new(Ticket {
+        Ticket {
             scope: Some(Arc::clone(scope)),
-        }),
+        },
     );
     match pool.enqueue(job, policy) {
         Ok(()) => None,

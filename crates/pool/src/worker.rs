@@ -106,7 +106,7 @@ fn worker_main(shared: &Arc<Shared>) {
             let popped = st.popped;
             let queue_was_empty = st.queue.is_empty();
             if popped.is_multiple_of(POPPED_HINT_EVERY) {
-                shared.popped_hint.store(popped, Ordering::Relaxed);
+                shared.hints.popped.store(popped, Ordering::Relaxed);
             }
             if st.blocked > 0 {
                 shared.space.notify_one();
@@ -255,7 +255,8 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
     // The same read-modify-write that announces us idle reads `reserved`: a submitter that
     // reserved before it is in flight (do not sleep); one that reserves after it sees us
     // idle and wakes us (see `intake.rs`).
-    shared.popped_hint.store(st.popped, Ordering::Relaxed);
+    shared.hints.popped.store(st.popped, Ordering::Relaxed);
+    st.publish_taken(shared);
     let before = shared.tally.fetch_add(IDLE, Ordering::AcqRel);
     if crate::intake::reserved(before, st.popped) > 0 {
         st.idle -= 1;
@@ -292,8 +293,7 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
 pub(crate) fn execute(shared: &Shared, job: Job) {
     let id = job.id();
     let counters = job.counted().then_some(&shared.counters);
-    let work = job.work;
-    if !work.claim() {
+    if !job.claim() {
         // Cancelled while queued: the handle already has its result; count it here, once.
         if let Some(counters) = counters {
             crate::stats::Counters::bump(&counters.cancelled);
@@ -305,17 +305,17 @@ pub(crate) fn execute(shared: &Shared, job: Job) {
         task_id: id,
         counters,
     };
-    if let Some(deadline) = work.deadline()
+    if let Some(deadline) = job.deadline()
         && Instant::now() >= deadline
     {
-        work.expire(ctx);
+        job.expire(ctx);
         return;
     }
     match shared.config.slow_task {
-        None => work.run(ctx),
+        None => job.run(ctx),
         Some(threshold) => {
             let start = Instant::now();
-            work.run(ctx);
+            job.run(ctx);
             let took = start.elapsed();
             if took > threshold {
                 let ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
