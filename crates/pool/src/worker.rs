@@ -104,7 +104,6 @@ fn worker_main(shared: &Arc<Shared>) {
         if let Some(job) = st.queue.pop() {
             st.count_popped(1);
             let popped = st.popped;
-            let queue_was_empty = st.queue.is_empty();
             if popped.is_multiple_of(POPPED_HINT_EVERY) {
                 shared.hints.popped.store(popped, Ordering::Relaxed);
             }
@@ -117,16 +116,9 @@ fn worker_main(shared: &Arc<Shared>) {
             }
             execute(shared, job);
             spins_left = shared.config.spin_rounds;
-            // With the queue empty at our pop and nothing reserved beyond what we (and maybe
-            // others) took, wait for a submission without the lock. With tasks left in the
-            // queue, re-lock at once without reading the tally, a line every submission
-            // writes: reading it per task moved it between the cores once more per task.
-            if queue_was_empty {
-                let word = shared.tally.load(Ordering::Relaxed);
-                if crate::intake::reserved(word, popped) == 0 {
-                    spins_left = spin(shared, spins_left, word & crate::intake::COUNT_MASK);
-                }
-            }
+            // Straight back to the ring, without a look at the tally first: the tally is the
+            // line every submission writes, and reading it after every task moved it between
+            // the cores once more per task. An empty ring costs one more (local) lock.
             st = shared.state.lock();
             continue;
         }
