@@ -89,12 +89,37 @@ struct VtableOf<W>(PhantomData<W>);
 #[allow(unsafe_code)]
 impl<W: Work> VtableOf<W> {
     const VTABLE: Vtable = Vtable {
-        claim: |data| unsafe { Self::get(data).claim() },
-        deadline: |data| unsafe { Self::get(data).deadline() },
-        run: |data, ctx| unsafe { Self::take(data).run(ctx) },
-        expire: |data, ctx| unsafe { Self::take(data).expire(ctx) },
-        drop: |data| drop(unsafe { Self::take(data) }),
+        claim: Self::claim,
+        deadline: Self::deadline,
+        run: Self::run,
+        expire: Self::expire,
+        drop: Self::drop,
     };
+
+    unsafe fn claim(data: *const Data) -> bool {
+        // SAFETY: the caller keeps the `Vtable` contract above.
+        unsafe { Self::get(data) }.claim()
+    }
+
+    unsafe fn deadline(data: *const Data) -> Option<Instant> {
+        // SAFETY: as in `claim`.
+        unsafe { Self::get(data) }.deadline()
+    }
+
+    unsafe fn run(data: *mut Data, ctx: RunCtx<'_>) {
+        // SAFETY: as in `claim`; the caller never uses the job again.
+        unsafe { Self::take(data) }.run(ctx);
+    }
+
+    unsafe fn expire(data: *mut Data, ctx: RunCtx<'_>) {
+        // SAFETY: as in `run`.
+        unsafe { Self::take(data) }.expire(ctx);
+    }
+
+    unsafe fn drop(data: *mut Data) {
+        // SAFETY: as in `run`.
+        drop(unsafe { Self::take(data) });
+    }
 
     /// SAFETY (caller): as for every `Vtable` function above.
     unsafe fn get<'a>(data: *const Data) -> &'a W {

@@ -155,6 +155,7 @@ mod scope;
 mod shutdown;
 mod stats;
 mod task_builder;
+mod task_id;
 mod worker;
 
 pub use builder::{PoolBuilder, RejectionPolicy};

@@ -24,7 +24,7 @@ use crate::queue::PriorityQueue;
 use crate::stats::Counters;
 use crate::{
     PendingTask, PoolBuilder, PoolStats, Priority, RejectionPolicy, ShutdownReport, SubmitError,
-    TaskBuilder, TaskHandle, events, handle::Slot, worker,
+    TaskBuilder, TaskHandle, events, handle::Slot, task_id, worker,
 };
 
 /// A started worker: its handle (joined at shutdown) and its identity.
@@ -65,6 +65,10 @@ pub(crate) struct State {
     pub(crate) taken: u64,
     /// The `taken` last published in `Shared::hints`.
     pub(crate) taken_published: u64,
+    /// Counted tasks ever moved from the ring into the queue: every accepted task passes
+    /// there once, so `stats().submitted` is this plus the refused and caller-run ones
+    /// (no counter bumped per submission, see `task_id.rs`).
+    pub(crate) accepted: u64,
 }
 
 /// The state workers, handles-to-the-pool and the pool itself share.
@@ -216,6 +220,7 @@ impl ThreadPool {
                 popped: 0,
                 taken: 0,
                 taken_published: 0,
+                accepted: 0,
             }),
             work: Condvar::new(),
             space: Condvar::new(),
@@ -298,11 +303,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let id = self
-            .shared
-            .counters
-            .submitted
-            .fetch_add(1, Ordering::Relaxed);
+        let id = task_id::next();
         let job = Job::new(id, priority, true, PlainTask(f));
         self.dispatch(job)
     }
@@ -317,11 +318,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let id = self
-            .shared
-            .counters
-            .submitted
-            .fetch_add(1, Ordering::Relaxed);
+        let id = task_id::next();
         task.deadline = deadline;
         let job = Job::new(id, priority, true, task);
         self.dispatch(job)
@@ -363,11 +360,7 @@ impl ThreadPool {
     {
         let slot = Arc::new(Slot::new());
         task.slot = Some(Arc::clone(&slot));
-        let id = self
-            .shared
-            .counters
-            .submitted
-            .fetch_add(1, Ordering::Relaxed);
+        let id = task_id::next();
         task.deadline = deadline;
         let job = Job::new(id, priority, true, task);
         self.dispatch(job)?;
@@ -430,6 +423,9 @@ impl ThreadPool {
     /// Caller-runs: the job runs here, exactly as a worker would run it.
     #[cold]
     fn run_on_caller(&self, job: Job) {
+        if job.counted() {
+            Counters::bump(&self.shared.counters.ran_on_caller);
+        }
         worker::execute(&self.shared, job);
     }
 
@@ -521,6 +517,8 @@ impl ThreadPool {
             Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
                 Some(job) => {
                     st.count_popped(1);
+                    // Refused after all: counted as rejected, not as accepted.
+                    st.accepted -= u64::from(job.counted());
                     Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job))
                 }
                 None => Ok(()),
@@ -540,17 +538,24 @@ impl ThreadPool {
     /// ```
     pub fn stats(&self) -> PoolStats {
         let c = &self.shared.counters;
-        let (threads, parked, peak, queued) = {
+        let (threads, parked, peak, queued, accepted) = {
             let mut st = self.shared.state.lock();
             st.take_intake(&self.shared);
             let queued = Priority::ALL.map(|p| st.queue.len_of(p));
-            (st.threads, st.idle + st.wakeups, st.peak, queued)
+            (
+                st.threads,
+                st.idle + st.wakeups,
+                st.peak,
+                queued,
+                st.accepted,
+            )
         };
+        let rejected = c.rejected.load(Ordering::Relaxed);
         PoolStats {
-            submitted: c.submitted.load(Ordering::Relaxed),
+            submitted: accepted + rejected + c.ran_on_caller.load(Ordering::Relaxed),
             completed: c.completed.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
-            rejected: c.rejected.load(Ordering::Relaxed),
+            rejected,
             expired: c.expired.load(Ordering::Relaxed),
             cancelled: c.cancelled.load(Ordering::Relaxed),
             handed_back: c.handed_back.load(Ordering::Relaxed),
@@ -721,6 +726,7 @@ impl State {
         // its position.
         #[allow(unsafe_code)]
         while let Some(job) = unsafe { shared.intake.pop(&mut self.taken) } {
+            self.accepted += u64::from(job.counted());
             self.queue.push(job.priority(), job);
         }
         let unpublished = self.taken.wrapping_sub(self.taken_published) & intake::COUNT_MASK;

@@ -14,13 +14,14 @@ use crate::Priority;
 /// The pool's monotonic task counters.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) submitted: CachePadded<AtomicU64>,
     pub(crate) completed: CachePadded<AtomicU64>,
     pub(crate) failed: CachePadded<AtomicU64>,
     pub(crate) rejected: AtomicU64,
     pub(crate) expired: AtomicU64,
     pub(crate) cancelled: AtomicU64,
     pub(crate) handed_back: AtomicU64,
+    /// Tasks the `CallerRuns` policy ran on the submitter (part of `submitted`).
+    pub(crate) ran_on_caller: AtomicU64,
     pub(crate) busy_ns: CachePadded<AtomicU64>,
 }
 
