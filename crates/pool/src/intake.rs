@@ -410,4 +410,62 @@ mod tests {
         }
         assert_eq!(head, 2);
     }
+
+    /// Two submitters race through a four-slot ring against a consumer that, like a worker,
+    /// takes under a lock and publishes `taken` every quarter ring: every job arrives once,
+    /// each submitter's in its order, and (under miri, with its weak-memory emulation) no
+    /// slot is read before its write or written before its previous read.
+    #[test]
+    #[allow(unsafe_code)]
+    fn racing_submitters_and_a_consumer_lose_nothing() {
+        use std::sync::Mutex;
+        const PER: u64 = if cfg!(miri) { 12 } else { 2_000 };
+        let ring = Intake::new(4);
+        let tally = AtomicU64::new(0);
+        let hints = Hints::default();
+        let consumer = Mutex::new((0u64, Vec::new()));
+        // Drains what is written; `true` once every job has arrived.
+        let take = || {
+            let mut guard = consumer.lock().unwrap();
+            let (head, got) = &mut *guard;
+            // SAFETY: the mutex makes us the only consumer; `head` is its position.
+            while let Some(job) = unsafe { ring.pop(head) } {
+                got.push(job.id());
+            }
+            hints.taken.store(*head, Ordering::Release);
+            hints.popped.store(*head, Ordering::Relaxed);
+            *head == 2 * PER
+        };
+        std::thread::scope(|s| {
+            for who in 0..2u64 {
+                let (ring, tally, hints, take) = (&ring, &tally, &hints, &take);
+                s.spawn(move || {
+                    for n in 0..PER {
+                        let before = loop {
+                            match reserve(tally, hints, u64::MAX, ring.len()) {
+                                Some(before) => break before,
+                                None => {
+                                    take();
+                                }
+                            }
+                        };
+                        // SAFETY: `reserve` gave us the index and checked the ring's room
+                        // against `taken`, read with acquire.
+                        unsafe { ring.write(before & COUNT_MASK, job(who << 32 | n)) };
+                    }
+                });
+            }
+            s.spawn(|| {
+                while !take() {
+                    std::thread::yield_now();
+                }
+            });
+        });
+        let (head, got) = consumer.into_inner().unwrap();
+        assert_eq!(head, 2 * PER);
+        for who in 0..2u64 {
+            let mine: Vec<u64> = got.iter().copied().filter(|id| id >> 32 == who).collect();
+            assert_eq!(mine, (0..PER).map(|n| who << 32 | n).collect::<Vec<_>>());
+        }
+    }
 }

@@ -370,3 +370,141 @@ impl<F, R> Drop for TaskImpl<F, R> {
         }
     }
 }
+
+/// The type erasure, checked under miri (`cargo xtask miri`): each work is moved in once,
+/// used through the vtable, and dropped exactly once, inline or boxed.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct Counts {
+        claimed: AtomicUsize,
+        ran: AtomicUsize,
+        expired: AtomicUsize,
+        dropped: AtomicUsize,
+    }
+
+    /// A work of one `Arc` plus `PAD` bytes: inline at `PAD == 0`, boxed above.
+    struct Probe<const PAD: usize> {
+        counts: std::sync::Arc<Counts>,
+        _pad: [u8; PAD],
+    }
+
+    /// One `Arc`, but aligned past a word: boxed.
+    #[repr(align(16))]
+    struct Aligned(Probe<0>);
+
+    impl<const PAD: usize> Work for Probe<PAD> {
+        fn claim(&self) -> bool {
+            self.counts.claimed.fetch_add(1, Ordering::Relaxed);
+            true
+        }
+        fn run(self, ctx: RunCtx<'_>) {
+            assert_eq!(ctx.task_id, 7);
+            self.counts.ran.fetch_add(1, Ordering::Relaxed);
+        }
+        fn expire(self, _ctx: RunCtx<'_>) {
+            self.counts.expired.fetch_add(1, Ordering::Relaxed);
+        }
+        fn deadline(&self) -> Option<Instant> {
+            None
+        }
+    }
+
+    impl<const PAD: usize> Drop for Probe<PAD> {
+        fn drop(&mut self) {
+            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    impl Work for Aligned {
+        fn claim(&self) -> bool {
+            self.0.claim()
+        }
+        fn run(self, ctx: RunCtx<'_>) {
+            self.0.run(ctx);
+        }
+        fn expire(self, ctx: RunCtx<'_>) {
+            self.0.expire(ctx);
+        }
+        fn deadline(&self) -> Option<Instant> {
+            self.0.deadline()
+        }
+    }
+
+    fn ctx() -> RunCtx<'static> {
+        RunCtx {
+            pool: "test",
+            task_id: 7,
+            counters: None,
+        }
+    }
+
+    /// Runs `make` three ways (run, expire, drop unrun) and checks every count.
+    fn check<W: Work>(make: impl Fn(std::sync::Arc<Counts>) -> W) {
+        let counts = std::sync::Arc::new(Counts::default());
+        let job = Job::new(7, Priority::High, true, make(counts.clone()));
+        assert!(job.claim());
+        assert_eq!(job.deadline(), None);
+        job.run(ctx());
+        let job = Job::new(7, Priority::Low, true, make(counts.clone()));
+        job.expire(ctx());
+        drop(Job::new(7, Priority::Normal, false, make(counts.clone())));
+        let read = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+        assert_eq!(read(&counts.claimed), 1);
+        assert_eq!(read(&counts.ran), 1);
+        assert_eq!(read(&counts.expired), 1);
+        assert_eq!(read(&counts.dropped), 3, "each work dropped exactly once");
+        assert_eq!(std::sync::Arc::strong_count(&counts), 1, "nothing leaked");
+    }
+
+    #[test]
+    fn inline_work_runs_expires_and_drops_once() {
+        assert!(fits_inline::<Probe<0>>());
+        check(|counts| Probe { counts, _pad: [] });
+    }
+
+    #[test]
+    fn boxed_work_runs_expires_and_drops_once() {
+        assert!(!fits_inline::<Probe<32>>());
+        check(|counts| Probe {
+            counts,
+            _pad: [0; 32],
+        });
+        assert!(!fits_inline::<Aligned>());
+        check(|counts| Aligned(Probe { counts, _pad: [] }));
+    }
+
+    #[test]
+    fn a_closure_capturing_one_arc_is_stored_inline() {
+        let shared = std::sync::Arc::new(AtomicUsize::new(0));
+        let captured = shared.clone();
+        let task = PlainTask(move || {
+            captured.fetch_add(1, Ordering::Relaxed);
+        });
+        fn inline<W>(_: &W) -> bool {
+            fits_inline::<W>()
+        }
+        assert!(inline(&task));
+        let counters = Counters::default();
+        let job = Job::new(1, Priority::Normal, true, task);
+        job.run(RunCtx {
+            pool: "test",
+            task_id: 1,
+            counters: Some(&counters),
+        });
+        assert_eq!(shared.load(Ordering::Relaxed), 1);
+        assert_eq!(counters.completed.load(Ordering::Relaxed), 1);
+        assert_eq!(std::sync::Arc::strong_count(&shared), 1);
+    }
+
+    #[test]
+    fn zero_sized_work_is_inline() {
+        let job = Job::new(3, Priority::Urgent, true, PlainTask(|| 5));
+        assert_eq!(job.id(), 3);
+        assert_eq!(job.priority(), Priority::Urgent);
+        job.run(ctx());
+    }
+}
