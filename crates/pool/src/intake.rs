@@ -1,4 +1,4 @@
-//! The intake list and the tally: how a submission reaches a fixed-size pool without taking
+//! The intake ring and the tally: how a submission reaches a fixed-size pool without taking
 //! the pool lock.
 //!
 //! # Why
@@ -6,8 +6,8 @@
 //! With one lock around the priority queue, every submission and every pop moved the lock's
 //! cache line between the submitting core and the worker's core (75-80% of both sides' time,
 //! see `docs/notes/pool-benchmarks.md`). Now a submitter to a fixed-size pool (core ==
-//! max threads, the default) pushes onto a lock-free FIFO, the intake, and touches the pool
-//! lock only to wake a parked worker. Workers move the intake into the priority queue under
+//! max threads, the default) writes its job into a ring, the intake, and touches the pool
+//! lock only to wake a parked worker. Workers move the ring into the priority queue under
 //! the lock they already hold to pop, so priorities, the Low guard and the statistics still
 //! live in one place.
 //!
@@ -16,42 +16,55 @@
 //! One atomic word that only submitters and parking workers change, always by
 //! read-modify-writes (so every change sees the latest one):
 //!
-//! - bits 0..40, `pushed`: tasks ever accepted, modulo 2^40;
+//! - bits 0..40, `pushed`: tasks ever accepted, modulo 2^40; the value a submitter's
+//!   reservation bumps is also its job's ring index, so the reservation is the submitter's
+//!   only read-modify-write on the pool (task ids come from `task_id.rs`);
 //! - bits 40..63, `idle`: mirror of `State::idle` (parked workers nobody has claimed);
 //! - bit 63, `CLOSED`: shutdown began; no new reservation.
 //!
-//! Workers count the tasks they take out in `State::popped` (under the pool lock, modulo
-//! 2^40), so `reserved = pushed - popped` is every task accepted and not yet taken: in the
-//! priority queue, in the intake, or reserved by a submitter that has not pushed yet. Under
-//! the lock that difference is exact, and the bounded capacity is checked against it there.
-//! Workers also publish `popped` in `Shared::popped_hint` every few pops and before parking;
-//! the hint only lags, so a fast-path check against it can only overestimate `reserved`
-//! (then the locked path decides exactly). Splitting the counts keeps the worker's pops off
-//! the line every submission writes: that line moving on every task was the cost this
-//! design removes.
+//! Workers count the tasks they take out of the queue in `State::popped` and the ring
+//! indices they move into it in `State::taken` (under the pool lock, modulo 2^40), so
+//! `reserved = pushed - popped` is every task accepted and not yet taken: in the priority
+//! queue, in the ring, or reserved by a submitter that has not written yet, and `pushed -
+//! taken` is what the ring holds or has promised. Under the lock both are exact, and the
+//! bounded capacity is checked there. Workers publish both counts in `Shared::hints` (every
+//! few pops, every quarter ring, before parking); hints only lag, so a fast-path check
+//! against them can only overestimate (then the locked path decides exactly). Keeping the
+//! workers' counts off the tally keeps the worker's pops off the line every submission
+//! writes.
 //!
 //! # Protocol
 //!
-//! - Submit (fast path): compare-and-swap `pushed + 1` if not `CLOSED` and `pushed -
-//!   popped_hint < capacity` (else the locked path decides: full, shut down); push the job;
-//!   if the swapped word showed `idle > 0`, lock and wake one parked worker.
-//! - Park: under the lock, with the queue and intake empty, add one to `idle` and look at the
+//! - Submit (fast path): compare-and-swap `pushed + 1` if not `CLOSED`, `pushed - popped <
+//!   capacity` and `pushed - taken < ring length` (hints; else the locked path decides:
+//!   full, shut down, ring full); write the job at ring index `pushed` and publish it with a
+//!   release store of the slot's sequence word; if the swapped word showed `idle > 0`, lock
+//!   and wake one parked worker.
+//! - Park: under the lock, with the queue and ring empty, add one to `idle` and look at the
 //!   `pushed` this returns: if it differs from `popped`, a task is in flight, so do not
 //!   sleep. Both are read-modify-writes of one word, so either the submitter's reservation
 //!   came first (the worker sees it and stays up) or the parking came first (the submitter
 //!   sees `idle > 0` and wakes it): no lost wake-up, and no fence argument needed.
-//! - Pop: under the lock, move the intake into the queue, pop, count it in `popped`.
-//! - Locked push (elastic pools, full queue, scope tickets): under the lock, move the intake
-//!   into the queue first (FIFO), check `reserved` exactly, bump `pushed`, push.
+//! - Pop: under the lock, move the ring into the queue (in index order, up to the first
+//!   slot not yet written), pop, count it in `popped`.
+//! - Locked push (elastic pools, full queue, scope tickets, full ring): under the lock, move
+//!   the ring into the queue first (FIFO), check `reserved` exactly, reserve a ring index
+//!   against the exact `taken` (if the ring is full of reservations still being written,
+//!   yield with the lock released and look again), write the job there and move it into the
+//!   queue at once.
 //! - Close (both shutdowns): under the lock, set `CLOSED` and stop accepting, then move the
-//!   intake into the queue until the queue holds all `reserved` tasks, yielding with the lock
+//!   ring into the queue until the queue holds all `reserved` tasks, yielding with the lock
 //!   released between looks. After `CLOSED` nobody can reserve, so the wait ends once the
-//!   submitters that reserved before have pushed (a push never waits for anything; pops
+//!   submitters that reserved before have written (a write never waits for anything; pops
 //!   lower both sides alike). Because the lock is released while waiting, a worker that
 //!   finds intake closed and the queue empty exits only once nothing is reserved.
 //!
 //! The fast path runs only where no worker can retire (core == max), so a reserved task can
-//! never be left in the intake with the pool's last worker gone.
+//! never be left in the ring with the pool's last worker gone.
+//!
+//! Models: `tests/loom_pool.rs` runs the pool over this ring (two slots under loom, so full
+//! rings and wraps are reached); the ring's `unsafe` is checked under miri by the tests at
+//! the end of this file.
 
 use std::mem::MaybeUninit;
 
@@ -280,13 +293,13 @@ mod tests {
         assert_eq!(reserved(wrapped, COUNT_MASK), 1);
     }
 
-    /// A `SegQueue` block holds 31 slots of a job plus a state word: at 24 bytes a job keeps
-    /// the block under 1 KiB, inside glibc's per-thread cache (a 48-byte job made every 31st
-    /// submission pay for `malloc_consolidate`; see `docs/notes/pool-benchmarks.md`).
+    /// A job is three words, so a ring slot (job + sequence word) is 32 bytes: two per cache
+    /// line, and every slot inside one line.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    fn job_is_three_words() {
+    fn job_is_three_words_and_a_slot_half_a_line() {
         assert_eq!(std::mem::size_of::<Job>(), 24);
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
     }
 
     #[test]
