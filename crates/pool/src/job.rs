@@ -16,6 +16,7 @@
 //! "every task ends exactly once" reduces to: whoever owns it resolves it, and dropping an
 //! unresolved task resolves its handle as [`TaskError::Shutdown`] (see `Drop for TaskImpl`).
 
+use std::cell::Cell;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -37,12 +38,26 @@ pub(crate) struct RunCtx<'a> {
     /// `None` when the outcome must not be counted: the pool's own scope tickets, and tasks
     /// already counted as handed back by `shutdown_now`.
     pub(crate) counters: Option<&'a Counters>,
+    /// On a worker: where a handle-less task counts its completion instead of
+    /// `Counters::completed`. The worker adds it to `State::completed` when it next takes
+    /// the pool lock, right after the task: two workers bumping one shared counter per task
+    /// moved its cache line between them on every task. Tasks with a handle count at once
+    /// (their joiner must see the count).
+    pub(crate) completed_here: Option<&'a Cell<u64>>,
 }
 
 impl RunCtx<'_> {
     fn count(&self, pick: impl FnOnce(&Counters) -> &AtomicU64) {
         if let Some(counters) = self.counters {
             Counters::bump(pick(counters));
+        }
+    }
+
+    /// Counts a completion of a task nobody joins (see `completed_here`).
+    fn count_completed_unjoined(&self) {
+        match self.completed_here {
+            Some(here) if self.counters.is_some() => here.set(here.get() + 1),
+            _ => self.count(|c| &c.completed),
         }
     }
 }
@@ -333,7 +348,7 @@ where
         // The value is dropped inside the guard: a panicking `Drop` counts as a failure, as
         // a panicking task does, and never reaches the worker.
         match catch_unwind(AssertUnwindSafe(move || drop(f()))) {
-            Ok(()) => ctx.count(|c| &c.completed),
+            Ok(()) => ctx.count_completed_unjoined(),
             Err(payload) => {
                 events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
                 ctx.count(|c| &c.failed);
@@ -439,6 +454,7 @@ mod tests {
             pool: "test",
             task_id: 7,
             counters: None,
+            completed_here: None,
         }
     }
 
@@ -494,6 +510,7 @@ mod tests {
             pool: "test",
             task_id: 1,
             counters: Some(&counters),
+            completed_here: None,
         });
         assert_eq!(shared.load(Ordering::Relaxed), 1);
         assert_eq!(counters.completed.load(Ordering::Relaxed), 1);

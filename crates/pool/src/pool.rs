@@ -69,6 +69,9 @@ pub(crate) struct State {
     /// there once, so `stats().submitted` is this plus the refused and caller-run ones
     /// (no counter bumped per submission, see `task_id.rs`).
     pub(crate) accepted: u64,
+    /// Completions of handle-less tasks counted by workers under this lock (see
+    /// `RunCtx::completed_here`); `stats().completed` adds `Counters::completed`.
+    pub(crate) completed: u64,
 }
 
 /// The state workers, handles-to-the-pool and the pool itself share.
@@ -221,6 +224,7 @@ impl ThreadPool {
                 taken: 0,
                 taken_published: 0,
                 accepted: 0,
+                completed: 0,
             }),
             work: Condvar::new(),
             space: Condvar::new(),
@@ -426,7 +430,7 @@ impl ThreadPool {
         if job.counted() {
             Counters::bump(&self.shared.counters.ran_on_caller);
         }
-        worker::execute(&self.shared, job);
+        worker::execute(&self.shared, job, None);
     }
 
     /// Queues `job` and makes sure a worker will take it; see the growth rule on
@@ -538,7 +542,7 @@ impl ThreadPool {
     /// ```
     pub fn stats(&self) -> PoolStats {
         let c = &self.shared.counters;
-        let (threads, parked, peak, queued, accepted) = {
+        let (threads, parked, peak, queued, accepted, completed) = {
             let mut st = self.shared.state.lock();
             st.take_intake(&self.shared);
             let queued = Priority::ALL.map(|p| st.queue.len_of(p));
@@ -548,12 +552,13 @@ impl ThreadPool {
                 st.peak,
                 queued,
                 st.accepted,
+                st.completed,
             )
         };
         let rejected = c.rejected.load(Ordering::Relaxed);
         PoolStats {
             submitted: accepted + rejected + c.ran_on_caller.load(Ordering::Relaxed),
-            completed: c.completed.load(Ordering::Relaxed),
+            completed: completed + c.completed.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
             rejected,
             expired: c.expired.load(Ordering::Relaxed),
@@ -780,6 +785,7 @@ impl Shared {
             pool: &self.config.name,
             task_id: job.id(),
             counters: None,
+            completed_here: None,
         };
         job.run(ctx);
     }

@@ -39,6 +39,7 @@
 //! notified (it is not parked), and it parks only after a look under the lock, so no
 //! task can wait in the queue for a spinner that went to sleep.
 
+use std::cell::Cell;
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::Ordering;
@@ -97,9 +98,12 @@ fn worker_main(shared: &Arc<Shared>) {
 
     let mut busy_since: Option<Instant> = None;
     let mut spins_left = shared.config.spin_rounds;
+    let completed_here = Cell::new(0);
     let mut st = shared.state.lock();
     st.starting -= 1;
     let retired = loop {
+        // Every path back here re-took the lock after a task: count its completion now.
+        st.completed += completed_here.replace(0);
         st.take_intake(shared);
         if let Some(job) = st.queue.pop() {
             st.count_popped(1);
@@ -114,7 +118,7 @@ fn worker_main(shared: &Arc<Shared>) {
             if busy_since.is_none() {
                 busy_since = Some(Instant::now());
             }
-            execute(shared, job);
+            execute(shared, job, Some(&completed_here));
             spins_left = shared.config.spin_rounds;
             // Straight back to the ring, without a look at the tally first: the tally is the
             // line every submission writes, and reading it after every task moved it between
@@ -282,7 +286,8 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
 }
 
 /// Starts, expires or discards one job taken from the queue (outside the pool lock).
-pub(crate) fn execute(shared: &Shared, job: Job) {
+/// `completed_here`: a worker's deferred completion count (see `RunCtx`), `None` elsewhere.
+pub(crate) fn execute(shared: &Shared, job: Job, completed_here: Option<&Cell<u64>>) {
     let id = job.id();
     let counters = job.counted().then_some(&shared.counters);
     if !job.claim() {
@@ -296,6 +301,7 @@ pub(crate) fn execute(shared: &Shared, job: Job) {
         pool: &shared.config.name,
         task_id: id,
         counters,
+        completed_here,
     };
     if let Some(deadline) = job.deadline()
         && Instant::now() >= deadline
