@@ -242,10 +242,12 @@ impl Intake {
     #[allow(unsafe_code)]
     pub(crate) unsafe fn write(&self, index: u64, job: Job) {
         let slot = self.slot(index);
-        debug_assert_eq!(
+        // A locked push may skip a slot (see `ThreadPool::enqueue`), so an earlier lap's
+        // sequence word can be any older one; it can never be this index's already.
+        debug_assert_ne!(
             slot.seq.load(Ordering::Relaxed),
-            (index + 1).wrapping_sub(self.len()) & COUNT_MASK,
-            "ring index {index} reused before the previous lap's job was written"
+            (index + 1) & COUNT_MASK,
+            "ring index {index} written twice"
         );
         // SAFETY: the slot is free for `index` (caller's contract), and only the holder of a
         // reservation writes a free slot; the consumer reads it only after the store below.

@@ -459,15 +459,24 @@ impl ThreadPool {
                     st = shared.state.lock();
                     continue;
                 };
-                // SAFETY: `index` is ours alone, and `reserve_locked` checked the room
-                // against `taken`, exact under the lock we hold.
-                #[allow(unsafe_code)]
-                unsafe {
-                    shared.intake.write(index, job);
+                if index == st.taken {
+                    // Nothing reserved ahead of us (every earlier index is taken): skip the
+                    // slot and queue directly, as the consumer we are. Scope tickets take
+                    // this path many times per scope; a trip through the ring cost them ~10%.
+                    st.taken = (index + 1) & intake::COUNT_MASK;
+                    st.accepted += u64::from(job.counted());
+                    st.queue.push(priority, job);
+                } else {
+                    // SAFETY: `index` is ours alone, and `reserve_locked` checked the room
+                    // against `taken`, exact under the lock we hold.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        shared.intake.write(index, job);
+                    }
+                    // Into the queue at once, after the reservations ahead of it that are
+                    // written (FIFO).
+                    st.take_intake(shared);
                 }
-                // Into the queue at once (and every earlier reservation already written).
-                st.take_intake(shared);
-                st.publish_taken(shared);
                 if st.idle > 0 {
                     st.claim_idle(shared);
                     shared.work.notify_one();
