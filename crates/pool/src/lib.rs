@@ -106,27 +106,29 @@
 //!
 //! # Performance
 //!
-//! A submission is one allocation for the task (two with a handle), one atomic increment (the
-//! counter doubles as the task id) and no clock read or tracing unless a deadline or
-//! slow-task threshold asks for it. In a fixed-size pool (core == max threads, the default)
-//! it then reserves a place with one compare-and-swap and pushes onto a lock-free intake list
-//! without taking the pool lock, which it takes only to wake a parked worker; elastic pools,
-//! a full queue and scope tickets take the pool lock. Workers move the intake into the
-//! priority queue under the lock before every pop, read the clock once per busy period, and
-//! yield briefly before parking so a steadily fed worker rarely needs a futex wake-up. Scoped
-//! tasks go to the scope's own list and are taken in batches. On a 2-core machine, `scope`
-//! spawned empty tasks 1.0x-4x as fast as rayon's scope; single `execute`s of empty tasks ran
-//! 1.14x (1 worker) and 0.94x-1.11x (2 workers, noisy) threadpool's throughput on a quiet
-//! machine (0.52x-0.64x before the intake list, the 24-byte job and the closure-only box,
-//! same run), and submit-to-start latency was within 0.8x-0.95x of rayon's spawn. Figures and commands:
+//! In a fixed-size pool (core == max threads, the default) a submission takes no lock and,
+//! for a closure of one word (one `Arc`, one reference, or nothing captured), allocates
+//! nothing: a thread-local task id, one compare-and-swap on the pool's tally word (capacity,
+//! parked workers, shutdown), whose count is also the job's index in an intake ring allocated
+//! once, and one release store to publish the slot. It takes the pool lock only to wake a
+//! parked worker. Larger closures are boxed; `submit` adds the handle's slot. Elastic pools, a
+//! full queue or ring, and scope tickets take the pool lock. No clock read or tracing unless a
+//! deadline or slow-task threshold asks for it. Workers move the ring into the priority queue
+//! under the lock before every pop, count handle-less completions under it, read the clock once
+//! per busy period, and yield briefly before parking so a steadily fed worker rarely needs a
+//! futex wake-up. Scoped tasks go to the scope's own list and are taken in batches. On a
+//! 2-core machine, empty `execute`s ran 1.66x-2.15x threadpool's throughput at 1 worker and
+//! 1.73x-2.06x at 2 (2.7x rayon's `spawn`), `scope` spawned empty tasks 1.03x-1.05x as fast
+//! as rayon's scope at 1 worker and 5x at 2, and submit-to-start latency was within 0.8x-1.0x
+//! of rayon's spawn. Figures and commands: `docs/benchmarks.md` and
 //! `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
 //!
-//! - One priority queue behind one mutex (fed by a lock-free intake in fixed-size pools): fine
-//!   for tasks of a microsecond or more; for fork-join recursion of nanosecond tasks, rayon's
-//!   work stealing scales better, and a stream of empty fire-and-forget tasks runs about as
-//!   fast as on threadpool (not faster).
+//! - One priority queue behind one mutex (fed by a lock-free intake ring in fixed-size
+//!   pools), taken once per pop: fine for tasks of a microsecond or more; for fork-join
+//!   recursion of nanosecond tasks, rayon's work stealing scales better (measured on 2 cores
+//!   only so far).
 //! - Priority order is among queued tasks: a worker picks from every task whose submission
 //!   returned before it took the pool lock; one still being submitted is not yet queued and
 //!   may start after a less urgent task picked meanwhile. FIFO within a priority holds for
