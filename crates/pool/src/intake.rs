@@ -108,8 +108,8 @@ pub(crate) struct Hints {
     /// `State::popped`, published every `POPPED_HINT_EVERY` pops and before a worker parks.
     pub(crate) popped: AtomicU64,
     /// `State::taken` (the ring's consumer position), published with release every quarter
-    /// ring and by every locked push, close and park: a submitter that reads it with acquire
-    /// may overwrite every slot below it.
+    /// ring and at every close and park: a submitter that reads it with acquire may
+    /// overwrite every slot below it.
     pub(crate) taken: AtomicU64,
 }
 
@@ -119,9 +119,24 @@ pub(crate) struct Hints {
 pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64) -> Option<u64> {
     let popped = hints.popped.load(Ordering::Relaxed);
     let taken = hints.taken.load(Ordering::Acquire);
+    bump_pushed_if(tally, |cur| {
+        cur & CLOSED == 0 && reserved(cur, popped) < capacity && reserved(cur, taken) < ring
+    })
+}
+
+/// Reserves a ring index on the locked path, where `taken` is exact: `None` while the ring
+/// is full of reservations not yet written (their submitters never wait for anything, so
+/// the caller yields and tries again). No capacity check: the caller made it.
+pub(crate) fn reserve_locked(tally: &AtomicU64, taken: u64, ring: u64) -> Option<u64> {
+    bump_pushed_if(tally, |cur| reserved(cur, taken) < ring).map(|cur| cur & COUNT_MASK)
+}
+
+/// Bumps `pushed` by compare-and-swap if `admit` accepts the current word: the word before,
+/// or `None`.
+fn bump_pushed_if(tally: &AtomicU64, admit: impl Fn(u64) -> bool) -> Option<u64> {
     let mut cur = tally.load(Ordering::Relaxed);
     loop {
-        if cur & CLOSED != 0 || reserved(cur, popped) >= capacity || reserved(cur, taken) >= ring {
+        if !admit(cur) {
             return None;
         }
         match tally.compare_exchange_weak(
@@ -131,27 +146,6 @@ pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64
             Ordering::Relaxed,
         ) {
             Ok(_) => return Some(cur),
-            Err(actual) => cur = actual,
-        }
-    }
-}
-
-/// Reserves a ring index on the locked path, where `taken` is exact: `None` while the ring
-/// is full of reservations not yet written (their submitters never wait for anything, so
-/// the caller yields and tries again). No capacity check: the caller made it.
-pub(crate) fn reserve_locked(tally: &AtomicU64, taken: u64, ring: u64) -> Option<u64> {
-    let mut cur = tally.load(Ordering::Relaxed);
-    loop {
-        if reserved(cur, taken) >= ring {
-            return None;
-        }
-        match tally.compare_exchange_weak(
-            cur,
-            bump_pushed(cur),
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        ) {
-            Ok(_) => return Some(cur & COUNT_MASK),
             Err(actual) => cur = actual,
         }
     }
@@ -304,20 +298,23 @@ mod tests {
         assert_eq!(std::mem::size_of::<Slot>(), 32);
     }
 
+    /// A work that does nothing: the jobs these tests move around.
+    struct Nothing;
+
+    impl crate::job::Work for Nothing {
+        fn claim(&self) -> bool {
+            true
+        }
+        fn run(self, _ctx: crate::job::RunCtx<'_>) {}
+        fn expire(self, _ctx: crate::job::RunCtx<'_>) {}
+        fn deadline(&self) -> Option<std::time::Instant> {
+            None
+        }
+    }
+
     #[test]
     fn job_tag_round_trips() {
         use crate::Priority;
-        struct Nothing;
-        impl crate::job::Work for Nothing {
-            fn claim(&self) -> bool {
-                true
-            }
-            fn run(self, _ctx: crate::job::RunCtx<'_>) {}
-            fn expire(self, _ctx: crate::job::RunCtx<'_>) {}
-            fn deadline(&self) -> Option<std::time::Instant> {
-                None
-            }
-        }
         for (i, priority) in Priority::ALL.into_iter().enumerate() {
             let counted = i % 2 == 0;
             let job = Job::new(u64::MAX - i as u64, priority, counted, Nothing);
@@ -359,19 +356,7 @@ mod tests {
     }
 
     fn job(id: u64) -> Job {
-        use crate::Priority;
-        struct Nothing;
-        impl crate::job::Work for Nothing {
-            fn claim(&self) -> bool {
-                true
-            }
-            fn run(self, _ctx: crate::job::RunCtx<'_>) {}
-            fn expire(self, _ctx: crate::job::RunCtx<'_>) {}
-            fn deadline(&self) -> Option<std::time::Instant> {
-                None
-            }
-        }
-        Job::new(id, Priority::Normal, true, Nothing)
+        Job::new(id, crate::Priority::Normal, true, Nothing)
     }
 
     /// Writes and pops through several laps of a two-slot ring, out of order writes

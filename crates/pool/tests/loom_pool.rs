@@ -34,7 +34,11 @@ fn tiny_builder(core: usize, max: usize) -> selvedge_pool::PoolBuilder {
 /// A fixed-size pool on the lock-free intake path (off by default under loom, see
 /// `PoolBuilder::loom_fast_path`; always on with real threads).
 fn tiny_fast(workers: usize) -> ThreadPool {
-    let builder = tiny_builder(workers, workers);
+    fast(tiny_builder(workers, workers))
+}
+
+/// `builder`'s pool, on the lock-free intake path under loom too (core must equal max).
+fn fast(builder: selvedge_pool::PoolBuilder) -> ThreadPool {
     #[cfg(selvedge_loom)]
     let builder = builder.loom_fast_path(true);
     builder.build().unwrap()
@@ -255,12 +259,7 @@ fn intake_submit_racing_parking_worker() {
 #[test]
 fn intake_capacity_reservation_at_the_bound() {
     model(|| {
-        let pool = Arc::new({
-            let builder = tiny_builder(1, 1).queue_capacity(1);
-            #[cfg(selvedge_loom)]
-            let builder = builder.loom_fast_path(true);
-            builder.build().unwrap()
-        });
+        let pool = Arc::new(fast(tiny_builder(1, 1).queue_capacity(1)));
         let started = Arc::new(AtomicUsize::new(0));
         let go = Arc::new(AtomicUsize::new(0));
         let busy = {
@@ -316,12 +315,7 @@ fn intake_capacity_reservation_at_the_bound() {
 #[test]
 fn intake_ring_full_falls_back_to_the_lock() {
     model(|| {
-        let pool = Arc::new({
-            let builder = tiny_builder(1, 1).queue_capacity(4);
-            #[cfg(selvedge_loom)]
-            let builder = builder.loom_fast_path(true);
-            builder.build().unwrap()
-        });
+        let pool = Arc::new(fast(tiny_builder(1, 1).queue_capacity(4)));
         let order = Arc::new(selvedge_locks::sync::Mutex::new(Vec::new()));
         let log = |n: usize| {
             let order = Arc::clone(&order);
