@@ -464,8 +464,7 @@ impl ThreadPool {
                     // slot and queue directly, as the consumer we are. Scope tickets take
                     // this path many times per scope; a trip through the ring cost them ~10%.
                     st.taken = (index + 1) & intake::COUNT_MASK;
-                    st.accepted += u64::from(job.counted());
-                    st.queue.push(priority, job);
+                    st.queue_taken(job);
                 } else {
                     // SAFETY: `index` is ours alone, and `reserve_locked` checked the room
                     // against `taken`, exact under the lock we hold.
@@ -740,13 +739,18 @@ impl State {
         // its position.
         #[allow(unsafe_code)]
         while let Some(job) = unsafe { shared.intake.pop(&mut self.taken) } {
-            self.accepted += u64::from(job.counted());
-            self.queue.push(job.priority(), job);
+            self.queue_taken(job);
         }
         let unpublished = self.taken.wrapping_sub(self.taken_published) & intake::COUNT_MASK;
         if unpublished >= (shared.intake.len() / 4).max(1) {
             self.publish_taken(shared);
         }
+    }
+
+    /// Queues a job whose ring index was just taken, counting it as accepted.
+    fn queue_taken(&mut self, job: Job) {
+        self.accepted += u64::from(job.counted());
+        self.queue.push(job.priority(), job);
     }
 
     /// Tells fast-path submitters the exact `taken` (release: the slots below it are read).

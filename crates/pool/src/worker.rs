@@ -29,9 +29,9 @@
 //! # Spinning
 //!
 //! A worker that finds the queue and the ring empty yields a few rounds watching the tally's
-//! `pushed` count (see `intake.rs`) before it looks again, and does so without the lock: it counts itself
-//! in the atomic `spinning` before and uncounts itself after, then re-locks and looks at the
-//! queue. A submitter reads `spinning` under the lock only to decide not to start another
+//! `pushed` count (see `intake.rs`) before it looks again, and does so without the lock: it
+//! counts itself in the atomic `spinning` before and uncounts itself after, then re-locks and
+//! looks at the queue. A submitter reads `spinning` under the lock only to decide not to start another
 //! worker. That is safe because every count stands for a look at the queue still to come: if
 //! the submitter's critical section came after that look, the look's uncount came before it
 //! (lock order), so the submitter does not count this worker. A spinning worker is never
