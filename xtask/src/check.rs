@@ -6,9 +6,11 @@ use std::time::Instant;
 use crate::steps::Step;
 use crate::summary::{Outcome, Summary};
 
-/// Every step of `cargo xtask check`, cheapest first so a formatting slip fails in seconds.
+/// Every step of `cargo xtask check`: what a fresh machine lacks first, then the cheapest steps
+/// first so a formatting slip fails in seconds.
 pub(crate) fn all() -> Vec<Step> {
     vec![
+        Step::Setup,
         Step::Fmt,
         Step::Clippy,
         Step::Test,

@@ -7,6 +7,7 @@
 mod check;
 #[cfg(test)]
 mod gate_tests;
+mod setup;
 mod steps;
 mod summary;
 mod tools;
@@ -18,7 +19,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
 Commands:
-  check   the whole gate: fmt, clippy, tests + doctests, rustdoc, loom, miri, deny
+  check   the whole gate: setup, fmt, clippy, tests + doctests, rustdoc, loom, miri, deny
+  setup   install what the gate needs and a fresh machine lacks (says what it installs)
   loom    the loom models (--cfg selvedge_loom, LOOM_MAX_PREEMPTIONS=2 unless set, release)
   miri    the crates' unit tests under miri (nightly)
   tsan    the crates' tests under ThreadSanitizer (nightly, -Zbuild-std)
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let command = std::env::args().nth(1);
     let steps = match command.as_deref() {
         Some("check") => check::all(),
+        Some("setup") => vec![steps::Step::Setup],
         Some("loom") => vec![steps::Step::Loom],
         Some("miri") => vec![steps::Step::Miri],
         Some("tsan") => vec![steps::Step::Tsan],

@@ -3,14 +3,16 @@
 use std::fs;
 use std::path::Path;
 
+use crate::setup::run_setup;
 use crate::summary::Outcome;
-use crate::tools::{cargo, host_triple, require, rustflags_with};
+use crate::tools::{cargo, has_nightly_rust_src, host_triple, require, rustflags_with};
 
 const NIGHTLY_INSTALL: &str =
     "rustup toolchain install nightly && rustup component add --toolchain nightly miri rust-src";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
+    Setup,
     Fmt,
     Clippy,
     Test,
@@ -24,6 +26,7 @@ pub(crate) enum Step {
 impl Step {
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Self::Setup => "setup",
             Self::Fmt => "fmt",
             Self::Clippy => "clippy",
             Self::Test => "test",
@@ -37,6 +40,7 @@ impl Step {
 
     pub(crate) fn describe(self) -> &'static str {
         match self {
+            Self::Setup => "install missing tools: nightly, miri, nextest, cargo-deny, advisories",
             Self::Fmt => "cargo fmt --check",
             Self::Clippy => "clippy -D warnings, all targets and features",
             Self::Test => "unit, integration and doc tests",
@@ -50,6 +54,7 @@ impl Step {
 
     pub(crate) fn run(self, root: &Path) -> Outcome {
         let result = match self {
+            Self::Setup => Ok(run_setup(root)),
             Self::Fmt => fmt(root),
             Self::Clippy => clippy(root),
             Self::Test => test(root),
@@ -247,19 +252,7 @@ fn tsan(root: &Path) -> StepResult {
 
 /// `-Zbuild-std` needs the nightly standard library's sources.
 fn require_rust_src() -> Result<(), Outcome> {
-    let sysroot = std::process::Command::new("rustc")
-        .args(["+nightly", "--print", "sysroot"])
-        .output();
-    let has_src = sysroot
-        .ok()
-        .filter(|out| out.status.success())
-        .is_some_and(|out| {
-            let root = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            Path::new(&root)
-                .join("lib/rustlib/src/rust/library/std")
-                .is_dir()
-        });
-    if has_src {
+    if has_nightly_rust_src() {
         return Ok(());
     }
     let message = format!("nightly rust-src is not installed; install it with: {NIGHTLY_INSTALL}");

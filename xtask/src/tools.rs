@@ -44,16 +44,20 @@ fn show(command: &Command) -> String {
     parts.join(" ")
 }
 
-/// Checks that `cargo <probe...>` runs; if not, the step fails with `install` as the fix.
-pub(crate) fn require(root: &Path, probe: &[&str], install: &str) -> Result<(), Outcome> {
-    let ok = Command::new("cargo")
+/// Whether `cargo <probe...>` runs and succeeds in `root`.
+pub(crate) fn cargo_succeeds(root: &Path, probe: &[&str]) -> bool {
+    Command::new("cargo")
         .current_dir(root)
         .args(probe)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|status| status.success());
-    if ok {
+        .is_ok_and(|status| status.success())
+}
+
+/// Checks that `cargo <probe...>` runs; if not, the step fails with `install` as the fix.
+pub(crate) fn require(root: &Path, probe: &[&str], install: &str) -> Result<(), Outcome> {
+    if cargo_succeeds(root, probe) {
         Ok(())
     } else {
         let message = format!(
@@ -63,6 +67,21 @@ pub(crate) fn require(root: &Path, probe: &[&str], install: &str) -> Result<(), 
         eprintln!("{message}");
         Err(Outcome::Failed(message))
     }
+}
+
+/// Whether the nightly toolchain has the standard library's sources (`-Zbuild-std` needs them).
+pub(crate) fn has_nightly_rust_src() -> bool {
+    Command::new("rustc")
+        .args(["+nightly", "--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .is_some_and(|out| {
+            let root = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            Path::new(&root)
+                .join("lib/rustlib/src/rust/library/std")
+                .is_dir()
+        })
 }
 
 /// `RUSTFLAGS` with `extra` appended to whatever the caller already set.
