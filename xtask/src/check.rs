@@ -14,7 +14,7 @@ pub(crate) fn all() -> Vec<Step> {
         Step::Fmt,
         Step::Clippy,
         Step::Test,
-        Step::Rustdoc,
+        Step::Docs,
         Step::Loom,
         Step::Miri,
         Step::Deny,

@@ -4,10 +4,13 @@
 //! alone. Every step runs a real tool; a missing tool fails the step and prints the command
 //! that installs it.
 
+mod browser;
 mod check;
 #[cfg(test)]
 mod gate_tests;
+mod links;
 mod setup;
+mod site;
 mod steps;
 mod summary;
 mod tools;
@@ -19,8 +22,11 @@ const HELP: &str = "\
 cargo xtask <command>
 
 Commands:
-  check   the whole gate: setup, fmt, clippy, tests + doctests, rustdoc, loom, miri, deny
+  check   the whole gate: setup, fmt, clippy, tests + doctests, docs, loom, miri, deny
   setup   install what the gate needs and a fresh machine lacks (says what it installs)
+  rustdoc the workspace rustdoc alone, warnings denied (the first part of docs)
+  docs    the docs site in target/site: rustdoc, guides, landing page; links checked, rendered
+          in headless Chromium
   loom    the loom models (--cfg selvedge_loom, LOOM_MAX_PREEMPTIONS=2 unless set, release)
   miri    the crates' unit tests under miri (nightly)
   tsan    the crates' tests under ThreadSanitizer (nightly, -Zbuild-std)
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
     let steps = match command.as_deref() {
         Some("check") => check::all(),
         Some("setup") => vec![steps::Step::Setup],
+        Some("rustdoc") => vec![steps::Step::Rustdoc],
+        Some("docs") => vec![steps::Step::Docs],
         Some("loom") => vec![steps::Step::Loom],
         Some("miri") => vec![steps::Step::Miri],
         Some("tsan") => vec![steps::Step::Tsan],

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::browser;
 use crate::summary::Outcome;
 use crate::tools::{cargo_succeeds, has_nightly_rust_src, run};
 
@@ -99,6 +100,32 @@ const NEEDS: &[Need] = &[
                 fetch.current_dir(root);
                 vec![fetch]
             }
+        },
+    },
+    Need {
+        what: "headless Chromium (docs)",
+        present: |_| browser::any_installed(),
+        install: |_| {
+            // Debian's package; root installs it directly, anyone else through a password-less sudo.
+            let root_user = Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+            let apt = |args: &[&str]| {
+                let mut command = if root_user {
+                    command("apt-get", args)
+                } else {
+                    let mut sudo = command("sudo", &["-n", "apt-get"]);
+                    sudo.args(args);
+                    sudo
+                };
+                command.env("DEBIAN_FRONTEND", "noninteractive");
+                command
+            };
+            vec![
+                apt(&["update", "-qq"]),
+                apt(&["install", "-y", "-qq", "chromium"]),
+            ]
         },
     },
 ];

@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::setup::run_setup;
+use crate::site;
 use crate::summary::Outcome;
 use crate::tools::{cargo, has_nightly_rust_src, host_triple, require, rustflags_with};
 
@@ -17,6 +18,7 @@ pub(crate) enum Step {
     Clippy,
     Test,
     Rustdoc,
+    Docs,
     Loom,
     Miri,
     Tsan,
@@ -31,6 +33,7 @@ impl Step {
             Self::Clippy => "clippy",
             Self::Test => "test",
             Self::Rustdoc => "rustdoc",
+            Self::Docs => "docs",
             Self::Loom => "loom",
             Self::Miri => "miri",
             Self::Tsan => "tsan",
@@ -45,6 +48,7 @@ impl Step {
             Self::Clippy => "clippy -D warnings, all targets and features",
             Self::Test => "unit, integration and doc tests",
             Self::Rustdoc => "rustdoc -D warnings",
+            Self::Docs => "the docs site: rustdoc -D warnings, guides, links, headless Chromium",
             Self::Loom => "loom models, --cfg selvedge_loom, release",
             Self::Miri => "unit tests under miri",
             Self::Tsan => "tests under ThreadSanitizer",
@@ -58,7 +62,8 @@ impl Step {
             Self::Fmt => fmt(root),
             Self::Clippy => clippy(root),
             Self::Test => test(root),
-            Self::Rustdoc => rustdoc(root),
+            Self::Rustdoc => Ok(rustdoc(root)),
+            Self::Docs => Ok(site::build(root)),
             Self::Loom => loom(root),
             Self::Miri => miri(root),
             Self::Tsan => tsan(root),
@@ -129,19 +134,22 @@ fn test(root: &Path) -> StepResult {
     Ok(if unit == Outcome::Passed { doc } else { unit })
 }
 
-fn rustdoc(root: &Path) -> StepResult {
+/// `cargo doc` for the whole workspace with every rustdoc warning an error.
+pub(crate) fn rustdoc(root: &Path) -> Outcome {
     let env = [("RUSTDOCFLAGS", "-D warnings".to_owned())];
-    Ok(cargo(
+    cargo(
         root,
         [
             "doc",
             "--workspace",
+            "--exclude",
+            "xtask",
             "--all-features",
             "--no-deps",
             "--locked",
         ],
         &env,
-    ))
+    )
 }
 
 /// `crates/<dir>/tests/loom_*.rs`, as (package name, test target) pairs.

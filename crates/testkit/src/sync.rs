@@ -17,4 +17,5 @@
 #[cfg(selvedge_loom)]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, atomic};
 #[cfg(not(selvedge_loom))]
+#[doc(no_inline)]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, atomic};

@@ -8,4 +8,5 @@
 #[cfg(selvedge_loom)]
 pub use loom::thread::{JoinHandle, spawn, yield_now};
 #[cfg(not(selvedge_loom))]
+#[doc(no_inline)]
 pub use std::thread::{JoinHandle, spawn, yield_now};

@@ -100,6 +100,7 @@ pub mod atomic {
         Ordering, fence,
     };
     #[cfg(not(selvedge_loom))]
+    #[doc(no_inline)]
     pub use std::sync::atomic::{
         AtomicBool, AtomicI64, AtomicIsize, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize,
         Ordering, fence,
@@ -124,6 +125,7 @@ pub mod thread {
     #[cfg(selvedge_loom)]
     pub use loom::thread::{Builder, JoinHandle, Thread, current, park, spawn, yield_now};
     #[cfg(not(selvedge_loom))]
+    #[doc(no_inline)]
     pub use std::thread::{Builder, JoinHandle, Thread, current, park, spawn, yield_now};
 }
 
@@ -136,10 +138,12 @@ pub mod hint {
     #[cfg(selvedge_loom)]
     pub use loom::hint::spin_loop;
     #[cfg(not(selvedge_loom))]
+    #[doc(no_inline)]
     pub use std::hint::spin_loop;
 }
 
 #[cfg(selvedge_loom)]
 pub use loom::sync::Arc;
 #[cfg(not(selvedge_loom))]
+#[doc(no_inline)]
 pub use std::sync::Arc;
