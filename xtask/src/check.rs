@@ -26,15 +26,28 @@ pub(crate) fn run(root: &Path, steps: &[Step]) -> bool {
     let mut summary = Summary::default();
     for step in steps {
         println!("\n==> {} ({})", step.name(), step.describe());
-        let started = Instant::now();
-        let outcome = step.run(root);
-        let seconds = started.elapsed().as_secs_f64();
-        match &outcome {
-            Outcome::Passed => println!("<== {} passed in {seconds:.1}s", step.name()),
-            Outcome::Failed(why) => println!("<== {} FAILED in {seconds:.1}s: {why}", step.name()),
-        }
-        summary.record(step.name(), outcome, seconds);
+        timed(&mut summary, step.name(), || step.run(root));
     }
     print!("{summary}");
     summary.all_passed()
+}
+
+/// Runs one command that is not a gate step as a timed section with the same summary table.
+pub(crate) fn run_one(name: &'static str, body: impl FnOnce() -> Outcome) -> bool {
+    let mut summary = Summary::default();
+    println!("\n==> {name}");
+    timed(&mut summary, name, body);
+    print!("{summary}");
+    summary.all_passed()
+}
+
+fn timed(summary: &mut Summary, name: &'static str, body: impl FnOnce() -> Outcome) {
+    let started = Instant::now();
+    let outcome = body();
+    let seconds = started.elapsed().as_secs_f64();
+    match &outcome {
+        Outcome::Passed => println!("<== {name} passed in {seconds:.1}s"),
+        Outcome::Failed(why) => println!("<== {name} FAILED in {seconds:.1}s: {why}"),
+    }
+    summary.record(name, outcome, seconds);
 }

@@ -9,6 +9,7 @@ mod check;
 #[cfg(test)]
 mod gate_tests;
 mod links;
+mod release;
 mod setup;
 mod site;
 mod steps;
@@ -31,6 +32,9 @@ Commands:
   miri    the crates' unit tests under miri (nightly)
   tsan    the crates' tests under ThreadSanitizer (nightly, -Zbuild-std)
   deny    cargo deny check (licences, bans, sources, advisories; offline)
+  release <patch|minor|major> [--execute]
+          bump the workspace version, move the CHANGELOG notes, semver-check, package and
+          publish every crate (a dry run unless --execute; never from CI)
   help    this text
 ";
 
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Some("miri") => vec![steps::Step::Miri],
         Some("tsan") => vec![steps::Step::Tsan],
         Some("deny") => vec![steps::Step::Deny],
+        Some("release") => return release_command(&root),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -56,6 +61,24 @@ fn main() -> ExitCode {
         }
     };
     if check::run(&root, &steps) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn release_command(root: &std::path::Path) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let execute = args.iter().any(|a| a == "--execute");
+    let bump = args.iter().find_map(|a| release::Bump::parse(a));
+    let unknown = args
+        .iter()
+        .any(|a| a != "--execute" && release::Bump::parse(a).is_none());
+    let Some(bump) = bump.filter(|_| !unknown) else {
+        eprint!("usage: cargo xtask release <patch|minor|major> [--execute]\n\n{HELP}");
+        return ExitCode::FAILURE;
+    };
+    if check::run_one("release", || release::release(root, bump, execute)) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
