@@ -27,7 +27,12 @@ const FLAGS: &[&str] = &[
 const PAGES: &[(&str, &[&str])] = &[
     (
         "index.html",
-        &["selvedge", "selvedge-locks", "Benchmark report"],
+        &[
+            "selvedge",
+            "selvedge-locks",
+            "Choosing a primitive",
+            "Benchmark report",
+        ],
     ),
     (
         "api/selvedge_locks/index.html",

@@ -18,6 +18,9 @@ use crate::tools::run;
 
 /// The guides, in reading order: file stem in `docs/`, title on the landing page.
 pub(crate) const GUIDES: &[(&str, &str)] = &[
+    ("choosing", "Choosing a primitive"),
+    ("porting", "Porting the seeds' Python patterns"),
+    ("loom", "Model-checking your own code with loom"),
     ("ARCHITECTURE", "Architecture"),
     ("benchmarks", "Benchmark report"),
 ];
@@ -61,7 +64,7 @@ fn assemble(root: &Path, site: &Path) -> io::Result<()> {
     for (stem, _) in GUIDES {
         let text = fs::read_to_string(root.join("docs").join(format!("{stem}.md")))?;
         let page = sources.join(format!("{stem}.md"));
-        fs::write(&page, to_site_links(&text))?;
+        fs::write(&page, to_site_links(&rustdoc_headings(&text)))?;
         render(root, &page, &site.join("guides"), &["../style.css"])?;
     }
     fs::write(site.join("style.css"), STYLE)?;
@@ -80,13 +83,35 @@ fn to_site_links(markdown: &str) -> String {
     out
 }
 
+/// A guide starts with `# Title` (as GitHub shows it) and its sections are `##`. Rustdoc takes
+/// that heading as the page title, but numbers the sections below it from level 1, so they
+/// would read "0.1", "0.2"; as its own `% Title` line with every other heading one level up,
+/// they read "1", "1.1". Lines inside code fences are left alone.
+fn rustdoc_headings(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut in_fence = false;
+    for (number, line) in markdown.lines().enumerate() {
+        if line.starts_with("```") || line.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        let line = match line.strip_prefix("# ") {
+            Some(title) if number == 0 => format!("% {title}"),
+            _ if !in_fence && line.starts_with("##") => line[1..].to_owned(),
+            _ => line.to_owned(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 fn landing_page(root: &Path) -> io::Result<String> {
     let mut page = String::from(
         "% selvedge\n\nSmall, sharp crates for thread-safe Rust programs: locks that report \
          deadlocks before they happen, a concurrent map, resettable globals, a thread pool that \
          never silently loses a task, and one login shared by every thread. Each crate is \
          measured against the single-purpose crate it replaces, in the same run.\n\n\
-         ## Crates\n\n| crate | what it gives you |\n| --- | --- |\n",
+         # Crates\n\n| crate | what it gives you |\n| --- | --- |\n",
     );
     for (package, description) in crates(root)? {
         let lib = package.replace('-', "_");
@@ -95,7 +120,7 @@ fn landing_page(root: &Path) -> io::Result<String> {
             "| [`{package}`](api/{lib}/index.html) | {description} |"
         );
     }
-    page.push_str("\n## Guides\n\n");
+    page.push_str("\n# Guides\n\n");
     for (stem, title) in GUIDES {
         let _ = writeln!(page, "- [{title}](guides/{stem}.html)");
     }
@@ -151,9 +176,33 @@ const API_INDEX: &str = "<!DOCTYPE html><meta charset=\"utf-8\">\
 <meta http-equiv=\"refresh\" content=\"0; url=../index.html\">\
 <title>selvedge API</title><a href=\"../index.html\">selvedge crates</a>\n";
 
-/// A readable page width and table borders for the rendered guides and landing page.
+/// A readable page width, table borders and heading sizes (a guide's sections are `<h1>`
+/// under the title) for the rendered guides and landing page.
 const STYLE: &str = "body { max-width: 52rem; margin: 2rem auto; padding: 0 1rem; \
 font-family: system-ui, sans-serif; line-height: 1.5; }
 table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; }
 pre { background: #f5f5f5; padding: 0.5rem; overflow-x: auto; }
+h1.title { font-size: 2.2rem; } h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; }
+a.doc-anchor { color: #bbb; text-decoration: none; margin-right: 0.4rem; }
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guides_title_becomes_rustdocs_and_its_sections_move_up_a_level() {
+        let guide =
+            "# Choosing\n\nIntro.\n\n## Locks\n\n### Mutex\n\n```python\n## not a heading\n```\n";
+        assert_eq!(
+            rustdoc_headings(guide),
+            "% Choosing\n\nIntro.\n\n# Locks\n\n## Mutex\n\n```python\n## not a heading\n```\n"
+        );
+    }
+
+    #[test]
+    fn a_page_titled_with_percent_keeps_its_title() {
+        let page = "% Already titled\n\n## Section\n";
+        assert_eq!(rustdoc_headings(page), "% Already titled\n\n# Section\n");
+    }
+}

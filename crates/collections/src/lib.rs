@@ -168,6 +168,7 @@
 //! # MSRV
 //!
 //! The workspace's `rust-version` (1.95); older compilers are untested.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -184,6 +184,7 @@
 //! # MSRV
 //!
 //! The workspace's `rust-version` (1.95); older compilers are untested.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 // `deny`, not `forbid`: `biased` implements lock_api's unsafe raw-lock trait (each block says
 // why it is sound; its unit tests run under miri), and so does the loom-only `raw/loom.rs`.

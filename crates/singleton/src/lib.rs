@@ -241,6 +241,7 @@
 //! # Minimum supported Rust version
 //!
 //! The workspace's `rust-version` (the toolchain pinned in `rust-toolchain.toml`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -64,6 +64,7 @@
 //!   `xtask` enforces that).
 //! - On real threads, [`model`] and [`stress`] find races by chance; only loom proves their
 //!   absence, within its preemption bound (`LOOM_MAX_PREEMPTIONS`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

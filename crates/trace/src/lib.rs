@@ -47,6 +47,7 @@
 //! }
 //! # let _ = keep;
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
