@@ -128,8 +128,9 @@
 //!
 //! # Performance
 //!
-//! A key's hash is computed once, outside any lock, and picks both the shard and the bucket
-//! inside it. Each shard is a [`BiasedRwLock`](selvedge_locks::BiasedRwLock): a read publishes
+//! A key's hash is computed once, outside any lock, picks both the shard and the bucket
+//! inside it, and is stored beside the entry (8 bytes each), so growth never rehashes a key
+//! and `Eq` runs only on a full hash match. Each shard is a [`BiasedRwLock`](selvedge_locks::BiasedRwLock): a read publishes
 //! itself in the reading thread's own slot (one fence, no shared write), so readers on several
 //! cores do not take a cache line from each other; a write after reads revokes the bias
 //! (a scan of one slot per reading thread) and the next read restores it. `get` and the other
@@ -151,7 +152,7 @@
 //! - Snapshots are copied shard by shard: each shard is exact at one instant, the whole is not
 //!   (the exact guarantee: [snapshot consistency](ConcurrentMap#snapshot-consistency)).
 //!   There is no transaction across keys.
-//! - Re-entrance detection covers calls made from the map's own closures. User `Hash`, `Eq`,
+//! - Re-entrance detection covers calls made from the map's own closures. User `Eq`,
 //!   `Clone` or `Drop` implementations that call the same map while it holds a lock are not
 //!   all detected (the plain methods catch them only when they would block).
 //! - A panic inside a closure releases the lock (no poisoning); an `update` closure that

@@ -96,6 +96,22 @@ impl<T, S> ConcurrentSet<T, S> {
         }
     }
 
+    /// An empty set with `shards` shards (see [`with_shards`](ConcurrentSet::with_shards)) that
+    /// hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8, _> = ConcurrentSet::with_shards_and_hasher(2, RandomState::new());
+    /// assert_eq!(set.shard_count(), 2);
+    /// ```
+    #[must_use]
+    pub fn with_shards_and_hasher(shards: usize, hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_shards_and_hasher(shards, hasher),
+        }
+    }
+
     /// How many shards the set has.
     ///
     /// ```
