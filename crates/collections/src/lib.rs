@@ -8,6 +8,7 @@
 //! - [`Counter`]: a lock-free counter with `compare_and_swap` and `fetch_update`.
 //! - [`StripedCounter`]: Java's `LongAdder`, for counters many threads bump and few read.
 //! - [`DefaultHashBuilder`]: the fast, randomly seeded default hasher.
+//! - [`CapacityError`]: why `try_with_capacity` could not reserve the room asked for.
 //!
 //! # Motivation
 //!
@@ -172,6 +173,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod capacity_error;
 mod counter;
 mod hasher;
 mod map;
@@ -181,6 +183,7 @@ mod serde_impls;
 mod set;
 mod striped;
 
+pub use capacity_error::CapacityError;
 pub use counter::Counter;
 pub use hasher::{DefaultHashBuilder, DefaultHasher};
 pub use map::{ConcurrentMap, Op};

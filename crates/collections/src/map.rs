@@ -10,6 +10,7 @@ use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
 
+use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 use crate::reentrancy::{self, ClosureScope};
 
@@ -224,9 +225,33 @@ impl<K, V> ConcurrentMap<K, V> {
     /// let map: ConcurrentMap<u64, u64> = ConcurrentMap::with_capacity(1_000);
     /// assert_eq!(map.len(), 0);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the room cannot be had: the tables would exceed the largest possible allocation
+    /// (`usize::MAX`, say), or the allocator refuses it. This is std's `HashMap::with_capacity`
+    /// contract, except that a refused allocation panics instead of aborting; use
+    /// [`try_with_capacity`](Self::try_with_capacity) for a capacity that comes from input.
     #[must_use]
+    #[track_caller]
     pub fn with_capacity(capacity: usize) -> Self {
         Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::default())
+    }
+
+    /// An empty map with room for at least `capacity` entries, or why there cannot be.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] if the tables would exceed the largest possible allocation, or the
+    /// allocator refused them.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// assert!(ConcurrentMap::<u64, u64>::try_with_capacity(1_000).is_ok());
+    /// assert!(ConcurrentMap::<u64, u64>::try_with_capacity(usize::MAX).is_err());
+    /// ```
+    pub fn try_with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        Self::try_with_capacity_and_hasher(capacity, DefaultHashBuilder::default())
     }
 
     /// An empty map with `shards` shards, rounded up to a power of two between 1 and 65,536.
@@ -258,7 +283,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// ```
     #[must_use]
     pub fn with_hasher(hasher: S) -> Self {
-        Self::build(default_shards(), 0, hasher)
+        Self::build(default_shards(), hasher)
     }
 
     /// An empty map with room for `capacity` entries that hashes with `hasher`.
@@ -270,9 +295,35 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// let map: ConcurrentMap<u8, u8, _> = ConcurrentMap::with_capacity_and_hasher(64, RandomState::new());
     /// assert!(map.is_empty());
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`with_capacity`](ConcurrentMap::with_capacity).
     #[must_use]
+    #[track_caller]
     pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
-        Self::build(default_shards(), capacity, hasher)
+        match Self::try_with_capacity_and_hasher(capacity, hasher) {
+            Ok(map) => map,
+            Err(error) => panic!("ConcurrentMap::with_capacity: {error}"),
+        }
+    }
+
+    /// An empty map with room for `capacity` entries that hashes with `hasher`, or why there
+    /// cannot be.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_with_capacity`](ConcurrentMap::try_with_capacity).
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentMap;
+    ///
+    /// let map = ConcurrentMap::<u8, u8, _>::try_with_capacity_and_hasher(64, RandomState::new());
+    /// assert!(map.is_ok());
+    /// ```
+    pub fn try_with_capacity_and_hasher(capacity: usize, hasher: S) -> Result<Self, CapacityError> {
+        Self::try_build(default_shards(), capacity, hasher)
     }
 
     /// An empty map with `shards` shards (see [`with_shards`](ConcurrentMap::with_shards)) that
@@ -287,19 +338,33 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// ```
     #[must_use]
     pub fn with_shards_and_hasher(shards: usize, hasher: S) -> Self {
-        Self::build(shards, 0, hasher)
+        Self::build(shards, hasher)
     }
 
-    fn build(shards: usize, capacity: usize, hasher: S) -> Self {
+    /// An empty map; no table allocates until its first insert.
+    fn build(shards: usize, hasher: S) -> Self {
         let shards = shards.clamp(1, MAX_SHARDS).next_power_of_two();
-        let per_shard = capacity.div_ceil(shards);
         Self {
             shards: (0..shards)
-                .map(|_| CachePadded::new(BiasedRwLock::new(HashTable::with_capacity(per_shard))))
+                .map(|_| CachePadded::new(BiasedRwLock::new(HashTable::new())))
                 .collect(),
             mask: shards - 1,
             hasher,
         }
+    }
+
+    /// An empty map with room for `capacity` entries spread evenly over its shards, reserved
+    /// fallibly so that a capacity from input is an error, not an abort.
+    fn try_build(shards: usize, capacity: usize, hasher: S) -> Result<Self, CapacityError> {
+        let mut map = Self::build(shards, hasher);
+        let per_shard = capacity.div_ceil(map.shards.len());
+        for shard in &mut *map.shards {
+            shard
+                .get_mut()
+                .try_reserve(per_shard, Slot::hash)
+                .map_err(|error| CapacityError::from_reserve(capacity, error))?;
+        }
+        Ok(map)
     }
 
     /// How many shards the map has.
