@@ -1,4 +1,4 @@
-//! A concurrent map and set that cannot deadlock their users, and lock-free counters.
+//! A concurrent map and set whose locks never escape to the caller, and lock-free counters.
 //!
 //! - [`ConcurrentMap`]: a sharded hash map; every method on `&self`, no guard ever escapes,
 //!   atomic read-modify-write through closures ([`update`](ConcurrentMap::update),
@@ -37,6 +37,29 @@
 //! with it. Calling the map again from inside such a closure is detected and panics with a
 //! message naming the problem (and the `collections.reentrant_use` event), as Java's
 //! `ConcurrentHashMap` throws `IllegalStateException`, instead of hanging.
+//!
+//! # What cannot deadlock, and what still can
+//!
+//! Guaranteed:
+//!
+//! - No method returns a guard or holds a lock after it returns, and no method holds two shard
+//!   locks at once: calls made outside closures cannot deadlock each other, on any number of
+//!   threads and maps.
+//! - A thread never waits for a shard lock it holds itself through a map's closure: calling a
+//!   map from inside one of its own closures panics, however deeply closures of other maps
+//!   are nested in between ([Panics](ConcurrentMap#panics)).
+//!
+//! Not guaranteed (these deadlock, as they would with any two locks):
+//!
+//! - Closures of two maps calling each other from two threads: map A's closure calling map B
+//!   while, on another thread, B's closure calls A. Each thread holds one shard lock and waits
+//!   for the other's. Nest closures of different maps in one fixed order, or not at all.
+//! - A closure that waits for another thread (joins it, receives from a channel, takes a lock
+//!   it holds) while that thread needs the shard the closure holds.
+//! - `Eq`, `Clone` or `Drop` of keys and values calling the same map while it holds a lock;
+//!   the plain methods catch this only when it happens inside one of the map's closures.
+//!
+//! Keep closures short and non-blocking: compute inside, return, then act.
 //!
 //! # Recipes
 //!
