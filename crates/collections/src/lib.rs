@@ -176,9 +176,10 @@
 //! - Snapshots are copied shard by shard: each shard is exact at one instant, the whole is not
 //!   (the exact guarantee: [snapshot consistency](ConcurrentMap#snapshot-consistency)).
 //!   There is no transaction across keys.
-//! - Re-entrance detection covers calls made from the map's own closures. User `Eq`,
-//!   `Clone` or `Drop` implementations that call the same map while it holds a lock are not
-//!   all detected (the plain methods catch them only when they would block).
+//! - Re-entrance detection covers calls made from the map's own closures, at any depth. User
+//!   `Eq`, `Clone` or `Drop` implementations that call the same map while it holds a lock are
+//!   caught only inside one of its closures (see
+//!   [what still can deadlock](crate#what-cannot-deadlock-and-what-still-can)).
 //! - A panic inside a closure releases the lock (no poisoning); an `update` closure that
 //!   panicked may leave its value half-modified.
 //! - [`StripedCounter::sum`] is not an atomic snapshot while adds run.

@@ -480,7 +480,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     }
 
     /// Removes every entry, shard by shard. The removed entries are dropped after their
-    /// shard's lock is released, so a `Drop` that uses the map does not deadlock.
+    /// shard's lock is released, so a `Drop` that uses the map does not deadlock. If a `Drop`
+    /// panics, the panic leaves `clear` with the shards before it emptied and the later ones
+    /// untouched; the map stays consistent.
     ///
     /// ```
     /// use selvedge_collections::ConcurrentMap;
