@@ -10,12 +10,44 @@ use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
 
+use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 use crate::reentrancy::{self, ClosureScope};
 
-/// One shard's table. Entries are `(key, value)`; the hash is not stored, since recomputing
-/// it with a fast hasher on growth costs less than a wider entry on every probe.
-type Table<K, V> = HashTable<(K, V)>;
+/// One entry of a shard's table: the key's hash beside the key and value.
+///
+/// The hash is computed once per call, outside the shard lock, and stored, so the table never
+/// runs user code to grow or rehash: a `Hash` that panics can fail only the call that hashes
+/// its key, never a rehash half-way (hashbrown before 0.17 left such a table with a wrong
+/// length and tombstoned live entries; even since, it drops the entries it had not rehashed).
+/// The stored hash also screens out most `Eq` calls: a key is compared only when the whole
+/// 64-bit hash matches. It costs 8 bytes per entry.
+struct Slot<K, V> {
+    hash: u64,
+    key: K,
+    value: V,
+}
+
+impl<K, V> Slot<K, V> {
+    /// The stored hash: what the table rehashes with, never a call into user code.
+    #[inline]
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// Whether this slot holds `key`, whose hash is `hash`.
+    #[inline]
+    fn is<Q>(&self, hash: u64, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.hash == hash && self.key.borrow() == key
+    }
+}
+
+/// One shard's table.
+type Table<K, V> = HashTable<Slot<K, V>>;
 
 /// One shard: its own cache line(s), so two threads on neighbouring shards do not share one.
 type Shard<K, V> = CachePadded<BiasedRwLock<Table<K, V>>>;
@@ -59,8 +91,9 @@ pub enum Op<V> {
 /// A concurrent hash map: sharded, every method on `&self`, no guard ever handed out.
 ///
 /// The keys are split over a power-of-two number of shards, each a cache-padded read-write
-/// lock around a hashbrown table. A key's hash is computed once, outside any lock; its middle
-/// bits pick the shard and the whole hash is reused inside the shard's table. Reads take the
+/// lock around a hashbrown table. A key's hash is computed once per call, outside any lock;
+/// its middle bits pick the shard and the whole hash is stored with the entry, so growing a
+/// shard never calls `Hash` again (a panicking `Hash` fails only its own call). Reads take the
 /// shard's lock shared, writes exclusive, and no method ever holds two shard locks.
 ///
 /// Methods that run your code (`get_with`, `update`, `compute`, `retain`, ...) run it under
@@ -134,8 +167,9 @@ pub enum Op<V> {
 /// map.update(&1, |v| map.insert(2, *v));
 /// ```
 ///
-/// `Hash`, `Eq` and `Clone` of the key and value types also run under shard locks (`Drop`
-/// too, for entries `retain` removes); they must not call the map either.
+/// `Eq` and `Clone` of the key and value types run under shard locks (`Drop` too, for the
+/// entries `retain` removes); they must not call the map either.
+/// `Hash` never runs under a shard lock.
 ///
 /// # Snapshot consistency
 ///
@@ -191,9 +225,33 @@ impl<K, V> ConcurrentMap<K, V> {
     /// let map: ConcurrentMap<u64, u64> = ConcurrentMap::with_capacity(1_000);
     /// assert_eq!(map.len(), 0);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the room cannot be had: the tables would exceed the largest possible allocation
+    /// (`usize::MAX`, say), or the allocator refuses it. This is std's `HashMap::with_capacity`
+    /// contract, except that a refused allocation panics instead of aborting; use
+    /// [`try_with_capacity`](Self::try_with_capacity) for a capacity that comes from input.
     #[must_use]
+    #[track_caller]
     pub fn with_capacity(capacity: usize) -> Self {
         Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::default())
+    }
+
+    /// An empty map with room for at least `capacity` entries, or why there cannot be.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] if the tables would exceed the largest possible allocation, or the
+    /// allocator refused them.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// assert!(ConcurrentMap::<u64, u64>::try_with_capacity(1_000).is_ok());
+    /// assert!(ConcurrentMap::<u64, u64>::try_with_capacity(usize::MAX).is_err());
+    /// ```
+    pub fn try_with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        Self::try_with_capacity_and_hasher(capacity, DefaultHashBuilder::default())
     }
 
     /// An empty map with `shards` shards, rounded up to a power of two between 1 and 65,536.
@@ -225,7 +283,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// ```
     #[must_use]
     pub fn with_hasher(hasher: S) -> Self {
-        Self::build(default_shards(), 0, hasher)
+        Self::build(default_shards(), hasher)
     }
 
     /// An empty map with room for `capacity` entries that hashes with `hasher`.
@@ -237,9 +295,35 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// let map: ConcurrentMap<u8, u8, _> = ConcurrentMap::with_capacity_and_hasher(64, RandomState::new());
     /// assert!(map.is_empty());
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`with_capacity`](ConcurrentMap::with_capacity).
     #[must_use]
+    #[track_caller]
     pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
-        Self::build(default_shards(), capacity, hasher)
+        match Self::try_with_capacity_and_hasher(capacity, hasher) {
+            Ok(map) => map,
+            Err(error) => panic!("ConcurrentMap::with_capacity: {error}"),
+        }
+    }
+
+    /// An empty map with room for `capacity` entries that hashes with `hasher`, or why there
+    /// cannot be.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_with_capacity`](ConcurrentMap::try_with_capacity).
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentMap;
+    ///
+    /// let map = ConcurrentMap::<u8, u8, _>::try_with_capacity_and_hasher(64, RandomState::new());
+    /// assert!(map.is_ok());
+    /// ```
+    pub fn try_with_capacity_and_hasher(capacity: usize, hasher: S) -> Result<Self, CapacityError> {
+        Self::try_build(default_shards(), capacity, hasher)
     }
 
     /// An empty map with `shards` shards (see [`with_shards`](ConcurrentMap::with_shards)) that
@@ -254,19 +338,33 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// ```
     #[must_use]
     pub fn with_shards_and_hasher(shards: usize, hasher: S) -> Self {
-        Self::build(shards, 0, hasher)
+        Self::build(shards, hasher)
     }
 
-    fn build(shards: usize, capacity: usize, hasher: S) -> Self {
+    /// An empty map; no table allocates until its first insert.
+    fn build(shards: usize, hasher: S) -> Self {
         let shards = shards.clamp(1, MAX_SHARDS).next_power_of_two();
-        let per_shard = capacity.div_ceil(shards);
         Self {
             shards: (0..shards)
-                .map(|_| CachePadded::new(BiasedRwLock::new(HashTable::with_capacity(per_shard))))
+                .map(|_| CachePadded::new(BiasedRwLock::new(HashTable::new())))
                 .collect(),
             mask: shards - 1,
             hasher,
         }
+    }
+
+    /// An empty map with room for `capacity` entries spread evenly over its shards, reserved
+    /// fallibly so that a capacity from input is an error, not an abort.
+    fn try_build(shards: usize, capacity: usize, hasher: S) -> Result<Self, CapacityError> {
+        let mut map = Self::build(shards, hasher);
+        let per_shard = capacity.div_ceil(map.shards.len());
+        for shard in &mut *map.shards {
+            shard
+                .get_mut()
+                .try_reserve(per_shard, Slot::hash)
+                .map_err(|error| CapacityError::from_reserve(capacity, error))?;
+        }
+        Ok(map)
     }
 
     /// How many shards the map has.
@@ -382,7 +480,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     }
 
     /// Removes every entry, shard by shard. The removed entries are dropped after their
-    /// shard's lock is released, so a `Drop` that uses the map does not deadlock.
+    /// shard's lock is released, so a `Drop` that uses the map does not deadlock. If a `Drop`
+    /// panics, the panic leaves `clear` with the shards before it emptied and the later ones
+    /// untouched; the map stays consistent.
     ///
     /// ```
     /// use selvedge_collections::ConcurrentMap;
@@ -450,8 +550,8 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     pub fn for_each(&self, mut f: impl FnMut(&K, &V)) {
         let _scope = self.enter("for_each");
         for shard in &*self.shards {
-            for (k, v) in shard.read().iter() {
-                f(k, v);
+            for slot in shard.read().iter() {
+                f(&slot.key, &slot.value);
             }
         }
     }
@@ -477,7 +577,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     pub fn retain(&self, mut f: impl FnMut(&K, &mut V) -> bool) {
         let _scope = self.enter("retain");
         for shard in &*self.shards {
-            shard.write().retain(|(k, v)| f(k, v));
+            shard.write().retain(|slot| f(&slot.key, &mut slot.value));
         }
     }
 
@@ -557,7 +657,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         for shard in &*self.shards {
             let table = shard.read();
             out.reserve(table.len());
-            out.extend(table.iter().map(|(k, v)| copy(k, v)));
+            out.extend(table.iter().map(|slot| copy(&slot.key, &slot.value)));
         }
         out
     }
@@ -587,10 +687,12 @@ where
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         let hash = self.hash(&key);
         let mut table = self.lock_write(self.shard(hash), "insert");
-        match table.entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k)) {
-            Entry::Occupied(mut entry) => Some(std::mem::replace(&mut entry.get_mut().1, value)),
+        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+            Entry::Occupied(mut entry) => {
+                Some(std::mem::replace(&mut entry.get_mut().value, value))
+            }
             Entry::Vacant(entry) => {
-                entry.insert((key, value));
+                entry.insert(Slot { hash, key, value });
                 None
             }
         }
@@ -617,8 +719,8 @@ where
         let hash = self.hash(key);
         let table = self.lock_read(self.shard(hash), "get");
         table
-            .find(hash, |(k, _)| k.borrow() == key)
-            .map(|(_, v)| v.clone())
+            .find(hash, |slot| slot.is(hash, key))
+            .map(|slot| slot.value.clone())
     }
 
     /// Runs `f` on the value under `key` (under the shard's read lock) and returns what it
@@ -645,8 +747,8 @@ where
         let _scope = self.enter("get_with");
         let table = self.shard(hash).read();
         table
-            .find(hash, |(k, _)| k.borrow() == key)
-            .map(|(_, v)| f(v))
+            .find(hash, |slot| slot.is(hash, key))
+            .map(|slot| f(&slot.value))
     }
 
     /// Whether `key` has an entry.
@@ -668,7 +770,7 @@ where
     {
         let hash = self.hash(key);
         let table = self.lock_read(self.shard(hash), "contains_key");
-        table.find(hash, |(k, _)| k.borrow() == key).is_some()
+        table.find(hash, |slot| slot.is(hash, key)).is_some()
     }
 
     /// Removes the entry of `key` and returns its value.
@@ -689,8 +791,8 @@ where
     {
         let hash = self.hash(key);
         let mut table = self.lock_write(self.shard(hash), "remove");
-        let entry = table.find_entry(hash, |(k, _)| k.borrow() == key).ok()?;
-        Some(entry.remove().0.1)
+        let entry = table.find_entry(hash, |slot| slot.is(hash, key)).ok()?;
+        Some(entry.remove().0.value)
     }
 
     /// Removes the entry of `key` if `f` returns `true` for it, atomically: no other write to
@@ -716,10 +818,10 @@ where
         let hash = self.hash(key);
         let _scope = self.enter("remove_if");
         let mut table = self.shard(hash).write();
-        let entry = table.find_entry(hash, |(k, _)| k.borrow() == key).ok()?;
-        let (k, v) = entry.get();
-        if f(k, v) {
-            Some(entry.remove().0.1)
+        let entry = table.find_entry(hash, |slot| slot.is(hash, key)).ok()?;
+        let slot = entry.get();
+        if f(&slot.key, &slot.value) {
+            Some(entry.remove().0.value)
         } else {
             None
         }
@@ -750,8 +852,8 @@ where
         let _scope = self.enter("update");
         let mut table = self.shard(hash).write();
         table
-            .find_mut(hash, |(k, _)| k.borrow() == key)
-            .map(|(_, v)| f(v))
+            .find_mut(hash, |slot| slot.is(hash, key))
+            .map(|slot| f(&mut slot.value))
     }
 
     /// Decides atomically what happens to the entry of `key`: `f` sees the present value (or
@@ -779,15 +881,15 @@ where
         let hash = self.hash(&key);
         let _scope = self.enter("compute");
         let mut table = self.shard(hash).write();
-        match table.entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k)) {
-            Entry::Occupied(mut entry) => match f(Some(&entry.get().1)) {
+        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+            Entry::Occupied(mut entry) => match f(Some(&entry.get().value)) {
                 Op::Keep => None,
-                Op::Set(value) => Some(std::mem::replace(&mut entry.get_mut().1, value)),
-                Op::Remove => Some(entry.remove().0.1),
+                Op::Set(value) => Some(std::mem::replace(&mut entry.get_mut().value, value)),
+                Op::Remove => Some(entry.remove().0.value),
             },
             Entry::Vacant(entry) => {
                 if let Op::Set(value) = f(None) {
-                    entry.insert((key, value));
+                    entry.insert(Slot { hash, key, value });
                 }
                 None
             }
@@ -817,14 +919,22 @@ where
         let hash = self.hash(&key);
         let _scope = self.enter("get_or_insert_with");
         // Most calls find the key: try under the shared lock first.
-        if let Some((_, v)) = self.shard(hash).read().find(hash, |(k, _)| *k == key) {
-            return v.clone();
+        if let Some(slot) = self
+            .shard(hash)
+            .read()
+            .find(hash, |slot| slot.is(hash, &key))
+        {
+            return slot.value.clone();
         }
         let mut table = self.shard(hash).write();
         let entry = table
-            .entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k))
-            .or_insert_with(|| (key, make()));
-        entry.get().1.clone()
+            .entry(hash, |slot| slot.is(hash, &key), Slot::hash)
+            .or_insert_with(|| Slot {
+                hash,
+                key,
+                value: make(),
+            });
+        entry.get().value.clone()
     }
 
     /// Inserts `make()` if `key` is absent, otherwise runs `update` on the present value, as
@@ -847,13 +957,17 @@ where
         let hash = self.hash(&key);
         let _scope = self.enter("upsert");
         let mut table = self.shard(hash).write();
-        match table.entry(hash, |(k, _)| *k == key, |(k, _)| self.hash(k)) {
+        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
             Entry::Occupied(mut entry) => {
-                update(&mut entry.get_mut().1);
+                update(&mut entry.get_mut().value);
                 false
             }
             Entry::Vacant(entry) => {
-                entry.insert((key, make()));
+                entry.insert(Slot {
+                    hash,
+                    key,
+                    value: make(),
+                });
                 true
             }
         }
@@ -878,7 +992,7 @@ where
         let _scope = self.enter("fmt");
         let mut out = f.debug_map();
         for shard in &*self.shards {
-            out.entries(shard.read().iter().map(|(k, v)| (k, v)));
+            out.entries(shard.read().iter().map(|slot| (&slot.key, &slot.value)));
         }
         out.finish()
     }

@@ -4,6 +4,7 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
+use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 use crate::map::ConcurrentMap;
 
@@ -57,11 +58,31 @@ impl<T> ConcurrentSet<T> {
     /// let set: ConcurrentSet<u32> = ConcurrentSet::with_capacity(100);
     /// assert!(set.is_empty());
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`ConcurrentMap::with_capacity`]: if the room cannot be had.
     #[must_use]
+    #[track_caller]
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             map: ConcurrentMap::with_capacity(capacity),
         }
+    }
+
+    /// An empty set with room for at least `capacity` elements, or why there cannot be.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] as [`ConcurrentMap::try_with_capacity`].
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// assert!(ConcurrentSet::<u32>::try_with_capacity(100).is_ok());
+    /// assert!(ConcurrentSet::<u32>::try_with_capacity(usize::MAX).is_err());
+    /// ```
+    pub fn try_with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        ConcurrentMap::try_with_capacity(capacity).map(|map| Self { map })
     }
 
     /// An empty set with `shards` shards, rounded up to a power of two between 1 and 65,536.
@@ -93,6 +114,22 @@ impl<T, S> ConcurrentSet<T, S> {
     pub fn with_hasher(hasher: S) -> Self {
         Self {
             map: ConcurrentMap::with_hasher(hasher),
+        }
+    }
+
+    /// An empty set with `shards` shards (see [`with_shards`](ConcurrentSet::with_shards)) that
+    /// hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8, _> = ConcurrentSet::with_shards_and_hasher(2, RandomState::new());
+    /// assert_eq!(set.shard_count(), 2);
+    /// ```
+    #[must_use]
+    pub fn with_shards_and_hasher(shards: usize, hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_shards_and_hasher(shards, hasher),
         }
     }
 

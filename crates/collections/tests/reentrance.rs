@@ -137,3 +137,71 @@ fn nested_use_of_a_different_map_is_fine() {
     });
     assert_eq!(rooms.get("lobby"), Some(1));
 }
+
+/// Runs `f` on a fresh thread and returns whether it panicked, failing the test if it has not
+/// finished after ten seconds (a deadlock, left behind on its thread).
+fn panics_within_ten_seconds(f: impl FnOnce() + Send + 'static) -> bool {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let panicked = catch_unwind(AssertUnwindSafe(f)).is_err();
+        let _ = done.send(panicked);
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("deadlocked instead of panicking")
+}
+
+/// Enters `maps` one inside another's `update` closure, then runs `innermost` in the deepest.
+fn nest(maps: &[ConcurrentMap<u32, u32>], innermost: &dyn Fn()) {
+    match maps.split_first() {
+        None => innermost(),
+        Some((outer, rest)) => {
+            outer.update(&0, |_| nest(rest, innermost));
+        }
+    }
+}
+
+fn single_shard_maps(n: usize) -> std::sync::Arc<Vec<ConcurrentMap<u32, u32>>> {
+    let maps: Vec<_> = (0..n)
+        .map(|_| {
+            let map = ConcurrentMap::with_shards(1);
+            map.insert(0, 0);
+            map
+        })
+        .collect();
+    std::sync::Arc::new(maps)
+}
+
+#[test]
+fn reentrance_from_twenty_nested_maps_panics_instead_of_deadlocking() {
+    // Nine maps was one past the old fixed record; twenty is well past it. The innermost
+    // closure calls its own map, the outermost one, and one in the middle, through both a
+    // closure method and a plain one.
+    for depth in [9, 20] {
+        for target in [depth - 1, 0, depth / 2] {
+            for plain in [false, true] {
+                let maps = single_shard_maps(depth);
+                let panicked = panics_within_ten_seconds(move || {
+                    nest(&maps, &|| {
+                        if plain {
+                            let _ = maps[target].get(&0);
+                        } else {
+                            maps[target].update(&0, |v| *v += 1);
+                        }
+                    });
+                });
+                assert!(panicked, "depth {depth}, map {target}, plain {plain}");
+            }
+        }
+    }
+}
+
+#[test]
+fn twenty_nested_maps_unwind_their_record() {
+    let maps = single_shard_maps(20);
+    nest(&maps, &|| ());
+    // After the nesting returned, every map is usable again from this thread.
+    for map in maps.iter() {
+        assert_eq!(map.update(&0, |v| *v), Some(0));
+    }
+}

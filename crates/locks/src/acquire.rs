@@ -1,7 +1,8 @@
 //! The acquisition protocol every public lock shares, written once.
 //!
 //! 1. Lock-order hook (nothing unless feature `lock-order`): report a cycle or a self-relock
-//!    before blocking.
+//!    before blocking. Timed acquisitions with a representable deadline skip it: they end by
+//!    themselves, so they time out instead of deadlocking.
 //! 2. When nobody listens to `selvedge::locks` at DEBUG (one relaxed load of tracing's level
 //!    filter, when no subscriber is installed): the backend's own `lock()`, inline, with its
 //!    own fast path, spinning and parking. Nothing else runs.
@@ -81,8 +82,9 @@ pub(crate) fn try_lock<G>(
     Some((guard, lock_order::acquired(meta, mode, site)))
 }
 
-/// A timed acquisition. `deadline` is computed only when the fast path fails (`None`: the
-/// deadline overflows `Instant`, so wait without limit).
+/// A timed acquisition. `deadline` is computed only when the fast path fails, unless the
+/// lock-order checker needs it first (`None`: the deadline overflows `Instant`, so wait
+/// without limit).
 #[inline]
 #[track_caller]
 pub(crate) fn lock_until<G>(
@@ -94,7 +96,32 @@ pub(crate) fn lock_until<G>(
     slow: impl FnOnce() -> G,
 ) -> Result<(G, Held), LockTimeout> {
     let site = Location::caller();
-    lock_order::before_acquire(meta, mode, site);
+    if lock_order::ENABLED {
+        // A wait with a deadline ends by itself, so it cannot deadlock: like `try_lock`, it is
+        // not checked and adds no order edge, and on a lock this thread holds it simply times
+        // out, as documented. Only a deadline too far to represent waits without limit, as
+        // `lock` does, and is checked as `lock` is. The deadline is computed up front only in
+        // checked builds, keeping `Instant::now` off the unchecked fast path.
+        let deadline = deadline();
+        if deadline.is_none() {
+            lock_order::before_acquire(meta, mode, site);
+        }
+        return timed_acquisition(meta, mode, site, move || deadline, fast, timed, slow);
+    }
+    timed_acquisition(meta, mode, site, deadline, fast, timed, slow)
+}
+
+/// [`lock_until`] after the lock-order hook.
+#[inline]
+fn timed_acquisition<G>(
+    meta: &LockMeta,
+    mode: Mode,
+    site: Site,
+    deadline: impl FnOnce() -> Option<Instant>,
+    fast: impl FnOnce() -> Option<G>,
+    timed: impl FnOnce(Instant) -> Option<G>,
+    slow: impl FnOnce() -> G,
+) -> Result<(G, Held), LockTimeout> {
     let guard = match fast() {
         Some(guard) => guard,
         None => contended_until(meta, site, deadline, timed, slow)?,

@@ -10,6 +10,11 @@ use crate::sync::{Condvar, Mutex};
 /// A boolean flag with waiting: [`wait`](Self::wait) blocks until another thread calls
 /// [`set`](Self::set); every waiter wakes. The flag stays set until [`clear`](Self::clear).
 ///
+/// As in Python's `threading.Event`, every thread waiting when `set` is called returns
+/// (`wait_timeout` with `Ok`), even if `clear` follows at once, before it runs again: a set
+/// is counted, not only a flag raised, so a waiter woken late does not mistake a cleared flag
+/// for "never set".
+///
 /// Built on the facade's `Mutex` and `Condvar`, so loom checks it.
 ///
 /// # Examples
@@ -26,9 +31,46 @@ use crate::sync::{Condvar, Mutex};
 /// });
 /// assert!(ready.is_set());
 /// ```
+///
+/// A pulse: `set` then `clear` releases exactly the threads already waiting.
+///
+/// ```
+/// use std::time::Duration;
+/// use selvedge_locks::Event;
+///
+/// let pulse = Event::new();
+/// std::thread::scope(|s| {
+///     let waiter = s.spawn(|| pulse.wait_timeout(Duration::from_secs(10)));
+///     while pulse.waiters() == 0 {
+///         std::thread::yield_now();
+///     }
+///     pulse.set();
+///     pulse.clear();
+///     assert!(waiter.join().unwrap().is_ok());
+/// });
+/// assert!(!pulse.is_set());
+/// ```
 pub struct Event {
-    flag: Mutex<bool>,
+    state: Mutex<State>,
     changed: Condvar,
+}
+
+/// What the event's mutex guards.
+#[derive(Debug)]
+struct State {
+    set: bool,
+    /// How many times `set` was called (wrapping). A waiter returns once the flag is up or
+    /// this moved since it began waiting, so a `clear` right after a `set` strands nobody.
+    sets: u64,
+    /// Threads blocked in `wait` or `wait_timeout`.
+    waiters: usize,
+}
+
+impl State {
+    /// Whether a waiter that began when `sets` was `since` may return.
+    fn released(&self, since: u64) -> bool {
+        self.set || self.sets != since
+    }
 }
 
 impl Event {
@@ -40,12 +82,17 @@ impl Event {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            flag: Mutex::new(false),
+            state: Mutex::new(State {
+                set: false,
+                sets: 0,
+                waiters: 0,
+            }),
             changed: Condvar::new(),
         }
     }
 
-    /// Sets the flag and wakes every waiter.
+    /// Sets the flag and wakes every waiter; each of them returns, even if the flag is
+    /// cleared again before it runs.
     ///
     /// ```
     /// let e = selvedge_locks::Event::new();
@@ -53,11 +100,18 @@ impl Event {
     /// e.wait(); // returns at once
     /// ```
     pub fn set(&self) {
-        *self.flag.lock() = true;
-        self.changed.notify_all();
+        let mut state = self.state.lock();
+        state.set = true;
+        state.sets = state.sets.wrapping_add(1);
+        let waiters = state.waiters;
+        drop(state);
+        if waiters > 0 {
+            self.changed.notify_all();
+        }
     }
 
-    /// Clears the flag: later waiters block until the next [`set`](Self::set).
+    /// Clears the flag: later waiters block until the next [`set`](Self::set). Threads that
+    /// were waiting when the last `set` was called still return.
     ///
     /// ```
     /// let e = selvedge_locks::Event::new();
@@ -66,7 +120,7 @@ impl Event {
     /// assert!(!e.is_set());
     /// ```
     pub fn clear(&self) {
-        *self.flag.lock() = false;
+        self.state.lock().set = false;
     }
 
     /// Whether the flag is set.
@@ -78,10 +132,24 @@ impl Event {
     /// ```
     #[must_use]
     pub fn is_set(&self) -> bool {
-        *self.flag.lock()
+        self.state.lock().set
     }
 
-    /// Blocks until the flag is set.
+    /// How many threads are blocked in [`wait`](Self::wait) or
+    /// [`wait_timeout`](Self::wait_timeout) now: a snapshot for tests and diagnostics (by the
+    /// time it returns, waiters may have come or gone).
+    ///
+    /// ```
+    /// let e = selvedge_locks::Event::new();
+    /// assert_eq!(e.waiters(), 0);
+    /// ```
+    #[must_use]
+    pub fn waiters(&self) -> usize {
+        self.state.lock().waiters
+    }
+
+    /// Blocks until the flag is set, or until a [`set`](Self::set) made while this thread
+    /// waited (even one already undone by [`clear`](Self::clear)).
     ///
     /// ```
     /// let e = selvedge_locks::Event::new();
@@ -91,17 +159,25 @@ impl Event {
     /// });
     /// ```
     pub fn wait(&self) {
-        let mut flag = self.flag.lock();
-        while !*flag {
-            self.changed.wait(&mut flag);
+        let mut state = self.state.lock();
+        let since = state.sets;
+        if state.released(since) {
+            return;
         }
+        state.waiters += 1;
+        while !state.released(since) {
+            self.changed.wait(&mut state);
+        }
+        state.waiters -= 1;
     }
 
-    /// Blocks until the flag is set, at most `timeout`.
+    /// Blocks until the flag is set (or a `set` is made while this thread waits, as
+    /// [`wait`](Self::wait)), at most `timeout`. `Duration::ZERO` only checks the flag; a
+    /// `timeout` too long to represent as an `Instant` waits without limit.
     ///
     /// # Errors
     ///
-    /// [`WaitTimeout`] if the flag was still clear after `timeout`.
+    /// [`WaitTimeout`] if no `set` came within `timeout`.
     ///
     /// ```
     /// use std::time::Duration;
@@ -112,8 +188,17 @@ impl Event {
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), WaitTimeout> {
         let start = Instant::now();
-        let mut flag = self.flag.lock();
-        if wait_timeout_while(&self.changed, &mut flag, timeout, |set| *set) {
+        let mut state = self.state.lock();
+        let since = state.sets;
+        if state.released(since) {
+            return Ok(());
+        }
+        state.waiters += 1;
+        let released = wait_timeout_while(&self.changed, &mut state, timeout, |state| {
+            state.released(since)
+        });
+        state.waiters -= 1;
+        if released {
             Ok(())
         } else {
             Err(WaitTimeout {
@@ -132,8 +217,10 @@ impl Default for Event {
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock();
         f.debug_struct("Event")
-            .field("set", &self.is_set())
+            .field("set", &state.set)
+            .field("waiters", &state.waiters)
             .finish()
     }
 }

@@ -7,7 +7,10 @@
 //! locks in the opposite order) is reported **before** it blocks, naming both locks and the
 //! call sites of both orders, even in a run where no deadlock happened. Re-locking a
 //! [`Mutex`](crate::Mutex) or [`RwLock`](crate::RwLock) on the thread that holds it (a certain
-//! self-deadlock) always panics with a clear message instead of hanging.
+//! self-deadlock) always panics with a clear message instead of hanging; a timed
+//! acquisition (`try_lock_for`, `try_read_until`, ...) of such a lock just times out, since
+//! its wait ends by itself (a timeout too long to represent, which waits without limit, is
+//! checked like `lock`).
 //!
 //! What happens on a violation is [`OrderAction`], set with [`set_action`]: a panic (the
 //! default: recommended for debug and test builds) or a `lock.order_violation` tracing event at
@@ -20,7 +23,8 @@
 //! global graph's mutex only the first time this thread records an edge. No
 //! backtrace is captured: `#[track_caller]` locations name the sites.
 //!
-//! `try_lock` never blocks, so it records the lock as held but adds no edge. Under
+//! `try_lock` never blocks and a timed acquisition stops waiting at its deadline, so they
+//! record the lock as held but add no edge and are never reported. Under
 //! `--cfg selvedge_loom` the checker is off (loom explores the interleavings itself).
 //!
 //! # Examples

@@ -248,11 +248,19 @@ impl<T: ?Sized> Mutex<T> {
             .map(|(inner, held)| MutexGuard { inner, _held: held })
     }
 
-    /// Waits at most `timeout` for the lock.
+    /// Waits at most `timeout` for the lock; a `timeout` too long to represent as an
+    /// `Instant` waits without limit, like [`lock`](Self::lock).
     ///
     /// # Errors
     ///
-    /// [`LockTimeout`] (naming the lock and the wait) if the lock was not free in time.
+    /// [`LockTimeout`] (naming the lock and the wait) if the lock was not free in time,
+    /// including when this thread holds it.
+    ///
+    /// # Panics
+    ///
+    /// Never for a `timeout` that can end. With feature `lock-order`, one that cannot (such as
+    /// `Duration::MAX`) on a lock this thread holds panics as [`lock`](Self::lock) does,
+    /// since it would wait forever.
     ///
     /// ```
     /// use std::time::Duration;
@@ -265,11 +273,13 @@ impl<T: ?Sized> Mutex<T> {
         self.lock_until(move || Instant::now().checked_add(timeout))
     }
 
-    /// Waits until `deadline` at most for the lock.
+    /// Waits until `deadline` at most for the lock. Never panics, even with feature
+    /// `lock-order` on a lock this thread holds: the wait ends at `deadline`.
     ///
     /// # Errors
     ///
-    /// [`LockTimeout`] if the lock was not free by `deadline`.
+    /// [`LockTimeout`] if the lock was not free by `deadline`, including when this thread
+    /// holds it.
     ///
     /// ```
     /// use std::time::{Duration, Instant};

@@ -195,9 +195,18 @@ macro_rules! acquisitions {
 
         $(#[$for_doc])*
         ///
+        /// A `timeout` too long to represent as an `Instant` waits without limit.
+        ///
         /// # Errors
         ///
-        /// [`LockTimeout`], naming the lock and the wait, if it was not available in time.
+        /// [`LockTimeout`], naming the lock and the wait, if it was not available in time,
+        /// including when this thread holds the lock in a conflicting mode.
+        ///
+        /// # Panics
+        ///
+        /// Never for a `timeout` that can end. With feature `lock-order`, one that cannot
+        /// (such as `Duration::MAX`) on a lock this thread holds panics, as the blocking
+        /// acquisition does, since it would wait forever.
         #[inline]
         #[track_caller]
         pub fn $for(&self, timeout: Duration) -> Result<$guard<'_, T>, LockTimeout> {
@@ -205,6 +214,9 @@ macro_rules! acquisitions {
         }
 
         $(#[$until_doc])*
+        ///
+        /// Never panics, even with feature `lock-order` on a lock this thread holds: the
+        /// wait ends at `deadline`.
         ///
         /// # Errors
         ///

@@ -200,3 +200,54 @@ fn a_reentrant_mutex_may_relock() {
     let _a = m.lock();
     let _b = m.lock();
 }
+
+#[test]
+fn timed_lock_on_a_lock_this_thread_holds_times_out_instead_of_panicking() {
+    use std::time::{Duration, Instant};
+    with_action(OrderAction::Panic, || {
+        let m = Mutex::named("timed-self", 0);
+        let _held = m.lock();
+        let err = m.try_lock_for(Duration::from_millis(5)).unwrap_err();
+        assert_eq!(err.name(), "timed-self");
+        assert!(m.try_lock_for(Duration::ZERO).is_err());
+        assert!(
+            m.try_lock_until(Instant::now() + Duration::from_millis(5))
+                .is_err()
+        );
+        let rw = RwLock::named("timed-rw-self", 0);
+        let _w = rw.write();
+        assert!(rw.try_read_for(Duration::from_millis(5)).is_err());
+        assert!(rw.try_write_for(Duration::from_millis(5)).is_err());
+        assert!(rw.try_upgradable_read_for(Duration::ZERO).is_err());
+    });
+}
+
+#[test]
+fn an_unbounded_timed_lock_on_a_held_lock_is_the_self_deadlock_lock_reports() {
+    // `Duration::MAX` cannot be a deadline: the wait has no limit, exactly `lock`'s hang.
+    let m = Mutex::named("timed-forever", 0);
+    let message = catch_unwind(AssertUnwindSafe(|| {
+        let _held = m.lock();
+        let _again = m.try_lock_for(std::time::Duration::MAX);
+    }))
+    .map_err(panic_message)
+    .unwrap_err();
+    assert!(message.contains("self-deadlock"), "{message}");
+}
+
+#[test]
+fn timed_lock_adds_no_order_edge() {
+    // A wait with a deadline ends by itself, so taking two locks in both orders that way (the
+    // usual back-off pattern) is no deadlock.
+    use std::time::Duration;
+    with_action(OrderAction::Panic, || {
+        let a = Mutex::named("timed-a", ());
+        let b = Mutex::named("timed-b", ());
+        {
+            let _a = a.lock();
+            let _b = b.try_lock_for(Duration::from_secs(1)).unwrap();
+        }
+        let _b = b.lock();
+        let _a = a.try_lock_for(Duration::from_secs(1)).unwrap();
+    });
+}

@@ -1,10 +1,11 @@
 //! [`GlobalMap`]: one lazily created, removable instance per key, single-flight per key.
 //!
-//! The map is a facade `Mutex<HashMap<K, Arc<Global<T>>>>`: each key owns a slot, which is a
-//! full [`Global`], so per-key single flight, error and panic handling and re-entrancy detection
-//! are the `Global`'s. The map's mutex is held only to find, insert or remove a slot, never
-//! while user code (an initialiser, or the `Drop` of an instance) runs, so one key's slow
-//! initialisation never blocks another key.
+//! The map is a facade `Mutex` around a [`SlotTable`] (key → `Arc<Global<T>>`, each key's
+//! hash stored beside it): each key owns a slot, which is a full [`Global`], so per-key single
+//! flight, error and panic handling and re-entrancy detection are the `Global`'s. The map's
+//! mutex is held only to find, insert or remove a slot (running the key's `Hash`, `Eq` and
+//! `Clone`), never while an initialiser, an instance's `Drop` or `Debug` runs, so one key's
+//! slow initialisation never blocks another key.
 //!
 //! Removing a key *retires* its slot: callers still waiting on the old slot are sent back to the
 //! map (where they find or create a fresh slot), so no instance is ever built into a slot that
@@ -15,7 +16,6 @@
 //! never the reverse.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
 use std::hash::Hash;
@@ -24,8 +24,7 @@ use selvedge_locks::sync::{Arc, Mutex, MutexGuard};
 
 use crate::Global;
 use crate::global::{Outcome, UNNAMED};
-
-type Slots<K, T> = HashMap<K, Arc<Global<T>>>;
+use crate::slot_table::SlotTable;
 
 /// One lazily created instance per key, created at most once at a time per key, removable per
 /// key, shared as `Arc<T>`.
@@ -42,11 +41,17 @@ type Slots<K, T> = HashMap<K, Arc<Global<T>>>;
 /// - **Removal**: [`remove`](Self::remove) takes a key's instance out; holders keep theirs, and
 ///   the next caller for that key builds a new one. An initialiser that was running for the key
 ///   when it was removed hands its instance to its own caller only (as [`Global::reset`]).
+/// - **Panicking keys**: a key's `Hash` runs once per call and the table keeps the result, so
+///   growing the table never runs it again; a `Hash`, `Eq` or `Clone` that panics fails only
+///   its own call, and no other key loses its instance.
+///
+/// The key's `Hash`, `Eq` and `Clone` run under the map's mutex and must not call the map;
+/// initialisers, instances' `Drop` and the `Debug` of keys and instances run outside it.
 ///
 /// # Performance
 ///
 /// Every call takes the map's mutex for one hash lookup (the instance is cloned out and the
-/// mutex released before any user code runs). A hot path that needs a lock-free read should keep
+/// mutex released before any initialiser runs). A hot path that needs a lock-free read should keep
 /// the returned `Arc`, or use one [`Global`] per key.
 ///
 /// # Thread safety
@@ -93,7 +98,7 @@ type Slots<K, T> = HashMap<K, Arc<Global<T>>>;
 /// assert!(!SESSIONS.contains("pnet"));
 /// ```
 pub struct GlobalMap<K, T> {
-    slots: Mutex<Option<Slots<K, T>>>,
+    slots: Mutex<Option<SlotTable<K, T>>>,
     name: &'static str,
 }
 
@@ -123,7 +128,7 @@ impl<K, T> GlobalMap<K, T> {
         #[must_use]
         pub const fn named(name: &'static str) -> Self {
             Self {
-                // `None` until the first insert: `HashMap::new` (random keys) is not `const`.
+                // `None` until the first insert: a random hasher cannot be made in a `const`.
                 slots: Mutex::new(None),
                 name,
             }
@@ -141,7 +146,7 @@ impl<K, T> GlobalMap<K, T> {
         self.name
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<Slots<K, T>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<SlotTable<K, T>>> {
         self.slots.lock()
     }
 }
@@ -195,7 +200,10 @@ impl<K: Eq + Hash + Clone, T> GlobalMap<K, T> {
     #[must_use]
     pub fn len(&self) -> usize {
         self.lock().as_ref().map_or(0, |slots| {
-            slots.values().filter(|slot| slot.is_initialized()).count()
+            slots
+                .iter()
+                .filter(|(_, slot)| slot.is_initialized())
+                .count()
         })
     }
 
@@ -333,7 +341,7 @@ impl<K: Eq + Hash + Clone, T> GlobalMap<K, T> {
     /// The slot for `key`, created if missing.
     fn slot(&self, key: &K) -> Arc<Global<T>> {
         let mut slots = self.lock();
-        let slots = slots.get_or_insert_with(HashMap::new);
+        let slots = slots.get_or_insert_with(SlotTable::new);
         if let Some(slot) = slots.get(key) {
             return slot.clone();
         }
@@ -376,18 +384,20 @@ impl<K, T> Default for GlobalMap<K, T> {
     }
 }
 
-impl<K: fmt::Debug, T: fmt::Debug> fmt::Debug for GlobalMap<K, T> {
+impl<K: fmt::Debug + Clone, T: fmt::Debug> fmt::Debug for GlobalMap<K, T> {
+    /// Formats the keys that have an instance, with it. The entries are copied out under the
+    /// map's mutex (cloning each key) and formatted after it is released, so a `Debug` that
+    /// reads the map does not deadlock.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let slots = self.lock();
-        let mut map = f.debug_map();
-        if let Some(slots) = slots.as_ref() {
-            for (key, slot) in slots {
-                if let Some(value) = slot.get() {
-                    map.entry(key, &value);
-                }
-            }
-        }
-        map.finish()
+        let entries: Vec<(K, Arc<T>)> = self.lock().as_ref().map_or_else(Vec::new, |slots| {
+            slots
+                .iter()
+                .filter_map(|(key, slot)| Some((key.clone(), slot.get()?)))
+                .collect()
+        });
+        f.debug_map()
+            .entries(entries.iter().map(|(key, value)| (key, value)))
+            .finish()
     }
 }
 

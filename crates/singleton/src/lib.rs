@@ -249,6 +249,7 @@ mod global;
 mod global_map;
 mod lazy;
 mod lazy_global;
+mod slot_table;
 
 pub use global::Global;
 pub use global_map::GlobalMap;

@@ -1,0 +1,142 @@
+//! A key whose `Hash` panics can fail only the call that hashes it: the map computes each key's
+//! hash once, outside the shard lock, and keeps it beside the entry, so growing or rehashing a
+//! shard never runs user code and cannot be interrupted half-way.
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use selvedge_collections::{ConcurrentMap, ConcurrentSet};
+
+std::thread_local! {
+    /// While set, the `Hash` of the key with this number panics.
+    static ARMED: Cell<Option<u64>> = const { Cell::new(None) };
+    static HASH_CALLS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Plain data (no drop glue), the case hashbrown 0.15 left corrupted after a panicking rehash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(u64);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        HASH_CALLS.with(|calls| calls.set(calls.get() + 1));
+        assert!(
+            ARMED.with(Cell::get) != Some(self.0),
+            "Hash of the poison key"
+        );
+        self.0.hash(state);
+    }
+}
+
+fn hash_calls() -> usize {
+    HASH_CALLS.with(Cell::get)
+}
+
+/// A hasher without a random seed, so that every run puts the keys in the same buckets and
+/// the poison key is met part-way through the rehash.
+type Fixed = BuildHasherDefault<DefaultHasher>;
+
+/// Fills one shard to its capacity (28 of 32 buckets), removes 20 entries so the table is full
+/// of tombstones, arms `poison`'s `Hash`, then inserts fresh keys: the first insert that finds
+/// no room rehashes the table in place. Returns the keys that must be present.
+fn drive(poison: u64, insert: impl Fn(Key), remove: impl Fn(Key)) -> BTreeSet<Key> {
+    let mut model = BTreeSet::new();
+    for i in 0..28 {
+        insert(Key(i));
+        model.insert(Key(i));
+    }
+    for i in (0..28).filter(|&i| i != poison).take(20) {
+        remove(Key(i));
+        model.remove(&Key(i));
+    }
+    ARMED.with(|armed| armed.set(Some(poison)));
+    for i in 100..140 {
+        // A panic here would be the rehash hashing the poison key: the fresh key is then
+        // allowed to be missing, but nothing else may change.
+        if catch_unwind(AssertUnwindSafe(|| insert(Key(i)))).is_ok() {
+            model.insert(Key(i));
+        }
+    }
+    ARMED.with(|armed| armed.set(None));
+    model
+}
+
+#[test]
+fn panicking_hash_during_in_place_rehash_leaves_the_map_intact() {
+    // Every survivor of the removals as the poison key, so it is met early, late and
+    // half-way through the rehash.
+    for poison in 20..28 {
+        let map = ConcurrentMap::with_shards_and_hasher(1, Fixed::default());
+        let model = drive(
+            poison,
+            |k| {
+                map.insert(k, k.0 * 10);
+            },
+            |k| {
+                map.remove(&k);
+            },
+        );
+        assert_eq!(map.len(), model.len(), "poison {poison}");
+        let keys: BTreeSet<Key> = map.keys().into_iter().collect();
+        assert_eq!(keys, model, "poison {poison}");
+        for k in &model {
+            assert_eq!(map.get(k), Some(k.0 * 10), "poison {poison}");
+        }
+        // Removed keys stay removed, and the map keeps working.
+        assert_eq!(map.get(&Key(0)), None);
+        assert_eq!(map.remove(&Key(poison)), Some(poison * 10));
+        assert_eq!(map.len(), model.len() - 1);
+    }
+}
+
+#[test]
+fn panicking_hash_during_in_place_rehash_leaves_the_set_intact() {
+    for poison in 20..28 {
+        let set = ConcurrentSet::with_shards_and_hasher(1, Fixed::default());
+        let model = drive(
+            poison,
+            |k| {
+                set.insert(k);
+            },
+            |k| {
+                set.remove(&k);
+            },
+        );
+        assert_eq!(set.len(), model.len(), "poison {poison}");
+        let elements: BTreeSet<Key> = set.snapshot().into_iter().collect();
+        assert_eq!(elements, model, "poison {poison}");
+        assert!(!set.contains(&Key(0)));
+    }
+}
+
+#[test]
+fn a_key_is_hashed_once_per_call_and_never_again_by_growth() {
+    let map = ConcurrentMap::with_shards(1);
+    let before = hash_calls();
+    // Enough inserts to grow the table several times; each hashes only its own key.
+    for i in 0..1_000 {
+        map.insert(Key(i), i);
+    }
+    for i in 0..500 {
+        map.remove(&Key(i));
+    }
+    for i in 1_000..1_500 {
+        map.insert(Key(i), i);
+    }
+    assert_eq!(hash_calls() - before, 2_000);
+}
+
+#[test]
+fn a_panicking_hash_fails_only_its_own_call() {
+    let map = ConcurrentMap::with_shards(1);
+    map.insert(Key(1), 1);
+    ARMED.with(|armed| armed.set(Some(2)));
+    assert!(catch_unwind(AssertUnwindSafe(|| map.insert(Key(2), 0))).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(|| map.get(&Key(2)))).is_err());
+    ARMED.with(|armed| armed.set(None));
+    assert_eq!(map.len(), 1);
+    assert_eq!(map.get(&Key(1)), Some(1));
+    assert_eq!(map.get(&Key(2)), None);
+}
