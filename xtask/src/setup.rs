@@ -45,24 +45,28 @@ const NEEDS: &[Need] = &[
         install: |root| {
             let mut miri_setup = command("cargo", &["+nightly", "miri", "setup"]);
             miri_setup.current_dir(root);
-            vec![
-                command(
+            // A nightly the machine already has is kept as it is: `rustup toolchain install`
+            // would update it, and a newer nightly can change what miri accepts.
+            let mut commands = Vec::new();
+            if !has_nightly() {
+                commands.push(command(
                     "rustup",
                     &["toolchain", "install", "nightly", "--profile", "minimal"],
-                ),
-                command(
-                    "rustup",
-                    &[
-                        "component",
-                        "add",
-                        "--toolchain",
-                        "nightly",
-                        "miri",
-                        "rust-src",
-                    ],
-                ),
-                miri_setup,
-            ]
+                ));
+            }
+            commands.push(command(
+                "rustup",
+                &[
+                    "component",
+                    "add",
+                    "--toolchain",
+                    "nightly",
+                    "miri",
+                    "rust-src",
+                ],
+            ));
+            commands.push(miri_setup);
+            commands
         },
     },
     Need {
@@ -154,6 +158,18 @@ pub(crate) fn run_setup(root: &Path) -> Outcome {
     } else {
         Outcome::Failed(format!("still missing: {}", missing.join(", ")))
     }
+}
+
+/// Whether rustup has a toolchain named `nightly` (of any date).
+fn has_nightly() -> bool {
+    Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .is_ok_and(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|line| line.starts_with("nightly"))
+        })
 }
 
 fn command(program: &str, args: &[&str]) -> Command {
