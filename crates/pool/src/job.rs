@@ -25,6 +25,7 @@ use std::time::Instant;
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::AtomicU64;
 
+use crate::contain::{drop_contained, drop_payload};
 use crate::error::panic_message;
 use crate::handle::Slot;
 use crate::stats::Counters;
@@ -133,7 +134,11 @@ impl<W: Work> VtableOf<W> {
 
     unsafe fn drop(data: *mut Data) {
         // SAFETY: as in `run`.
-        drop(unsafe { Self::take(data) });
+        let work = unsafe { Self::take(data) };
+        // An unrun job (cancelled, refused, handed back and dropped) may be dropped on a
+        // worker, or by `shutdown_now` among jobs it must still hand back: its captures'
+        // `Drop` must not unwind there. No pool at hand to report to; it is swallowed.
+        let _ = drop_contained(work);
     }
 
     /// SAFETY (caller): as for every `Vtable` function above.
@@ -276,12 +281,29 @@ impl<F, R> TaskImpl<F, R> {
             slot.finish(Err(err));
         }
     }
+
+    /// Drops what is left of a resolved task (the closure of an expired one, a callback that
+    /// did not fire, the slot, which holds the value if its handle is gone) one part at a
+    /// time, each `Drop` contained and reported: a panic in one still drops the others, and
+    /// none reaches the worker.
+    fn release(&mut self, ctx: RunCtx<'_>) {
+        let parts = [
+            drop_contained(self.f.take()),
+            drop_contained(self.on_success.take()),
+            drop_contained(self.on_failure.take()),
+            drop_contained(self.slot.take()),
+        ];
+        for message in parts.into_iter().flatten() {
+            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+        }
+    }
 }
 
 /// Runs a user callback; a panic in it is reported and swallowed so the worker survives.
 fn contain_callback(ctx: RunCtx<'_>, cb: impl FnOnce()) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(cb)) {
         events::callback_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
+        drop_payload(payload);
     }
 }
 
@@ -304,17 +326,25 @@ where
                     contain_callback(ctx, || cb(&value));
                 }
                 ctx.count(|c| &c.completed);
-                if let Some(slot) = &self.slot {
-                    slot.finish(Ok(value));
+                match &self.slot {
+                    Some(slot) => slot.finish(Ok(value)),
+                    // Nobody will take the value: it is dropped here, on the worker.
+                    None => {
+                        if let Some(message) = drop_contained(value) {
+                            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+                        }
+                    }
                 }
             }
             Err(payload) => {
                 let message = panic_message(&*payload);
                 events::task_panicked(ctx.pool, ctx.task_id, &message);
                 ctx.count(|c| &c.failed);
+                drop_payload(payload);
                 self.fail(ctx, TaskError::Panicked(message));
             }
         }
+        self.release(ctx);
     }
 
     fn deadline(&self) -> Option<Instant> {
@@ -322,9 +352,12 @@ where
     }
 
     fn expire(mut self, ctx: RunCtx<'_>) {
-        self.f = None;
+        if let Some(message) = drop_contained(self.f.take()) {
+            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+        }
         ctx.count(|c| &c.expired);
         self.fail(ctx, TaskError::Expired);
+        self.release(ctx);
     }
 }
 
@@ -352,12 +385,16 @@ where
             Err(payload) => {
                 events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
                 ctx.count(|c| &c.failed);
+                drop_payload(payload);
             }
         }
     }
 
     fn expire(self, ctx: RunCtx<'_>) {
         // Unreachable in practice (no deadline), but counted like any expiry if it happens.
+        if let Some(message) = drop_contained(self.0) {
+            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+        }
         ctx.count(|c| &c.expired);
     }
 
@@ -383,6 +420,12 @@ impl<F, R> Drop for TaskImpl<F, R> {
         if let Some(slot) = &self.slot {
             slot.abandon();
         }
+        // Part by part, so one panicking `Drop` cannot unwind through the others (a second
+        // panic while unwinding would abort). After `run` or `expire` all are gone already.
+        let _ = drop_contained(self.f.take());
+        let _ = drop_contained(self.on_success.take());
+        let _ = drop_contained(self.on_failure.take());
+        let _ = drop_contained(self.slot.take());
     }
 }
 

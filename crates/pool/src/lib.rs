@@ -145,6 +145,7 @@
 #![deny(unsafe_code)]
 
 mod builder;
+mod contain;
 mod error;
 mod events;
 mod handle;

@@ -30,12 +30,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use selvedge_locks::sync::{Arc, Condvar, Mutex};
 
+use crate::contain::drop_payload;
 use crate::job::{Job, RunCtx, Work};
 use crate::pool::NotQueued;
 use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
-
-/// Most closures a runner takes from a scope's list at once.
-const BATCH: usize = 64;
 
 /// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
 type Erased = Box<dyn FnOnce() + Send + 'static>;
@@ -47,7 +45,7 @@ struct ScopeState {
     running: usize,
     /// Tickets alive: queued in the pool, running, or handed back and not yet dropped.
     tickets: usize,
-    /// The first panic of a scoped closure, re-raised by the owner.
+    /// The first panic of a scoped closure to be caught, re-raised by the owner.
     panic: Option<Box<dyn Any + Send>>,
 }
 
@@ -77,7 +75,7 @@ impl ScopeShared {
     fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>, max_tickets: usize) -> bool {
         // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
         // The erased box is stored in `pending` and leaves it only in `run_pending` (which
-        // moves it into a batch counted in `running`, under the same lock, and calls it,
+        // takes it out and counts it in `running` under the same lock, and calls it,
         // consuming it and dropping its captures, before `running` is decremented) or in
         // `take_back` (which drops it on the owner's thread). The owner of the scope
         // (`ThreadPool::scope` / `ThreadPool::run`, the only callers, both holding the borrow
@@ -102,37 +100,44 @@ impl ScopeShared {
     /// un-counts itself in the same critical section that finds the list empty (so a `push`
     /// after that sees the lower count and submits a new ticket).
     ///
-    /// Closures are taken in batches (half of what is pending, at most [`BATCH`]) so that a
-    /// runner takes the scope lock once per batch, not once per closure, while the rest stays
-    /// available to the other runners.
+    /// Closures are taken one at a time, so every closure not yet started stays in `pending`,
+    /// where any free runner can take it: one that blocks waiting for a sibling never holds
+    /// that sibling hostage (runners once took private batches, which deadlocked a closure
+    /// waiting for a later one in its own batch). Finishing one closure and taking the next
+    /// share a critical section, so a closure costs one scope lock to run.
+    ///
+    /// A panic is recorded in that same critical section, so the panic kept is the first to
+    /// be caught; later payloads are dropped outside the lock, contained.
     fn run_pending(&self, as_ticket: bool) {
-        let mut batch: Vec<Erased> = Vec::new();
         let mut st = self.state.lock();
         loop {
-            let take = st.pending.len().div_ceil(2).min(BATCH);
-            if take == 0 {
+            let Some(f) = st.pending.pop_front() else {
                 if as_ticket {
                     st.tickets -= 1;
                     self.changed.notify_all();
                 }
                 return;
-            }
-            batch.extend(st.pending.drain(..take));
-            st.running += take;
+            };
+            st.running += 1;
             drop(st);
-            let mut first_panic = None;
-            for f in batch.drain(..) {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-                    first_panic.get_or_insert(payload);
-                }
-            }
+            let outcome = catch_unwind(AssertUnwindSafe(f));
             st = self.state.lock();
-            st.running -= take;
-            if let Some(payload) = first_panic {
-                st.panic.get_or_insert(payload);
-            }
+            st.running -= 1;
+            let later_panic = match outcome {
+                Err(payload) if st.panic.is_none() => {
+                    st.panic = Some(payload);
+                    None
+                }
+                Err(payload) => Some(payload),
+                Ok(()) => None,
+            };
             if st.running == 0 && st.pending.is_empty() {
                 self.changed.notify_all();
+            }
+            if let Some(payload) = later_panic {
+                drop(st);
+                drop_payload(payload);
+                st = self.state.lock();
             }
         }
     }
