@@ -218,7 +218,9 @@ impl ThreadPool {
                 wakeups: 0,
                 starting: 0,
                 blocked: 0,
-                workers: Vec::with_capacity(config.max),
+                // Grows as workers start: never in proportion to `max_threads`, which may be
+                // far above what the OS will ever start.
+                workers: Vec::new(),
                 spawned: 0,
                 popped: 0,
                 taken: 0,
