@@ -136,6 +136,32 @@ pub(crate) enum NotQueued {
 /// sooner than Java's `ThreadPoolExecutor`, which adds workers above core only once the queue is
 /// full (so with a large queue it never does).
 ///
+/// # Panics in user code
+///
+/// Nothing a user supplies can kill a worker. Tasks, callbacks and hooks run inside
+/// `catch_unwind`, and so does every `Drop` of user data on a worker: a value nobody will
+/// join, the captures of a cancelled or expired task, a callback that did not fire, a panic
+/// payload (one whose own `Drop` panics too is leaked rather than dropped again). Such a drop
+/// panic is reported as a `pool.task_panicked` event whose message starts with `in Drop:`;
+/// the task's outcome stays what it was (a fire-and-forget task without callbacks drops its
+/// value inside the task, so there it counts as failed). A worker that unwinds anyway, from
+/// code the pool calls without containing it (a panicking tracing subscriber), is uncounted
+/// and replaced, so [`stats`](Self::stats) never counts a dead worker and no join or shutdown
+/// waits for one.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// struct Bomb;
+/// impl Drop for Bomb {
+///     fn drop(&mut self) { panic!("drop") }
+/// }
+/// let pool = selvedge_pool::ThreadPool::builder().max_threads(1).build().unwrap();
+/// pool.task(|| Bomb).on_success(|_| {}).execute().unwrap(); // `Bomb` dropped on the worker
+/// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1)); // the worker survived
+/// assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
+/// ```
+///
 /// # Drop
 ///
 /// Dropping the pool is [`shutdown`](Self::shutdown) with the builder's

@@ -5,15 +5,19 @@
 //!
 //! A scoped closure is not itself put on the pool's queue. It goes into the scope's own
 //! `pending` list; the pool's queue only gets *tickets* (`'static` jobs holding an `Arc` to
-//! that list). A worker that runs a ticket takes closures from the list and runs them until
-//! it is empty. The scope's owner does not return until the list is empty and no closure is
+//! that list; a spawn submits one while fewer than `max_threads` are alive). A worker that
+//! runs a ticket takes closures from the list, one at a time, and runs them until it is
+//! empty. The scope's owner does not return until the list is empty and no closure is
 //! running, helping to run them itself in the meantime (for `scope`), so:
 //!
 //! - every borrowed closure is run or dropped before the borrow ends, even if the scope body
 //!   panics, a ticket is refused, or `shutdown_now` hands a ticket back (a ticket outliving
 //!   the scope finds an empty list and does nothing);
+//! - a closure not yet started is never held behind a running one: every free runner (the
+//!   owner, every worker holding a ticket) takes the oldest pending closure;
 //! - a scope opened on a saturated pool, a shut-down pool, or from inside one of the pool's
-//!   own tasks cannot deadlock: its owner runs the work.
+//!   own tasks still finishes: its owner runs the work (see `Scope`'s "Blocking" for the
+//!   one way closures can still block each other).
 //!
 //! The one `unsafe` block erases the closure's lifetime to store it in that list; its
 //! soundness argument is written at the block and exercised under miri by this file's tests.
@@ -244,13 +248,41 @@ fn submit_ticket(
 /// A scope for tasks that borrow from the caller's stack; made by [`ThreadPool::scope`].
 ///
 /// Every task spawned in the scope has finished when `scope` returns. The thread that called
-/// `scope` helps run them while it waits, so a scope never deadlocks, even on a busy,
-/// single-threaded or shut-down pool, or inside one of the pool's own tasks (on a shut-down
-/// pool, all the work runs on the caller).
+/// `scope` helps run them once its closure has returned, so a scope of tasks that do not wait
+/// for each other always finishes, even on a busy, single-threaded or shut-down pool, or
+/// inside one of the pool's own tasks (on a shut-down pool, all the work runs on the caller).
 ///
 /// Scoped tasks run at [`Priority::Normal`] on at most `max_threads` workers at once, are not
 /// counted in [`PoolStats`](crate::PoolStats), and have no handle: a panic in one is re-raised
-/// by `scope` after every task has finished (the first panic wins).
+/// by `scope` after every task has finished. The first panic in time wins: the one caught
+/// first, whatever the spawn order; the others are dropped.
+///
+/// # Blocking
+///
+/// A task that has not started is never held behind one that has: it stays in the scope's
+/// list, where the next free *runner* takes it, oldest first. The runners are the caller of
+/// `scope`, once its closure has returned, and up to `max_threads` workers, each as soon as
+/// it is not running some other task of the pool. So tasks may wait for each other (a
+/// channel, a barrier), in any spawn order, as long as a runner is left free: a scope blocks
+/// forever only when *every* runner is inside a task (or the scope's closure) that waits for
+/// something only a task not yet started would provide. For example, with `max_threads` N on
+/// an otherwise idle pool, N + 1 started tasks that each wait for a later-spawned sibling
+/// block, and N do not. Fewer workers are runners while the pool is busy with other work,
+/// none once it is shut down: then the caller alone runs the tasks, in spawn order, after its
+/// closure returns, so the closure must not wait for a task it spawned, and a task must not
+/// wait for one spawned after it.
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::sync::mpsc;
+///
+/// let pool = ThreadPool::builder().max_threads(4).build().unwrap();
+/// pool.scope(|s| {
+///     let (tx, rx) = mpsc::channel();
+///     s.spawn(move || assert_eq!(rx.recv().unwrap(), 7)); // waits for a later sibling
+///     s.spawn(move || tx.send(7).unwrap());
+/// });
+/// ```
 ///
 /// # Examples
 ///
@@ -341,8 +373,9 @@ impl ThreadPool {
     ///
     /// # Panics
     ///
-    /// Re-raises the panic of `f`, or else the first panic of a scoped task, after every
-    /// scoped task has finished.
+    /// Re-raises the panic of `f`, or else the first panic (in time) of a scoped task, after
+    /// every scoped task has finished. See [`Scope`] for when scoped tasks that wait for
+    /// each other can block.
     ///
     /// ```
     /// use selvedge_pool::ThreadPool;
@@ -373,7 +406,14 @@ impl ThreadPool {
         scope.shared.wait_all(true);
         let task_panic = scope.shared.take_panic();
         match result {
-            Err(payload) => resume_unwind(payload),
+            Err(payload) => {
+                // Dropped before unwinding, not during it: a payload whose `Drop` panics would
+                // otherwise panic while panicking, which aborts.
+                if let Some(lost) = task_panic {
+                    drop_payload(lost);
+                }
+                resume_unwind(payload)
+            }
             Ok(value) => {
                 if let Some(payload) = task_panic {
                     resume_unwind(payload);
