@@ -10,9 +10,16 @@ use crate::error::panic_message;
 /// Drops `value`; if its `Drop` panics, the panic stops here and its message is returned.
 pub(crate) fn drop_contained<T>(value: T) -> Option<String> {
     let payload = catch_unwind(AssertUnwindSafe(move || drop(value))).err()?;
+    Some(into_message(payload))
+}
+
+/// A caught payload's message, the payload dropped (contained) before anything else runs:
+/// if the caller's next step unwinds (a panicking tracing subscriber), no payload is left to
+/// drop while unwinding, where a panicking `Drop` would abort.
+pub(crate) fn into_message(payload: Box<dyn Any + Send>) -> String {
     let message = panic_message(&*payload);
     drop_payload(payload);
-    Some(message)
+    message
 }
 
 /// Drops a caught panic payload. A payload is user data too: if its `Drop` panics, that

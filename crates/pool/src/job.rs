@@ -25,8 +25,7 @@ use std::time::Instant;
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::AtomicU64;
 
-use crate::contain::{drop_contained, drop_payload};
-use crate::error::panic_message;
+use crate::contain::{drop_contained, into_message};
 use crate::handle::Slot;
 use crate::stats::Counters;
 use crate::{Priority, TaskError, events};
@@ -302,8 +301,7 @@ impl<F, R> TaskImpl<F, R> {
 /// Runs a user callback; a panic in it is reported and swallowed so the worker survives.
 fn contain_callback(ctx: RunCtx<'_>, cb: impl FnOnce()) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(cb)) {
-        events::callback_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
-        drop_payload(payload);
+        events::callback_panicked(ctx.pool, ctx.task_id, &into_message(payload));
     }
 }
 
@@ -337,10 +335,9 @@ where
                 }
             }
             Err(payload) => {
-                let message = panic_message(&*payload);
+                let message = into_message(payload);
                 events::task_panicked(ctx.pool, ctx.task_id, &message);
                 ctx.count(|c| &c.failed);
-                drop_payload(payload);
                 self.fail(ctx, TaskError::Panicked(message));
             }
         }
@@ -352,9 +349,6 @@ where
     }
 
     fn expire(mut self, ctx: RunCtx<'_>) {
-        if let Some(message) = drop_contained(self.f.take()) {
-            events::drop_panicked(ctx.pool, ctx.task_id, &message);
-        }
         ctx.count(|c| &c.expired);
         self.fail(ctx, TaskError::Expired);
         self.release(ctx);
@@ -383,9 +377,8 @@ where
         match catch_unwind(AssertUnwindSafe(move || drop(f()))) {
             Ok(()) => ctx.count_completed_unjoined(),
             Err(payload) => {
-                events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
+                events::task_panicked(ctx.pool, ctx.task_id, &into_message(payload));
                 ctx.count(|c| &c.failed);
-                drop_payload(payload);
             }
         }
     }
@@ -558,6 +551,56 @@ mod tests {
         assert_eq!(shared.load(Ordering::Relaxed), 1);
         assert_eq!(counters.completed.load(Ordering::Relaxed), 1);
         assert_eq!(std::sync::Arc::strong_count(&shared), 1);
+    }
+
+    /// A work whose `Drop` panics (after counting), one `Arc` plus `PAD` bytes.
+    struct Exploding<const PAD: usize> {
+        counts: std::sync::Arc<Counts>,
+        _pad: [u8; PAD],
+    }
+
+    impl<const PAD: usize> Work for Exploding<PAD> {
+        fn claim(&self) -> bool {
+            true
+        }
+        fn run(self, _ctx: RunCtx<'_>) {}
+        fn expire(self, _ctx: RunCtx<'_>) {}
+        fn deadline(&self) -> Option<Instant> {
+            None
+        }
+    }
+
+    impl<const PAD: usize> Drop for Exploding<PAD> {
+        fn drop(&mut self) {
+            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+            panic!("exploding drop");
+        }
+    }
+
+    #[test]
+    fn an_unrun_job_whose_drop_panics_is_dropped_once_and_contained() {
+        let counts = std::sync::Arc::new(Counts::default());
+        drop(Job::new(
+            1,
+            Priority::Normal,
+            true,
+            Exploding {
+                counts: counts.clone(),
+                _pad: [],
+            },
+        ));
+        assert!(!fits_inline::<Exploding<32>>());
+        drop(Job::new(
+            2,
+            Priority::Normal,
+            true,
+            Exploding {
+                counts: counts.clone(),
+                _pad: [0; 32],
+            },
+        ));
+        assert_eq!(counts.dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(std::sync::Arc::strong_count(&counts), 1, "nothing leaked");
     }
 
     #[test]

@@ -549,6 +549,55 @@ mod tests {
         assert_eq!(done.load(Ordering::Relaxed), 3);
     }
 
+    /// The owner alone (no worker ever started, so nothing parks: this one runs under miri
+    /// with parking_lot's futex calls, which miri rejects, never reached): borrowed closures
+    /// spawning more, each run once and consumed before the borrow ends, panics recorded in
+    /// the order they were caught, a body panic winning over theirs.
+    #[test]
+    fn owner_alone_runs_borrowed_closures_once_and_keeps_the_first_panic() {
+        let pool = ThreadPool::builder()
+            .core_threads(0)
+            .max_threads(1)
+            .build()
+            .unwrap();
+        pool.shutdown(Duration::from_secs(10));
+        let mut hits = [0u8; 4];
+        let nested = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for hit in &mut hits {
+                let nested = &nested;
+                s.spawn(move || {
+                    *hit += 1;
+                    s.spawn(move || {
+                        nested.fetch_add(1, Ordering::Relaxed);
+                    });
+                });
+            }
+        });
+        assert_eq!(hits, [1; 4]);
+        assert_eq!(nested.load(Ordering::Relaxed), 4);
+
+        let text = String::from("borrowed");
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(|| panic!("first {}", text.len()));
+                s.spawn(|| panic!("second"));
+            })
+        }));
+        let payload = outcome.unwrap_err();
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some("first 8")
+        );
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(|| panic!("task"));
+                panic!("body");
+            })
+        }));
+        assert_eq!(outcome.unwrap_err().downcast_ref::<&str>(), Some(&"body"));
+    }
+
     #[test]
     fn scope_on_shut_down_pool_runs_on_caller() {
         let pool = pool(1);
