@@ -35,7 +35,9 @@ pub enum RejectionPolicy {
     /// `CallerRunsPolicy`): natural backpressure, since the producer slows to the pool's pace.
     CallerRuns,
     /// Wait up to this long for queue space, then refuse with
-    /// [`SubmitError::Timeout`](crate::SubmitError::Timeout).
+    /// [`SubmitError::Timeout`](crate::SubmitError::Timeout). A submission from one of the
+    /// pool's own workers never waits (the space it waits for could be its own to free): it
+    /// runs on that worker, as under [`CallerRuns`](Self::CallerRuns).
     Block(Duration),
 }
 

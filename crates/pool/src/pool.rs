@@ -519,6 +519,11 @@ impl ThreadPool {
             match policy {
                 RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
                 RejectionPolicy::CallerRuns => return Err(NotQueued::RunHere(job)),
+                // A worker of this pool waiting for space only workers free could wait for
+                // itself (forever, in a one-worker pool): it runs the task instead.
+                RejectionPolicy::Block(_) if self.on_own_worker(&st) => {
+                    return Err(NotQueued::RunHere(job));
+                }
                 RejectionPolicy::Block(timeout) => {
                     let until =
                         *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));

@@ -264,3 +264,66 @@ fn a_very_long_thread_name_builds() {
     assert_eq!(pool.name(), name);
     assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
 }
+
+#[test]
+fn a_task_submitting_to_its_own_full_pool_under_block_does_not_wait_for_itself() {
+    // The only worker runs a task that fills the queue and submits once more: under `Block`
+    // it would wait for space that only it can free (forever, at `Duration::MAX`).
+    let pool = Arc::new(
+        ThreadPool::builder()
+            .max_threads(1)
+            .queue_capacity(1)
+            .rejection_policy(RejectionPolicy::Block(Duration::MAX))
+            .drop_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap(),
+    );
+    let inner = Arc::clone(&pool);
+    let outer = pool
+        .submit(move || {
+            let queued = inner.submit(|| "queued").unwrap();
+            let here = std::thread::current().id();
+            let overflow = inner.submit(move || std::thread::current().id() == here);
+            (queued, overflow.unwrap())
+        })
+        .unwrap();
+    let (queued, overflow) = match outer.join_timeout(Duration::from_secs(10)) {
+        Ok(result) => result.unwrap(),
+        Err(_) => panic!("the worker waited for queue space only it could free"),
+    };
+    assert_eq!(overflow.join(), Ok(true), "ran on the submitting worker");
+    assert_eq!(queued.join(), Ok("queued"));
+    assert_eq!(pool.stats().unaccounted(), 0);
+}
+
+#[test]
+fn shutdown_now_racing_a_scope_still_runs_every_scoped_closure_once() {
+    for _ in 0..20 {
+        let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+        let hits: Vec<AtomicUsize> = (0..16).map(|_| AtomicUsize::new(0)).collect();
+        std::thread::scope(|threads| {
+            threads.spawn(|| {
+                // Tickets handed back are dropped here: the scope's owner runs what is left.
+                drop(pool.shutdown_now());
+            });
+            pool.scope(|s| {
+                for hit in &hits {
+                    s.spawn(move || {
+                        hit.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            });
+        });
+        assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+    }
+}
+
+#[test]
+fn a_one_byte_stack_is_rounded_up_by_the_os() {
+    let pool = ThreadPool::builder()
+        .max_threads(1)
+        .stack_size(1)
+        .build()
+        .unwrap();
+    assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+}
