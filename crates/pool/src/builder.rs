@@ -35,7 +35,9 @@ pub enum RejectionPolicy {
     /// `CallerRunsPolicy`): natural backpressure, since the producer slows to the pool's pace.
     CallerRuns,
     /// Wait up to this long for queue space, then refuse with
-    /// [`SubmitError::Timeout`](crate::SubmitError::Timeout).
+    /// [`SubmitError::Timeout`](crate::SubmitError::Timeout). A submission from one of the
+    /// pool's own workers never waits (the space it waits for could be its own to free): it
+    /// runs on that worker, as under [`CallerRuns`](Self::CallerRuns).
     Block(Duration),
 }
 
@@ -63,10 +65,10 @@ pub(crate) struct Config {
 ///
 /// | setting | default | rule |
 /// | --- | --- | --- |
-/// | [`max_threads`](Self::max_threads) | available parallelism | at least 1 |
+/// | [`max_threads`](Self::max_threads) | available parallelism | 1 to [`MAX_THREADS`](Self::MAX_THREADS) |
 /// | [`core_threads`](Self::core_threads) | equal to `max_threads` | at most `max_threads`; may be 0 |
 /// | [`keep_alive`](Self::keep_alive) | 60 s | workers above core retire after this long idle; 0 retires them as soon as the queue is empty |
-/// | [`queue_capacity`](Self::queue_capacity) | 65,536 | at least 1 |
+/// | [`queue_capacity`](Self::queue_capacity) | 65,536 | at least 1; any `usize` (the queue grows as tasks arrive) |
 /// | [`thread_name`](Self::thread_name) | `"selvedge-pool"` | non-empty, no NUL; also the pool's name in events |
 /// | [`stack_size`](Self::stack_size) | the platform's | at least 1 |
 /// | [`rejection_policy`](Self::rejection_policy) | [`RejectionPolicy::Reject`] | |
@@ -130,6 +132,26 @@ impl fmt::Debug for PoolBuilder {
 }
 
 impl PoolBuilder {
+    /// The largest [`max_threads`](Self::max_threads) a pool accepts: 2^20 workers (the pool
+    /// counts parked workers in 23 bits of one atomic word, and no OS starts this many
+    /// threads for one process anyway). `build` allocates nothing in proportion to
+    /// `max_threads` or `queue_capacity`: its worker list and queue grow as they are used.
+    ///
+    /// ```
+    /// use selvedge_pool::{BuildError, PoolBuilder, ThreadPool};
+    /// let pool = ThreadPool::builder()
+    ///     .core_threads(0)
+    ///     .max_threads(PoolBuilder::MAX_THREADS)
+    ///     .build()?;
+    /// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+    /// assert_eq!(
+    ///     ThreadPool::builder().max_threads(usize::MAX).build().unwrap_err(),
+    ///     BuildError::TooManyThreads { max: usize::MAX },
+    /// );
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    pub const MAX_THREADS: usize = 1 << 20;
+
     /// The defaults in the table above.
     ///
     /// ```
@@ -167,7 +189,7 @@ impl PoolBuilder {
         self
     }
 
-    /// The most workers alive at once.
+    /// The most workers alive at once: 1 to [`MAX_THREADS`](Self::MAX_THREADS).
     ///
     /// ```
     /// let err = selvedge_pool::ThreadPool::builder().max_threads(0).build().unwrap_err();
@@ -329,9 +351,10 @@ impl PoolBuilder {
     ///
     /// # Errors
     ///
-    /// Every [`BuildError`] variant: zero `max_threads`, `core_threads > max_threads`, zero
-    /// queue capacity, zero stack size, an empty or NUL-containing name, or an OS refusal to
-    /// start a core worker.
+    /// Every [`BuildError`] variant: zero `max_threads` or more than
+    /// [`MAX_THREADS`](Self::MAX_THREADS), `core_threads > max_threads`, zero queue capacity,
+    /// zero stack size, an empty or NUL-containing name, or an OS refusal to start a core
+    /// worker (a stack size the OS cannot give included).
     ///
     /// ```
     /// use selvedge_pool::{BuildError, ThreadPool};
@@ -343,6 +366,9 @@ impl PoolBuilder {
     pub fn build(self) -> Result<ThreadPool, BuildError> {
         if self.max == 0 {
             return Err(BuildError::ZeroMaxThreads);
+        }
+        if self.max > Self::MAX_THREADS {
+            return Err(BuildError::TooManyThreads { max: self.max });
         }
         let core = self.core.unwrap_or(self.max);
         if core > self.max {

@@ -19,6 +19,12 @@ use std::fmt;
 pub enum BuildError {
     /// `max_threads` was 0: a pool needs at least one worker to run anything.
     ZeroMaxThreads,
+    /// `max_threads` was above [`PoolBuilder::MAX_THREADS`](crate::PoolBuilder::MAX_THREADS),
+    /// more workers than the pool can count (and far more than an OS will start).
+    TooManyThreads {
+        /// The requested maximum.
+        max: usize,
+    },
     /// `core_threads` was larger than `max_threads`.
     CoreExceedsMax {
         /// The requested core size.
@@ -40,6 +46,11 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ZeroMaxThreads => f.write_str("max_threads must be at least 1"),
+            Self::TooManyThreads { max } => write!(
+                f,
+                "max_threads ({max}) exceeds the limit of {}",
+                crate::PoolBuilder::MAX_THREADS
+            ),
             Self::CoreExceedsMax { core, max } => {
                 write!(f, "core_threads ({core}) exceeds max_threads ({max})")
             }

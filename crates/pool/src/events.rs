@@ -41,3 +41,11 @@ pub(crate) fn callback_panicked(pool: &str, task_id: u64, message: &str) {
     tracing::event!(name: events::POOL_CALLBACK_PANICKED, target: targets::POOL, Level::ERROR,
         pool = %pool, task_id = task_id, message = %message);
 }
+
+/// A `Drop` of a task's value, captures or unfired callback panicked on the worker: reported
+/// as a task panic (the schema has no event of its own for it), the message saying where.
+#[cold]
+pub(crate) fn drop_panicked(pool: &str, task_id: u64, message: &str) {
+    tracing::event!(name: events::POOL_TASK_PANICKED, target: targets::POOL, Level::ERROR,
+        pool = %pool, task_id = task_id, message = %format_args!("in Drop: {message}"));
+}

@@ -81,6 +81,8 @@ pub(crate) const CLOSED: u64 = 1 << 63;
 pub(crate) const COUNT_MASK: u64 = IDLE - 1;
 /// The `idle` bits.
 const IDLE_MASK: u64 = !COUNT_MASK & !CLOSED;
+// `idle <= threads <= max_threads`, so no count of parked workers can carry into `CLOSED`.
+const _: () = assert!((crate::PoolBuilder::MAX_THREADS as u64) <= IDLE_MASK >> 40);
 /// Largest capacity the fast path serves (larger queues use the locked path).
 pub(crate) const FAST_CAPACITY_MAX: usize = 1 << 38;
 

@@ -25,7 +25,7 @@ use std::time::Instant;
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::AtomicU64;
 
-use crate::error::panic_message;
+use crate::contain::{drop_contained, into_message};
 use crate::handle::Slot;
 use crate::stats::Counters;
 use crate::{Priority, TaskError, events};
@@ -133,7 +133,11 @@ impl<W: Work> VtableOf<W> {
 
     unsafe fn drop(data: *mut Data) {
         // SAFETY: as in `run`.
-        drop(unsafe { Self::take(data) });
+        let work = unsafe { Self::take(data) };
+        // An unrun job (cancelled, refused, handed back and dropped) may be dropped on a
+        // worker, or by `shutdown_now` among jobs it must still hand back: its captures'
+        // `Drop` must not unwind there. No pool at hand to report to; it is swallowed.
+        let _ = drop_contained(work);
     }
 
     /// SAFETY (caller): as for every `Vtable` function above.
@@ -276,12 +280,28 @@ impl<F, R> TaskImpl<F, R> {
             slot.finish(Err(err));
         }
     }
+
+    /// Drops what is left of a resolved task (the closure of an expired one, a callback that
+    /// did not fire, the slot, which holds the value if its handle is gone) one part at a
+    /// time, each `Drop` contained and reported: a panic in one still drops the others, and
+    /// none reaches the worker.
+    fn release(&mut self, ctx: RunCtx<'_>) {
+        let parts = [
+            drop_contained(self.f.take()),
+            drop_contained(self.on_success.take()),
+            drop_contained(self.on_failure.take()),
+            drop_contained(self.slot.take()),
+        ];
+        for message in parts.into_iter().flatten() {
+            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+        }
+    }
 }
 
 /// Runs a user callback; a panic in it is reported and swallowed so the worker survives.
 fn contain_callback(ctx: RunCtx<'_>, cb: impl FnOnce()) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(cb)) {
-        events::callback_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
+        events::callback_panicked(ctx.pool, ctx.task_id, &into_message(payload));
     }
 }
 
@@ -304,17 +324,24 @@ where
                     contain_callback(ctx, || cb(&value));
                 }
                 ctx.count(|c| &c.completed);
-                if let Some(slot) = &self.slot {
-                    slot.finish(Ok(value));
+                match &self.slot {
+                    Some(slot) => slot.finish(Ok(value)),
+                    // Nobody will take the value: it is dropped here, on the worker.
+                    None => {
+                        if let Some(message) = drop_contained(value) {
+                            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+                        }
+                    }
                 }
             }
             Err(payload) => {
-                let message = panic_message(&*payload);
+                let message = into_message(payload);
                 events::task_panicked(ctx.pool, ctx.task_id, &message);
                 ctx.count(|c| &c.failed);
                 self.fail(ctx, TaskError::Panicked(message));
             }
         }
+        self.release(ctx);
     }
 
     fn deadline(&self) -> Option<Instant> {
@@ -322,9 +349,9 @@ where
     }
 
     fn expire(mut self, ctx: RunCtx<'_>) {
-        self.f = None;
         ctx.count(|c| &c.expired);
         self.fail(ctx, TaskError::Expired);
+        self.release(ctx);
     }
 }
 
@@ -350,7 +377,7 @@ where
         match catch_unwind(AssertUnwindSafe(move || drop(f()))) {
             Ok(()) => ctx.count_completed_unjoined(),
             Err(payload) => {
-                events::task_panicked(ctx.pool, ctx.task_id, &panic_message(&*payload));
+                events::task_panicked(ctx.pool, ctx.task_id, &into_message(payload));
                 ctx.count(|c| &c.failed);
             }
         }
@@ -358,6 +385,9 @@ where
 
     fn expire(self, ctx: RunCtx<'_>) {
         // Unreachable in practice (no deadline), but counted like any expiry if it happens.
+        if let Some(message) = drop_contained(self.0) {
+            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+        }
         ctx.count(|c| &c.expired);
     }
 
@@ -383,6 +413,12 @@ impl<F, R> Drop for TaskImpl<F, R> {
         if let Some(slot) = &self.slot {
             slot.abandon();
         }
+        // Part by part, so one panicking `Drop` cannot unwind through the others (a second
+        // panic while unwinding would abort). After `run` or `expire` all are gone already.
+        let _ = drop_contained(self.f.take());
+        let _ = drop_contained(self.on_success.take());
+        let _ = drop_contained(self.on_failure.take());
+        let _ = drop_contained(self.slot.take());
     }
 }
 
@@ -515,6 +551,56 @@ mod tests {
         assert_eq!(shared.load(Ordering::Relaxed), 1);
         assert_eq!(counters.completed.load(Ordering::Relaxed), 1);
         assert_eq!(std::sync::Arc::strong_count(&shared), 1);
+    }
+
+    /// A work whose `Drop` panics (after counting), one `Arc` plus `PAD` bytes.
+    struct Exploding<const PAD: usize> {
+        counts: std::sync::Arc<Counts>,
+        _pad: [u8; PAD],
+    }
+
+    impl<const PAD: usize> Work for Exploding<PAD> {
+        fn claim(&self) -> bool {
+            true
+        }
+        fn run(self, _ctx: RunCtx<'_>) {}
+        fn expire(self, _ctx: RunCtx<'_>) {}
+        fn deadline(&self) -> Option<Instant> {
+            None
+        }
+    }
+
+    impl<const PAD: usize> Drop for Exploding<PAD> {
+        fn drop(&mut self) {
+            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+            panic!("exploding drop");
+        }
+    }
+
+    #[test]
+    fn an_unrun_job_whose_drop_panics_is_dropped_once_and_contained() {
+        let counts = std::sync::Arc::new(Counts::default());
+        drop(Job::new(
+            1,
+            Priority::Normal,
+            true,
+            Exploding {
+                counts: counts.clone(),
+                _pad: [],
+            },
+        ));
+        assert!(!fits_inline::<Exploding<32>>());
+        drop(Job::new(
+            2,
+            Priority::Normal,
+            true,
+            Exploding {
+                counts: counts.clone(),
+                _pad: [0; 32],
+            },
+        ));
+        assert_eq!(counts.dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(std::sync::Arc::strong_count(&counts), 1, "nothing leaked");
     }
 
     #[test]

@@ -116,12 +116,12 @@
 //! deadline or slow-task threshold asks for it. Workers move the ring into the priority queue
 //! under the lock before every pop, count handle-less completions under it, read the clock once
 //! per busy period, and yield briefly before parking so a steadily fed worker rarely needs a
-//! futex wake-up. Scoped tasks go to the scope's own list and are taken in batches. On a
+//! futex wake-up. Scoped tasks go to the scope's own list, taken one at a time. On a
 //! 2-core machine, empty `execute`s ran 1.66x-2.15x threadpool's throughput at 1 worker and
-//! 1.73x-2.06x at 2 (2.7x rayon's `spawn`), `scope` spawned empty tasks 1.03x-1.05x as fast
-//! as rayon's scope at 1 worker and 5x at 2, and submit-to-start latency was within 0.8x-1.0x
-//! of rayon's spawn. Figures and commands: `docs/benchmarks.md` and
-//! `docs/notes/pool-benchmarks.md`.
+//! 1.73x-2.06x at 2 (2.7x rayon's `spawn`), and submit-to-start latency was within 0.8x-1.0x
+//! of rayon's spawn. `scope` spawned empty tasks 1.4x-6.3x as fast as rayon's scope at 1
+//! worker and 1.7x-2.5x at 2 (three runs on a loaded 2-core machine, both in each run).
+//! Figures and commands: `docs/benchmarks.md` and `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
 //!
@@ -135,6 +135,8 @@
 //!   the submissions of each thread, whatever path they take.
 //! - A task that has started is never interrupted: timeouts only expire queued tasks.
 //! - Cancelled tasks keep their queue slot until a worker or shutdown discards them.
+//! - Scoped tasks that wait for each other block when every runner is waiting (see
+//!   [`Scope`]'s "Blocking" for the exact condition).
 //! - Under loom (`--cfg selvedge_loom`) timed waits never time out, so keep-alive expiry,
 //!   block timeouts and shutdown timeouts are covered by real-thread tests instead.
 //!
@@ -146,6 +148,7 @@
 #![deny(unsafe_code)]
 
 mod builder;
+mod contain;
 mod error;
 mod events;
 mod handle;

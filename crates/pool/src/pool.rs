@@ -136,6 +136,32 @@ pub(crate) enum NotQueued {
 /// sooner than Java's `ThreadPoolExecutor`, which adds workers above core only once the queue is
 /// full (so with a large queue it never does).
 ///
+/// # Panics in user code
+///
+/// Nothing a user supplies can kill a worker. Tasks, callbacks and hooks run inside
+/// `catch_unwind`, and so does every `Drop` of user data on a worker: a value nobody will
+/// join, the captures of a cancelled or expired task, a callback that did not fire, a panic
+/// payload (one whose own `Drop` panics too is leaked rather than dropped again). Such a drop
+/// panic is reported as a `pool.task_panicked` event whose message starts with `in Drop:`;
+/// the task's outcome stays what it was (a fire-and-forget task without callbacks drops its
+/// value inside the task, so there it counts as failed). A worker that unwinds anyway, from
+/// code the pool calls without containing it (a panicking tracing subscriber), is uncounted
+/// and replaced, so [`stats`](Self::stats) never counts a dead worker and no join or shutdown
+/// waits for one.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// struct Bomb;
+/// impl Drop for Bomb {
+///     fn drop(&mut self) { panic!("drop") }
+/// }
+/// let pool = selvedge_pool::ThreadPool::builder().max_threads(1).build().unwrap();
+/// pool.task(|| Bomb).on_success(|_| {}).execute().unwrap(); // `Bomb` dropped on the worker
+/// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1)); // the worker survived
+/// assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
+/// ```
+///
 /// # Drop
 ///
 /// Dropping the pool is [`shutdown`](Self::shutdown) with the builder's
@@ -218,7 +244,9 @@ impl ThreadPool {
                 wakeups: 0,
                 starting: 0,
                 blocked: 0,
-                workers: Vec::with_capacity(config.max),
+                // Grows as workers start: never in proportion to `max_threads`, which may be
+                // far above what the OS will ever start.
+                workers: Vec::new(),
                 spawned: 0,
                 popped: 0,
                 taken: 0,
@@ -491,6 +519,11 @@ impl ThreadPool {
             match policy {
                 RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
                 RejectionPolicy::CallerRuns => return Err(NotQueued::RunHere(job)),
+                // A worker of this pool waiting for space only workers free could wait for
+                // itself (forever, in a one-worker pool): it runs the task instead.
+                RejectionPolicy::Block(_) if self.on_own_worker(&st) => {
+                    return Err(NotQueued::RunHere(job));
+                }
                 RejectionPolicy::Block(timeout) => {
                     let until =
                         *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));

@@ -5,15 +5,19 @@
 //!
 //! A scoped closure is not itself put on the pool's queue. It goes into the scope's own
 //! `pending` list; the pool's queue only gets *tickets* (`'static` jobs holding an `Arc` to
-//! that list). A worker that runs a ticket takes closures from the list and runs them until
-//! it is empty. The scope's owner does not return until the list is empty and no closure is
+//! that list; a spawn submits one while fewer than `max_threads` are alive). A worker that
+//! runs a ticket takes closures from the list, one at a time, and runs them until it is
+//! empty. The scope's owner does not return until the list is empty and no closure is
 //! running, helping to run them itself in the meantime (for `scope`), so:
 //!
 //! - every borrowed closure is run or dropped before the borrow ends, even if the scope body
 //!   panics, a ticket is refused, or `shutdown_now` hands a ticket back (a ticket outliving
 //!   the scope finds an empty list and does nothing);
+//! - a closure not yet started is never held behind a running one: every free runner (the
+//!   owner, every worker holding a ticket) takes the oldest pending closure;
 //! - a scope opened on a saturated pool, a shut-down pool, or from inside one of the pool's
-//!   own tasks cannot deadlock: its owner runs the work.
+//!   own tasks still finishes: its owner runs the work (see `Scope`'s "Blocking" for the
+//!   one way closures can still block each other).
 //!
 //! The one `unsafe` block erases the closure's lifetime to store it in that list; its
 //! soundness argument is written at the block and exercised under miri by this file's tests.
@@ -30,12 +34,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use selvedge_locks::sync::{Arc, Condvar, Mutex};
 
+use crate::contain::drop_payload;
 use crate::job::{Job, RunCtx, Work};
 use crate::pool::NotQueued;
 use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
-
-/// Most closures a runner takes from a scope's list at once.
-const BATCH: usize = 64;
 
 /// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
 type Erased = Box<dyn FnOnce() + Send + 'static>;
@@ -47,7 +49,7 @@ struct ScopeState {
     running: usize,
     /// Tickets alive: queued in the pool, running, or handed back and not yet dropped.
     tickets: usize,
-    /// The first panic of a scoped closure, re-raised by the owner.
+    /// The first panic of a scoped closure to be caught, re-raised by the owner.
     panic: Option<Box<dyn Any + Send>>,
 }
 
@@ -77,7 +79,7 @@ impl ScopeShared {
     fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>, max_tickets: usize) -> bool {
         // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
         // The erased box is stored in `pending` and leaves it only in `run_pending` (which
-        // moves it into a batch counted in `running`, under the same lock, and calls it,
+        // takes it out and counts it in `running` under the same lock, and calls it,
         // consuming it and dropping its captures, before `running` is decremented) or in
         // `take_back` (which drops it on the owner's thread). The owner of the scope
         // (`ThreadPool::scope` / `ThreadPool::run`, the only callers, both holding the borrow
@@ -102,37 +104,44 @@ impl ScopeShared {
     /// un-counts itself in the same critical section that finds the list empty (so a `push`
     /// after that sees the lower count and submits a new ticket).
     ///
-    /// Closures are taken in batches (half of what is pending, at most [`BATCH`]) so that a
-    /// runner takes the scope lock once per batch, not once per closure, while the rest stays
-    /// available to the other runners.
+    /// Closures are taken one at a time, so every closure not yet started stays in `pending`,
+    /// where any free runner can take it: one that blocks waiting for a sibling never holds
+    /// that sibling hostage (runners once took private batches, which deadlocked a closure
+    /// waiting for a later one in its own batch). Finishing one closure and taking the next
+    /// share a critical section, so a closure costs one scope lock to run.
+    ///
+    /// A panic is recorded in that same critical section, so the panic kept is the first to
+    /// be caught; later payloads are dropped outside the lock, contained.
     fn run_pending(&self, as_ticket: bool) {
-        let mut batch: Vec<Erased> = Vec::new();
         let mut st = self.state.lock();
         loop {
-            let take = st.pending.len().div_ceil(2).min(BATCH);
-            if take == 0 {
+            let Some(f) = st.pending.pop_front() else {
                 if as_ticket {
                     st.tickets -= 1;
                     self.changed.notify_all();
                 }
                 return;
-            }
-            batch.extend(st.pending.drain(..take));
-            st.running += take;
+            };
+            st.running += 1;
             drop(st);
-            let mut first_panic = None;
-            for f in batch.drain(..) {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-                    first_panic.get_or_insert(payload);
-                }
-            }
+            let outcome = catch_unwind(AssertUnwindSafe(f));
             st = self.state.lock();
-            st.running -= take;
-            if let Some(payload) = first_panic {
-                st.panic.get_or_insert(payload);
-            }
+            st.running -= 1;
+            let later_panic = match outcome {
+                Err(payload) if st.panic.is_none() => {
+                    st.panic = Some(payload);
+                    None
+                }
+                Err(payload) => Some(payload),
+                Ok(()) => None,
+            };
             if st.running == 0 && st.pending.is_empty() {
                 self.changed.notify_all();
+            }
+            if let Some(payload) = later_panic {
+                drop(st);
+                drop_payload(payload);
+                st = self.state.lock();
             }
         }
     }
@@ -239,13 +248,41 @@ fn submit_ticket(
 /// A scope for tasks that borrow from the caller's stack; made by [`ThreadPool::scope`].
 ///
 /// Every task spawned in the scope has finished when `scope` returns. The thread that called
-/// `scope` helps run them while it waits, so a scope never deadlocks, even on a busy,
-/// single-threaded or shut-down pool, or inside one of the pool's own tasks (on a shut-down
-/// pool, all the work runs on the caller).
+/// `scope` helps run them once its closure has returned, so a scope of tasks that do not wait
+/// for each other always finishes, even on a busy, single-threaded or shut-down pool, or
+/// inside one of the pool's own tasks (on a shut-down pool, all the work runs on the caller).
 ///
 /// Scoped tasks run at [`Priority::Normal`] on at most `max_threads` workers at once, are not
 /// counted in [`PoolStats`](crate::PoolStats), and have no handle: a panic in one is re-raised
-/// by `scope` after every task has finished (the first panic wins).
+/// by `scope` after every task has finished. The first panic in time wins: the one caught
+/// first, whatever the spawn order; the others are dropped.
+///
+/// # Blocking
+///
+/// A task that has not started is never held behind one that has: it stays in the scope's
+/// list, where the next free *runner* takes it, oldest first. The runners are the caller of
+/// `scope`, once its closure has returned, and up to `max_threads` workers, each as soon as
+/// it is not running some other task of the pool. So tasks may wait for each other (a
+/// channel, a barrier), in any spawn order, as long as a runner is left free: a scope blocks
+/// forever only when *every* runner is inside a task (or the scope's closure) that waits for
+/// something only a task not yet started would provide. For example, with `max_threads` N on
+/// an otherwise idle pool, N + 1 started tasks that each wait for a later-spawned sibling
+/// block, and N do not. Fewer workers are runners while the pool is busy with other work,
+/// none once it is shut down: then the caller alone runs the tasks, in spawn order, after its
+/// closure returns, so the closure must not wait for a task it spawned, and a task must not
+/// wait for one spawned after it.
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::sync::mpsc;
+///
+/// let pool = ThreadPool::builder().max_threads(4).build().unwrap();
+/// pool.scope(|s| {
+///     let (tx, rx) = mpsc::channel();
+///     s.spawn(move || assert_eq!(rx.recv().unwrap(), 7)); // waits for a later sibling
+///     s.spawn(move || tx.send(7).unwrap());
+/// });
+/// ```
 ///
 /// # Examples
 ///
@@ -336,8 +373,9 @@ impl ThreadPool {
     ///
     /// # Panics
     ///
-    /// Re-raises the panic of `f`, or else the first panic of a scoped task, after every
-    /// scoped task has finished.
+    /// Re-raises the panic of `f`, or else the first panic (in time) of a scoped task, after
+    /// every scoped task has finished. See [`Scope`] for when scoped tasks that wait for
+    /// each other can block.
     ///
     /// ```
     /// use selvedge_pool::ThreadPool;
@@ -368,7 +406,14 @@ impl ThreadPool {
         scope.shared.wait_all(true);
         let task_panic = scope.shared.take_panic();
         match result {
-            Err(payload) => resume_unwind(payload),
+            Err(payload) => {
+                // Dropped before unwinding, not during it: a payload whose `Drop` panics would
+                // otherwise panic while panicking, which aborts.
+                if let Some(lost) = task_panic {
+                    drop_payload(lost);
+                }
+                resume_unwind(payload)
+            }
             Ok(value) => {
                 if let Some(payload) = task_panic {
                     resume_unwind(payload);
@@ -502,6 +547,55 @@ mod tests {
         }));
         assert!(result.is_err());
         assert_eq!(done.load(Ordering::Relaxed), 3);
+    }
+
+    /// The owner alone (no worker ever started, so nothing parks: this one runs under miri
+    /// with parking_lot's futex calls, which miri rejects, never reached): borrowed closures
+    /// spawning more, each run once and consumed before the borrow ends, panics recorded in
+    /// the order they were caught, a body panic winning over theirs.
+    #[test]
+    fn owner_alone_runs_borrowed_closures_once_and_keeps_the_first_panic() {
+        let pool = ThreadPool::builder()
+            .core_threads(0)
+            .max_threads(1)
+            .build()
+            .unwrap();
+        pool.shutdown(Duration::from_secs(10));
+        let mut hits = [0u8; 4];
+        let nested = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for hit in &mut hits {
+                let nested = &nested;
+                s.spawn(move || {
+                    *hit += 1;
+                    s.spawn(move || {
+                        nested.fetch_add(1, Ordering::Relaxed);
+                    });
+                });
+            }
+        });
+        assert_eq!(hits, [1; 4]);
+        assert_eq!(nested.load(Ordering::Relaxed), 4);
+
+        let text = String::from("borrowed");
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(|| panic!("first {}", text.len()));
+                s.spawn(|| panic!("second"));
+            })
+        }));
+        let payload = outcome.unwrap_err();
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some("first 8")
+        );
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(|| panic!("task"));
+                panic!("body");
+            })
+        }));
+        assert_eq!(outcome.unwrap_err().downcast_ref::<&str>(), Some(&"body"));
     }
 
     #[test]

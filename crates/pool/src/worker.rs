@@ -39,11 +39,13 @@
 //! task can wait in the queue for a spinner that went to sleep.
 
 use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, MutexGuard, thread};
 
+use crate::contain::drop_payload;
 use crate::events;
 use crate::intake::IDLE;
 use crate::job::{Job, RunCtx};
@@ -54,7 +56,7 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), S
     let name = format!("{}-{}", shared.config.name, st.spawned);
     let for_thread = Arc::clone(shared);
     let handle = spawn_thread(name, shared.config.stack_size, move || {
-        worker_main(&for_thread);
+        run_worker(&for_thread);
     })
     .map_err(|e| e.to_string())?;
     st.spawned += 1;
@@ -84,12 +86,74 @@ fn spawn_thread(
 
 /// Runs a start/stop hook; its panic is contained (the worker keeps going).
 fn run_hook(hook: Option<&crate::builder::Hook>) {
-    if let Some(hook) = hook {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hook));
+    if let Some(hook) = hook
+        && let Err(payload) = catch_unwind(AssertUnwindSafe(hook))
+    {
+        drop_payload(payload);
     }
 }
 
-fn worker_main(shared: &Arc<Shared>) {
+/// Where a worker stands in the pool's counts, so that one that unwinds can be uncounted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Counted in `threads` and `starting`.
+    Starting,
+    /// Counted in `threads` only.
+    Running,
+    /// Uncounted: the pool no longer waits for it.
+    Gone,
+}
+
+/// A worker's whole life. Every user callback and `Drop` is contained where it runs, but a
+/// panic can still come from code the pool calls without containing it (a tracing
+/// subscriber's, say); a worker that unwinds anyway is caught here, uncounted and replaced,
+/// so the pool never counts a dead worker and `join`/`shutdown` never wait for one.
+fn run_worker(shared: &Arc<Shared>) {
+    let phase = Cell::new(Phase::Starting);
+    let completed_here = Cell::new(0);
+    let lived = catch_unwind(AssertUnwindSafe(|| {
+        worker_main(shared, &phase, &completed_here);
+    }));
+    if let Err(payload) = lived {
+        drop_payload(payload);
+        if phase.get() != Phase::Gone {
+            replace_unwound(shared, phase.get(), completed_here.get());
+        }
+    }
+}
+
+/// After a worker unwound: reports it, runs the stop hook, then, under the lock, uncounts it
+/// and starts a replacement where one is needed (fewer than `core_threads` in an open pool,
+/// or tasks left to run, shut down or not). If the OS refuses, the next submission that
+/// finds the pool below its size starts one.
+#[cold]
+fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
+    let me = thread::current();
+    let name = me.name().unwrap_or("selvedge-pool-worker");
+    // Contained too: the panic may have come from this very subscriber.
+    let pool = shared.config.name.as_str();
+    if let Err(payload) = catch_unwind(|| events::worker_stopped(pool, name, "panicked")) {
+        drop_payload(payload);
+    }
+    run_hook(shared.config.on_stop.as_ref());
+    let mut st = shared.state.lock();
+    if phase == Phase::Starting {
+        st.starting -= 1;
+    }
+    st.threads -= 1;
+    st.completed += completed_here;
+    if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
+        // Dropping our own JoinHandle detaches this thread, which is about to end.
+        drop(st.workers.swap_remove(at));
+    }
+    let needed = (st.accepting && st.threads < shared.config.core) || st.reserved(shared) > 0;
+    if needed {
+        let _ = spawn_worker(shared, &mut st);
+    }
+    shared.exited.notify_all();
+}
+
+fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<u64>) {
     let me = thread::current();
     let name = me.name().unwrap_or("selvedge-pool-worker").to_owned();
     run_hook(shared.config.on_start.as_ref());
@@ -97,9 +161,9 @@ fn worker_main(shared: &Arc<Shared>) {
 
     let mut busy_since: Option<Instant> = None;
     let mut spins_left = shared.config.spin_rounds;
-    let completed_here = Cell::new(0);
     let mut st = shared.state.lock();
     st.starting -= 1;
+    phase.set(Phase::Running);
     let retired = loop {
         // Every path back here re-took the lock after a task: count its completion now.
         st.completed += completed_here.replace(0);
@@ -117,7 +181,7 @@ fn worker_main(shared: &Arc<Shared>) {
             if busy_since.is_none() {
                 busy_since = Some(Instant::now());
             }
-            execute(shared, job, Some(&completed_here));
+            execute(shared, job, Some(completed_here));
             spins_left = shared.config.spin_rounds;
             // Straight back to the ring, without a look at the tally first: the tally is the
             // line every submission writes, and reading it after every task moved it between
@@ -161,6 +225,7 @@ fn worker_main(shared: &Arc<Shared>) {
     if retired {
         // Decided and counted in the same critical section as the empty-queue check.
         st.threads -= 1;
+        phase.set(Phase::Gone);
         if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
             // Dropping our own JoinHandle detaches this thread, which is about to end.
             drop(st.workers.swap_remove(at));
@@ -177,6 +242,7 @@ fn worker_main(shared: &Arc<Shared>) {
         run_hook(shared.config.on_stop.as_ref());
         let mut st = shared.state.lock();
         st.threads -= 1;
+        phase.set(Phase::Gone);
         shared.exited.notify_all();
     }
 }

@@ -54,3 +54,36 @@ fn every_scoped_task_runs_exactly_once_before_scope_returns() {
     let _ = std::panic::take_hook();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
 }
+
+/// Stress for issue 12's scope deadlock: every scope's first closure waits for the second,
+/// with fillers after them (the issue's layout), four scopes at once on two workers. Each
+/// scope has one waiter and its owner as a runner, so the sender always finds a free runner;
+/// a sender held behind its waiter (runners once took private batches) makes the waiter give
+/// up after 10 s and the run fail instead of hanging.
+#[test]
+fn a_closure_waiting_for_the_next_sibling_always_finishes() {
+    let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+    let report = stress(4, 200, |thread, iteration| {
+        let fillers = (thread + iteration as usize) % 6;
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let received = AtomicUsize::new(0);
+        pool.scope(|s| {
+            let received = &received;
+            s.spawn(move || {
+                if rx.recv_timeout(Duration::from_secs(10)).is_ok() {
+                    received.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            s.spawn(move || tx.send(()).unwrap());
+            for _ in 0..fillers {
+                s.spawn(|| ());
+            }
+        });
+        assert_eq!(
+            received.load(Ordering::Relaxed),
+            1,
+            "the sender was held hostage"
+        );
+    });
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+}
