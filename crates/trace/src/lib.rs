@@ -25,6 +25,7 @@
 //! | `pool.task_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
 //! | `pool.task_slow` | `selvedge::pool` | WARN | `pool`, `task_id`, `busy_ns` |
 //! | `pool.callback_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
+//! | `pool.strand_task_panicked` | `selvedge::pool` | ERROR | `pool`, `message` |
 //! | `singleton.init_failed` | `selvedge::singleton` | WARN | `name`, `message` |
 //! | `collections.reentrant_use` | `selvedge::collections` | ERROR | `location` |
 //!
