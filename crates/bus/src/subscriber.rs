@@ -74,6 +74,8 @@ struct Mailbox<E> {
 pub(crate) enum Offer {
     Queued,
     Refused,
+    /// Unsubscribed since the publish loaded its snapshot: neither queued nor refused.
+    Gone,
 }
 
 /// The settings of a new subscriber.
@@ -145,9 +147,12 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
     /// Offers an event for asynchronous delivery, applying the overflow policy.
     /// (An associated function: loom's `Arc` cannot be a `self` type.)
     pub(crate) fn offer(this: &Arc<Self>, event: &Arc<E>) -> Offer {
-        this.async_offered.fetch_add(1, Ordering::Relaxed);
         let lane = &this.lane;
         let mut mb = lane.mailbox.lock();
+        if !this.live.load(Ordering::Acquire) {
+            return Offer::Gone;
+        }
+        this.async_offered.fetch_add(1, Ordering::Relaxed);
         let mut deadline = None;
         while mb.events.len() >= lane.capacity && !mb.closed {
             match lane.overflow {
@@ -179,7 +184,10 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
                 }
             }
         }
-        if mb.closed || !this.live.load(Ordering::Acquire) {
+        if !this.live.load(Ordering::Acquire) {
+            return Offer::Gone;
+        }
+        if mb.closed {
             drop(mb);
             return this.refuse("closed");
         }

@@ -86,6 +86,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
             match Subscriber::offer(sub, &event) {
                 Offer::Queued => accepted += 1,
                 Offer::Refused => rejected.push(sub.name.clone()),
+                Offer::Gone => {}
             }
         }
         if rejected.is_empty() {
