@@ -3,20 +3,23 @@
 //!
 //! # The lane
 //!
-//! Each asynchronous event is pushed into the mailbox and one strand task is submitted to
-//! deliver "the mailbox's front". Invariant, under the mailbox lock: the strand holds exactly
-//! as many delivery tasks as the mailbox holds events (after `close` or an unsubscribe took
-//! the events out, the rest find it empty and do nothing). So:
+//! Events wait in a bounded mailbox; `scheduled` (under the mailbox lock) says whether a
+//! drain task is queued on the subscriber's strand or running. A publisher that pushes into a
+//! mailbox with no drain schedules one; the drain delivers up to `LANE_BATCH` events front to
+//! back, then either finds the mailbox empty and clears `scheduled` under the same lock hold
+//! (so no event is left without a drain), or queues itself again on the strand, whose batch of
+//! one hands the worker back to the pool in between. So:
 //!
-//! - order: tasks run one at a time in order and each takes the front, so events are handled
-//!   in the order they entered the mailbox;
-//! - bound: the mailbox never exceeds its capacity, and neither does the strand's queue;
-//!   `DropOldest` replaces the front's event by the new one at the back without a new task;
-//! - a refused strand submission (the pool is shut down or saturated) takes the newest event
-//!   back out, so the counts still match; it is counted `rejected` and reported.
+//! - order: one drain at a time, always taking the front: events are handled in the order
+//!   they entered the mailbox;
+//! - bound: the mailbox never exceeds its capacity, and the strand holds at most one task;
+//!   `DropOldest` drops the front to make room;
+//! - a refused drain (the pool shut down or saturated) takes the publisher's own event back
+//!   out (found by pointer), counted `rejected` and reported; events others queued meanwhile
+//!   stay for the next drain, or come back from `close`.
 //!
-//! A delivery task never holds the mailbox lock while the handler runs, and a publisher never
-//! holds it while submitting to the strand (a caller-runs pool may run the task right there).
+//! A drain never holds the mailbox lock while the handler runs, and a publisher never holds
+//! it while submitting to the strand (a caller-runs pool may run the drain right there).
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -27,6 +30,9 @@ use selvedge_locks::sync::{Arc, Condvar, Mutex};
 use selvedge_pool::Strand;
 
 use crate::{Overflow, SubscriberStats, events};
+
+/// Events one drain task delivers before queueing itself again on the lane's strand.
+const LANE_BATCH: usize = 32;
 
 /// A handler as stored: called by shared reference from any thread.
 pub(crate) type Handler<E> = Box<dyn Fn(&E) + Send + Sync + 'static>;
@@ -64,8 +70,8 @@ struct Lane<E> {
 
 struct Mailbox<E> {
     events: VecDeque<Arc<E>>,
-    /// A delivery task is running the handler.
-    running: bool,
+    /// A drain is queued on the strand or running (at most one exists).
+    scheduled: bool,
     /// `close` began: no new event is taken.
     closed: bool,
 }
@@ -111,7 +117,7 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
                 strand,
                 mailbox: Mutex::new(Mailbox {
                     events: VecDeque::new(),
-                    running: false,
+                    scheduled: false,
                     closed: false,
                 }),
                 space: Condvar::new(),
@@ -161,11 +167,8 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
                     return this.refuse("queue full");
                 }
                 Overflow::DropOldest => {
-                    // The front's task will deliver the new back: no new task.
                     mb.events.pop_front();
-                    mb.events.push_back(Arc::clone(event));
                     this.lagged.fetch_add(1, Ordering::Relaxed);
-                    return Offer::Queued;
                 }
                 Overflow::Block(timeout) => {
                     let until =
@@ -192,19 +195,24 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
             return this.refuse("closed");
         }
         mb.events.push_back(Arc::clone(event));
+        if mb.scheduled {
+            return Offer::Queued;
+        }
+        mb.scheduled = true;
         drop(mb);
         let sub = Arc::clone(this);
-        match lane.strand.execute(move || Self::deliver_front(&sub)) {
+        match lane.strand.execute(move || Self::drain(&sub)) {
             Ok(()) => Offer::Queued,
             Err(err) => {
-                // Keep as many events as tasks: the newest goes (see the module docs).
+                // No drain existed, so nobody popped: our event is still queued. Take it back;
+                // events queued meanwhile by others stay, for the next drain or `close`.
                 let mut mb = lane.mailbox.lock();
-                mb.events.pop_back();
-                let empty = mb.events.is_empty() && !mb.running;
-                drop(mb);
-                if empty {
-                    lane.idle.notify_all();
+                mb.scheduled = false;
+                if let Some(at) = mb.events.iter().rposition(|e| Arc::ptr_eq(e, event)) {
+                    mb.events.remove(at);
                 }
+                drop(mb);
+                lane.idle.notify_all();
                 this.refuse(&err.to_string())
             }
         }
@@ -217,34 +225,54 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
         Offer::Refused
     }
 
-    /// A strand task: delivers the mailbox's front, if any.
-    fn deliver_front(this: &Arc<Self>) {
+    /// The lane's drain, a strand task: delivers up to `LANE_BATCH` events in order, then
+    /// either finds the mailbox empty (and unschedules itself under the same lock hold in
+    /// which it looked) or queues itself again on the strand, so other lanes sharing the pool
+    /// get their turn.
+    fn drain(this: &Arc<Self>) {
         let lane = &this.lane;
-        let event = {
+        loop {
             let mut mb = lane.mailbox.lock();
-            let Some(event) = mb.events.pop_front() else {
+            for _ in 0..LANE_BATCH {
+                let Some(event) = mb.events.pop_front() else {
+                    mb.scheduled = false;
+                    drop(mb);
+                    lane.idle.notify_all();
+                    return;
+                };
+                drop(mb);
+                lane.space.notify_one();
+                this.deliver(&event);
+                mb = lane.mailbox.lock();
+            }
+            if mb.events.is_empty() {
+                mb.scheduled = false;
+                drop(mb);
+                lane.idle.notify_all();
                 return;
-            };
-            mb.running = true;
-            event
+            }
+            drop(mb);
+            let sub = Arc::clone(this);
+            // Inside the strand's own task its `execute` only queues, so it is refused only
+            // once the pool has shut down: then this drain goes on here, in order.
+            if lane.strand.execute(move || Self::drain(&sub)).is_ok() {
+                return;
+            }
+        }
+    }
+
+    /// One asynchronous delivery, unless unsubscribed meanwhile.
+    fn deliver(&self, event: &E) {
+        if !self.live.load(Ordering::Acquire) {
+            return;
+        }
+        match catch_unwind(AssertUnwindSafe(|| (self.handler)(event))) {
+            Ok(()) => self.async_delivered.fetch_add(1, Ordering::Relaxed),
+            Err(payload) => {
+                self.report_panic(&*payload);
+                self.async_failed.fetch_add(1, Ordering::Relaxed)
+            }
         };
-        lane.space.notify_one();
-        if this.live.load(Ordering::Acquire) {
-            match catch_unwind(AssertUnwindSafe(|| (this.handler)(&event))) {
-                Ok(()) => this.async_delivered.fetch_add(1, Ordering::Relaxed),
-                Err(payload) => {
-                    this.report_panic(&*payload);
-                    this.async_failed.fetch_add(1, Ordering::Relaxed)
-                }
-            };
-        }
-        let mut mb = lane.mailbox.lock();
-        mb.running = false;
-        let empty = mb.events.is_empty();
-        drop(mb);
-        if empty {
-            lane.idle.notify_all();
-        }
     }
 
     /// Unsubscribes: no new call starts, and the events still queued are discarded.
@@ -255,12 +283,8 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
         mb.closed = true;
         let discarded = mb.events.len();
         mb.events.clear();
-        let running = mb.running;
         drop(mb);
         self.lane.space.notify_all();
-        if !running {
-            self.lane.idle.notify_all();
-        }
         discarded
     }
 
@@ -271,7 +295,8 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
         let mut mb = lane.mailbox.lock();
         mb.closed = true;
         lane.space.notify_all();
-        while !mb.events.is_empty() || mb.running {
+        // A lane with events and no drain (its drain was refused) would wait for nothing.
+        while mb.scheduled {
             let timed_out = match deadline {
                 Some(deadline) => lane.idle.wait_until(&mut mb, deadline).timed_out(),
                 None => {

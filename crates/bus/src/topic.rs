@@ -9,6 +9,7 @@
 
 use std::any::type_name;
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
@@ -104,7 +105,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
         handler: crate::subscriber::Handler<E>,
     ) -> Subscription {
         let id = this.shared.next_id();
-        let strand = Strand::new(this.shared.pool());
+        let strand = Strand::with_batch(this.shared.pool(), NonZeroUsize::MIN);
         let name = settings.name.clone();
         {
             let _edit = this.edit.lock();

@@ -422,3 +422,39 @@ fn zero_capacity_is_a_typed_error() {
             .is_err()
     );
 }
+
+/// When the pool refuses a subscriber's drain (here: shut down), the publisher's event is
+/// taken back out, counted as rejected and reported; nothing stays queued without a drain.
+#[test]
+fn a_refused_drain_rejects_the_event_and_leaves_nothing_queued() {
+    let pool = Arc::new(
+        selvedge_pool::ThreadPool::builder()
+            .max_threads(1)
+            .build()
+            .unwrap(),
+    );
+    let bus = Bus::builder().pool(&pool).build().unwrap();
+    let _s = bus
+        .subscriber::<u32>()
+        .name("late")
+        .subscribe(|_: &u32| ())
+        .unwrap();
+    pool.shutdown(LONG);
+    let (result, captured) = capture(|| bus.publish_async(1_u32));
+    assert_eq!(
+        result,
+        Err(PublishError::Rejected {
+            accepted: 0,
+            rejected: vec!["late".to_owned()]
+        })
+    );
+    let event = captured
+        .iter()
+        .find(|e| e.name == events::BUS_DELIVERY_REFUSED)
+        .unwrap();
+    assert_eq!(event.field("subscriber"), Some("late"));
+    let stats = bus.stats();
+    let s = &stats.topic("u32").unwrap().subscribers[0];
+    assert_eq!((s.published, s.rejected, s.queued), (1, 1, 0));
+    assert!(bus.close(LONG).is_complete());
+}
