@@ -273,6 +273,21 @@ impl Bus {
     /// let _sub = bus.subscribe(|n: &u32| assert_eq!(*n, 5));
     /// assert_eq!(bus.publish(&5_u32), Ok(1));
     /// ```
+    ///
+    /// Handlers run on any publisher's thread and on the pool, so they must be `Send + Sync`:
+    /// share state through `Arc`, not `Rc`.
+    ///
+    /// ```
+    /// let bus = selvedge_bus::Bus::new().unwrap();
+    /// let seen = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    /// bus.subscribe(move |n: &u32| { seen.fetch_add(*n, std::sync::atomic::Ordering::Relaxed); }).detach();
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let bus = selvedge_bus::Bus::new().unwrap();
+    /// let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+    /// bus.subscribe(move |n: &u32| seen.set(seen.get() + n)).detach(); // `Rc` is not `Send`
+    /// ```
     pub fn subscribe<E: Send + Sync + 'static>(
         &self,
         handler: impl Fn(&E) + Send + Sync + 'static,

@@ -255,8 +255,7 @@ impl Strand {
         F: FnOnce() + Send + 'static,
     {
         let work: Work = Box::new(f);
-        let me = thread::current();
-        let number = {
+        let (me, number) = {
             let mut st = self.inner.state.lock();
             if let Some(refusal) = st.refusal() {
                 return Err(StrandError::new(refusal, work));
@@ -267,9 +266,11 @@ impl Strand {
             if st.running {
                 return Ok(());
             }
+            // Only the submission that starts a drain needs its thread (see "Caller-runs").
+            let me = thread::current();
             st.running = true;
             st.handoff = Some(me.clone());
-            number
+            (me, number)
         };
         let Err(err) = Inner::schedule(&self.inner, &me) else {
             return Ok(());
