@@ -22,6 +22,14 @@ pub const POOL_TASK_PANICKED: &str = "pool.task_panicked";
 pub const POOL_TASK_SLOW: &str = "pool.task_slow";
 /// A task's success or failure callback panicked; the worker survived.
 pub const POOL_CALLBACK_PANICKED: &str = "pool.callback_panicked";
+/// A task run by a pool strand panicked; the strand went on with its next task.
+pub const POOL_STRAND_TASK_PANICKED: &str = "pool.strand_task_panicked";
+/// A bus handler panicked; delivery to the other subscribers went on.
+pub const BUS_HANDLER_PANICKED: &str = "bus.handler_panicked";
+/// An event was published to a bus topic nobody subscribes to (Guava's `DeadEvent`).
+pub const BUS_DEAD_EVENT: &str = "bus.dead_event";
+/// An asynchronous delivery was refused for one subscriber (full queue, or its pool refused).
+pub const BUS_DELIVERY_REFUSED: &str = "bus.delivery_refused";
 /// A global's initialiser returned an error or panicked; the next caller retries.
 pub const SINGLETON_INIT_FAILED: &str = "singleton.init_failed";
 /// A concurrent collection was used from inside one of its own closures.

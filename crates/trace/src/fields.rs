@@ -31,3 +31,7 @@ pub const HELD: &str = "held";
 pub const HELD_LOCATION: &str = "held_location";
 /// Where the opposite lock order was first seen.
 pub const FIRST_LOCATION: &str = "first_location";
+/// The name of a bus topic: the event type's name, or the string given for a named topic.
+pub const TOPIC: &str = "topic";
+/// The name of a bus subscriber (`"subscriber-N"` when none was given).
+pub const SUBSCRIBER: &str = "subscriber";

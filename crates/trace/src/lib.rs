@@ -25,6 +25,10 @@
 //! | `pool.task_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
 //! | `pool.task_slow` | `selvedge::pool` | WARN | `pool`, `task_id`, `busy_ns` |
 //! | `pool.callback_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
+//! | `pool.strand_task_panicked` | `selvedge::pool` | ERROR | `pool`, `message` |
+//! | `bus.handler_panicked` | `selvedge::bus` | ERROR | `topic`, `subscriber`, `message` |
+//! | `bus.dead_event` | `selvedge::bus` | DEBUG | `topic` |
+//! | `bus.delivery_refused` | `selvedge::bus` | WARN | `topic`, `subscriber`, `reason` |
 //! | `singleton.init_failed` | `selvedge::singleton` | WARN | `name`, `message` |
 //! | `collections.reentrant_use` | `selvedge::collections` | ERROR | `location` |
 //!
@@ -32,6 +36,7 @@
 //! (`"unnamed"` when none was given); `location` is a `file:line:column` call site (from
 //! `#[track_caller]`); `wait_ns` and `busy_ns` are nanoseconds as `u64`; `task_id` is a
 //! pool-unique `u64`; `pool` and `thread` are names; `reason` and `message` are human text.
+//! `topic` and `subscriber` are the names of a bus topic and of one of its subscribers.
 //!
 //! # Examples
 //!
