@@ -7,6 +7,8 @@
 //!   [`TaskHandle`] joins, polls or cancels it; [`TaskError`] says why it has no value.
 //! - [`Scope`]: tasks that borrow from the caller's stack ([`ThreadPool::scope`]), and
 //!   [`ThreadPool::run`] for one borrowing closure.
+//! - [`Strand`]: a serial executor on a pool (tasks of one strand run one at a time, in
+//!   order); [`StrandError`] hands a refused task back.
 //! - [`PoolStats`]: counters and worker counts; [`ShutdownReport`] and [`PendingTask`]: what
 //!   graceful and immediate shutdown give back.
 //!
@@ -86,9 +88,9 @@
 //!   not started as a [`PendingTask`]: persist it, run it, or drop it.
 //! - **Monitor** (seed 002's monitor thread): log [`ThreadPool::stats`] from a timer thread;
 //!   `stats()` takes the pool lock once and reads atomics, so polling it is cheap.
-//! - **An ordered stream on a pool** (what an event bus needs): submit one task per item from
-//!   a per-subscriber queue only when the previous one finished (its `on_success` /
-//!   `on_failure` callback submits the next), so items of one subscriber never overlap.
+//! - **An ordered stream on a pool** (what an event bus needs): a [`Strand`] per subscriber or
+//!   key runs its tasks one at a time, in submission order, on the pool's workers, and holds no
+//!   worker while it has nothing to run.
 //!
 //! # Comparison
 //!
