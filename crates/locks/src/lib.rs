@@ -142,7 +142,7 @@
 //! | ordered `lock_both` / `lock_all` | yes | no | no |
 //! | contention events | `lock.contended` via tracing | no | no |
 //! | lock-order checking | feature `lock-order` (no backtraces) | `deadlock_detection` (after the fact, with backtraces) | no |
-//! | self-relock | panics under `lock-order` | hangs | hangs or panics (unspecified) |
+//! | self-relock of a `Mutex` | panics in debug builds and under `lock-order` | hangs | hangs or panics (unspecified) |
 //! | Semaphore, Event, Latch, Barrier with timeout | yes | no | `Barrier` only |
 //! | loom model-checking | every type, `--cfg selvedge_loom` | no | no |
 //!
@@ -203,6 +203,7 @@ pub mod lock_order;
 mod meta;
 mod multi;
 mod mutex;
+mod owner;
 mod raw;
 mod reentrant;
 mod rwlock;
