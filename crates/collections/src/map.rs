@@ -14,6 +14,10 @@ use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 use crate::reentrancy::{self, ClosureScope};
 
+mod all_shards;
+
+pub use all_shards::LockedMap;
+
 /// One entry of a shard's table: the key's hash beside the key and value.
 ///
 /// The hash is computed once per call, outside the shard lock, and stored, so the table never
@@ -94,7 +98,9 @@ pub enum Op<V> {
 /// lock around a hashbrown table. A key's hash is computed once per call, outside any lock;
 /// its middle bits pick the shard and the whole hash is stored with the entry, so growing a
 /// shard never calls `Hash` again (a panicking `Hash` fails only its own call). Reads take the
-/// shard's lock shared, writes exclusive, and no method ever holds two shard locks.
+/// shard's lock shared, writes exclusive, and no method holds two shard locks, except the
+/// whole-map methods ([`atomically`](Self::atomically), [`insert_all`](Self::insert_all),
+/// [`copy`](Self::copy)), which take every shard's lock, always in shard order.
 ///
 /// Methods that run your code (`get_with`, `update`, `compute`, `retain`, ...) run it under
 /// the key's shard lock and return what it returns; the lock is released before they return,
@@ -169,7 +175,8 @@ pub enum Op<V> {
 ///
 /// `Eq` and `Clone` of the key and value types run under shard locks (`Drop` too, for the
 /// entries `retain` removes); they must not call the map either.
-/// `Hash` never runs under a shard lock.
+/// `Hash` never runs under a shard lock, except for the lookups an
+/// [`atomically`](Self::atomically) closure makes.
 ///
 /// # Snapshot consistency
 ///
@@ -185,6 +192,9 @@ pub enum Op<V> {
 ///   to different shards may appear out of order (the later one without the earlier);
 /// - a key appears at most once;
 /// - writers wait only while their own shard is being copied, never for the whole call.
+///
+/// [`copy`](Self::copy) is the snapshot taken at one instant instead: every shard read-locked
+/// at once, so writers wait for the whole copy.
 pub struct ConcurrentMap<K, V, S = DefaultHashBuilder> {
     shards: Box<[Shard<K, V>]>,
     /// `shards.len() - 1`.
@@ -400,12 +410,18 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         self.shards.as_ptr().addr()
     }
 
+    /// Which shard holds the key whose hash is `hash`.
     #[inline]
-    fn shard(&self, hash: u64) -> &BiasedRwLock<Table<K, V>> {
+    fn shard_index(&self, hash: u64) -> usize {
         // Truncating to usize is fine: only the bits under `mask` are kept.
         #[allow(clippy::cast_possible_truncation)]
         let index = (hash >> SHARD_BITS_SHIFT) as usize & self.mask;
-        &self.shards[index]
+        index
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &BiasedRwLock<Table<K, V>> {
+        &self.shards[self.shard_index(hash)]
     }
 
     #[cold]

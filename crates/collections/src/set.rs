@@ -13,7 +13,8 @@ use crate::map::ConcurrentMap;
 /// Built on [`ConcurrentMap`], so it shares its design and guarantees: one hash per call,
 /// one shard lock at a time, no guard handed out, snapshots copied shard by shard (with the
 /// [map's snapshot consistency](ConcurrentMap#snapshot-consistency)), and a panic instead of a
-/// deadlock when a closure given to the set calls the set.
+/// deadlock when a closure given to the set calls the set. [`copy`](Self::copy) and
+/// [`insert_all`](Self::insert_all) act at one instant by taking every shard lock.
 ///
 /// `ConcurrentSet<T, S>` is `Send` and `Sync` when `T` and `S` are.
 ///
@@ -101,6 +102,12 @@ impl<T> ConcurrentSet<T> {
 }
 
 impl<T, S> ConcurrentSet<T, S> {
+    /// The map underneath (values `()`), for the serde impls and the whole-set methods written
+    /// beside the map's.
+    pub(crate) fn as_map(&self) -> &ConcurrentMap<T, (), S> {
+        &self.map
+    }
+
     /// An empty set that hashes with `hasher`.
     ///
     /// ```
@@ -347,14 +354,6 @@ where
         let mut set = Self::default();
         set.extend(iter);
         set
-    }
-}
-
-impl<T, S> ConcurrentSet<T, S> {
-    /// The map underneath, for the serde impls.
-    #[cfg(feature = "serde")]
-    pub(crate) fn as_map(&self) -> &ConcurrentMap<T, (), S> {
-        &self.map
     }
 }
 
