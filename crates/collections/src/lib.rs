@@ -14,6 +14,13 @@
 //! - [`StripedCounter`]: Java's `LongAdder`, for counters many threads bump and few read.
 //! - [`DefaultHashBuilder`]: the fast, randomly seeded default hasher.
 //! - [`CapacityError`]: why `try_with_capacity` could not reserve the room asked for.
+//! - What dashmap and papaya users expect: [`get_key_value`](ConcurrentMap::get_key_value),
+//!   [`try_insert`](ConcurrentMap::try_insert) ([`OccupiedError`]),
+//!   [`remove_if`](ConcurrentMap::remove_if) saying why nothing was removed ([`NotRemoved`]),
+//!   [`capacity`](ConcurrentMap::capacity), [`reserve`](ConcurrentMap::reserve),
+//!   [`try_reserve`](ConcurrentMap::try_reserve), [`shrink_to_fit`](ConcurrentMap::shrink_to_fit),
+//!   [`with_capacity_and_shards`](ConcurrentMap::with_capacity_and_shards), `Clone` and
+//!   `PartialEq` (both at one instant), `Extend` from references.
 //!
 //! # Motivation
 //!
@@ -216,6 +223,8 @@ mod capacity_error;
 mod counter;
 mod hasher;
 mod map;
+mod not_removed;
+mod occupied_error;
 mod reentrancy;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -226,5 +235,7 @@ pub use capacity_error::CapacityError;
 pub use counter::Counter;
 pub use hasher::{DefaultHashBuilder, DefaultHasher};
 pub use map::{ConcurrentMap, LockedMap, Op};
+pub use not_removed::NotRemoved;
+pub use occupied_error::OccupiedError;
 pub use set::ConcurrentSet;
 pub use striped::StripedCounter;

@@ -140,6 +140,109 @@ impl<T, S> ConcurrentSet<T, S> {
         }
     }
 
+    /// An empty set with room for `capacity` elements over `shards` shards, hashing with
+    /// `hasher` (see [`ConcurrentMap::with_capacity_shards_and_hasher`]).
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8, _> =
+    ///     ConcurrentSet::with_capacity_shards_and_hasher(64, 2, RandomState::new());
+    /// assert!(set.capacity() >= 64);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`ConcurrentMap::with_capacity`]: if the room cannot be had.
+    #[must_use]
+    #[track_caller]
+    pub fn with_capacity_shards_and_hasher(capacity: usize, shards: usize, hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_capacity_shards_and_hasher(capacity, shards, hasher),
+        }
+    }
+
+    /// An empty set with room for `capacity` elements that hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8, _> = ConcurrentSet::with_capacity_and_hasher(64, RandomState::new());
+    /// assert!(set.capacity() >= 64);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`ConcurrentMap::with_capacity`]: if the room cannot be had.
+    #[must_use]
+    #[track_caller]
+    pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_capacity_and_hasher(capacity, hasher),
+        }
+    }
+
+    /// How many elements the set can hold without growing a table (see
+    /// [`ConcurrentMap::capacity`]).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::with_capacity(10);
+    /// assert!(set.capacity() >= 10);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+
+    /// Makes room for at least `additional` more elements (see [`ConcurrentMap::reserve`]).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// set.reserve(10);
+    /// assert!(set.capacity() >= 10);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the room cannot be had; use [`try_reserve`](Self::try_reserve) for an amount from
+    /// input.
+    #[track_caller]
+    pub fn reserve(&self, additional: usize) {
+        self.map.reserve(additional);
+    }
+
+    /// [`reserve`](Self::reserve), or why the room cannot be had.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] as [`ConcurrentMap::try_reserve`].
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// assert!(set.try_reserve(usize::MAX).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_reserve(&self, additional: usize) -> Result<(), CapacityError> {
+        self.map.try_reserve(additional)
+    }
+
+    /// Shrinks every table as far as its elements allow.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::with_capacity(1_000);
+    /// set.shrink_to_fit();
+    /// assert!(set.capacity() < 1_000);
+    /// ```
+    #[track_caller]
+    pub fn shrink_to_fit(&self) {
+        self.map.shrink_to_fit();
+    }
+
     /// How many shards the set has.
     ///
     /// ```
@@ -344,6 +447,71 @@ where
         }
     }
 }
+
+impl<'a, T, S> Extend<&'a T> for ConcurrentSet<T, S>
+where
+    T: Hash + Eq + Copy,
+    S: BuildHasher,
+{
+    /// Inserts a copy of every value, as std's `HashSet` does for `Copy` values.
+    fn extend<I: IntoIterator<Item = &'a T>>(&mut self, iter: I) {
+        (&*self).extend(iter);
+    }
+}
+
+impl<'a, T, S> Extend<&'a T> for &ConcurrentSet<T, S>
+where
+    T: Hash + Eq + Copy,
+    S: BuildHasher,
+{
+    /// Inserts a copy of every value; other threads may see some before the last is in.
+    fn extend<I: IntoIterator<Item = &'a T>>(&mut self, iter: I) {
+        for &value in iter {
+            self.insert(value);
+        }
+    }
+}
+
+impl<T: Clone, S: Clone> Clone for ConcurrentSet<T, S> {
+    /// A copy of the set taken at one instant (as [`ConcurrentMap`]'s `Clone`).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = [1, 2].into_iter().collect();
+    /// let clone = set.clone();
+    /// set.insert(3);
+    /// assert_eq!(clone.len(), 2);
+    /// ```
+    #[track_caller]
+    fn clone(&self) -> Self {
+        Self {
+            map: self.map.clone(),
+        }
+    }
+}
+
+impl<T, S> PartialEq for ConcurrentSet<T, S>
+where
+    T: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Whether both sets hold the same elements, compared at one instant (as
+    /// [`ConcurrentMap`]'s `PartialEq`).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let (a, b): (ConcurrentSet<u8>, ConcurrentSet<u8>) = (ConcurrentSet::new(), ConcurrentSet::new());
+    /// a.insert(1);
+    /// b.insert(1);
+    /// assert_eq!(a, b);
+    /// ```
+    #[track_caller]
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<T: Hash + Eq, S: BuildHasher> Eq for ConcurrentSet<T, S> {}
 
 impl<T, S> FromIterator<T> for ConcurrentSet<T, S>
 where

@@ -187,3 +187,27 @@ fn whole_map_operations_of_another_map_may_run_inside_a_closure() {
     b.atomically(|all| *all.get_mut(&1).unwrap() = a.copy()[&1]);
     assert_eq!(b.get(&1), Some(31));
 }
+
+#[test]
+fn clone_and_comparison_from_inside_a_closure_of_the_map_panic() {
+    let (map, other) = (ConcurrentMap::with_shards(2), ConcurrentMap::with_shards(2));
+    map.insert(1, 1);
+    other.insert(1, 1);
+    let message = reentrance_message(|| {
+        map.update(&1, |_| drop(map.clone()));
+    });
+    assert!(message.contains("`clone`"), "{message}");
+    for left in [true, false] {
+        let message = reentrance_message(|| {
+            map.update(&1, |_| {
+                let _ = if left { map.eq(&other) } else { other.eq(&map) };
+            });
+        });
+        assert!(message.contains("`eq`"), "{message}");
+    }
+    // Released by the unwinding; a closure of a third map may compare these two.
+    assert!(map == other);
+    let third = ConcurrentMap::new();
+    third.insert(0, 0);
+    assert_eq!(third.update(&0, |_| map == other), Some(true));
+}

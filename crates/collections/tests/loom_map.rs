@@ -204,3 +204,49 @@ fn a_copy_never_sees_half_a_transfer() {
         assert_eq!(map.get(&1), Some(7));
     });
 }
+
+/// `a == b` and `b == a` on two threads while a third adds two keys to `a` in one batch: each
+/// comparison sees `a` at one instant, so it never matches `b`, which holds exactly half of
+/// the batch (a comparison made shard by shard could catch `a` half-written and say equal).
+/// No interleaving deadlocks either.
+///
+/// What this bounded model cannot show is the deadlock that locking two maps in inconsistent
+/// orders would risk: it needs a waiting writer on each map as well (five threads with the
+/// biased locks' revocation spins, beyond loom's branch bound). The order itself is pinned
+/// by `tests/parity.rs` (`a_comparison_waits_for_the_older_map_holding_none_of_the_newer`).
+#[test]
+fn opposite_comparisons_see_each_map_whole() {
+    model(|| {
+        let a = Arc::new(ConcurrentMap::with_shards_and_hasher(2, ShardOfKey));
+        let b = Arc::new(ConcurrentMap::with_shards_and_hasher(2, ShardOfKey));
+        b.insert(0_u64, 1_u8);
+        let forward = {
+            let (a, b) = (a.clone(), b.clone());
+            thread::spawn(move || *a == *b)
+        };
+        let writer = {
+            let a = a.clone();
+            thread::spawn(move || a.insert_all([(0, 1), (1, 1)]))
+        };
+        let backward = *b == *a;
+        assert!(!backward, "`b == a` saw half a batch");
+        assert!(!forward.join().unwrap(), "`a == b` saw half a batch");
+        writer.join().unwrap();
+        assert_eq!(a.len(), 2);
+    });
+}
+
+#[test]
+fn racing_try_inserts_have_one_winner() {
+    model(|| {
+        let map = Arc::new(ConcurrentMap::with_shards(1));
+        let other = {
+            let map = map.clone();
+            thread::spawn(move || map.try_insert(7_u8, 1_u8).is_ok())
+        };
+        let mine = map.try_insert(7, 2).is_ok();
+        let theirs = other.join().unwrap();
+        assert!(mine ^ theirs, "exactly one insert wins");
+        assert_eq!(map.get(&7), Some(if mine { 2 } else { 1 }));
+    });
+}

@@ -14,10 +14,11 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
+use crossbeam_utils::CachePadded;
 use hashbrown::hash_table::Entry;
-use selvedge_locks::sync::{BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
+use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
 
-use super::{ConcurrentMap, Slot, Table};
+use super::{ConcurrentMap, Slot, Table, next_creation};
 use crate::reentrancy::ClosureScope;
 use crate::set::ConcurrentSet;
 
@@ -399,6 +400,110 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         copy.extend(entries);
         copy
     }
+}
+
+impl<K, V, S> Clone for ConcurrentMap<K, V, S>
+where
+    K: Clone,
+    V: Clone,
+    S: Clone,
+{
+    /// A copy of the map taken at one instant (every shard read-locked at once, as in
+    /// [`copy`](ConcurrentMap::copy)), with the same shard count and hasher. The tables are
+    /// copied with their stored hashes, so `Hash` is not called.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert("a", 1);
+    /// let clone = map.clone();
+    /// map.insert("b", 2);
+    /// assert_eq!(clone.len(), 1);
+    /// assert_eq!(clone.shard_count(), map.shard_count());
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If this thread is inside one of this map's closures, or `K::clone` or `V::clone` calls
+    /// this map.
+    #[track_caller]
+    fn clone(&self) -> Self {
+        let (_scope, tables) = self.lock_all_read("clone");
+        Self {
+            shards: tables
+                .iter()
+                .map(|table| CachePadded::new(BiasedRwLock::new(Table::clone(table))))
+                .collect(),
+            mask: self.mask,
+            hasher: self.hasher.clone(),
+            creation: next_creation(),
+        }
+    }
+}
+
+impl<K, V, S> PartialEq for ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    V: PartialEq,
+    S: BuildHasher,
+{
+    /// Whether both maps hold the same keys with equal values, compared at one instant: every
+    /// shard of both maps read-locked at once. The two maps are locked in one global order
+    /// (the map created first is locked first), so `a == b` and `b == a` on two threads
+    /// cannot deadlock. Keys are looked up in `other` with `other`'s hasher, so `Hash` runs
+    /// under the locks here.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let (a, b) = (ConcurrentMap::new(), ConcurrentMap::new());
+    /// a.insert(1, "x");
+    /// b.insert(1, "x");
+    /// assert_eq!(a, b);
+    /// b.insert(2, "y");
+    /// assert_ne!(a, b);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If this thread is inside a closure of either map, or `Hash`, `Eq` or `PartialEq` of the
+    /// keys and values calls either map.
+    #[track_caller]
+    fn eq(&self, other: &Self) -> bool {
+        if std::ptr::eq(self, other) {
+            return true;
+        }
+        let self_first = self.creation < other.creation;
+        let (first, second) = if self_first {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let (_first_scope, first_tables) = first.lock_all_read("eq");
+        let (_second_scope, second_tables) = second.lock_all_read("eq");
+        let (mine, theirs) = if self_first {
+            (&first_tables, &second_tables)
+        } else {
+            (&second_tables, &first_tables)
+        };
+        let len = |tables: &Vec<BiasedRwLockReadGuard<'_, Table<K, V>>>| {
+            tables.iter().map(|table| table.len()).sum::<usize>()
+        };
+        len(mine) == len(theirs)
+            && mine.iter().flat_map(|table| table.iter()).all(|slot| {
+                let hash = other.hash(&slot.key);
+                theirs[other.shard_index(hash)]
+                    .find(hash, |found| found.is(hash, &slot.key))
+                    .is_some_and(|found| found.value == slot.value)
+            })
+    }
+}
+
+impl<K, V, S> Eq for ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    V: Eq,
+    S: BuildHasher,
+{
 }
 
 impl<T, S> ConcurrentSet<T, S> {
