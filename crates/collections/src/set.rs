@@ -7,6 +7,7 @@ use std::hash::{BuildHasher, Hash};
 use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 use crate::map::ConcurrentMap;
+use crate::not_removed::NotRemoved;
 
 /// A concurrent hash set: the seed's `ThreadSafeSet`, sharded, every method on `&self`.
 ///
@@ -385,6 +386,34 @@ where
         Q: Hash + Eq + ?Sized,
     {
         self.map.remove(value).is_some()
+    }
+
+    /// Removes `value` if `f` returns `true` for the element stored, atomically; says whether
+    /// it was [absent](NotRemoved::Absent) or `f` [refused](NotRemoved::Refused) otherwise.
+    ///
+    /// ```
+    /// use selvedge_collections::{ConcurrentSet, NotRemoved};
+    /// let set = ConcurrentSet::new();
+    /// set.insert(String::from("ann"));
+    /// assert_eq!(set.remove_if("ann", |s| s.len() > 3), Err(NotRemoved::Refused));
+    /// assert_eq!(set.remove_if("ann", |s| s.starts_with('a')), Ok(()));
+    /// assert_eq!(set.remove_if("ann", |_| true), Err(NotRemoved::Absent));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`NotRemoved`]: `value` was absent (and `f` was not called), or `f` returned `false`.
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this set.
+    #[track_caller]
+    pub fn remove_if<Q>(&self, value: &Q, f: impl FnOnce(&T) -> bool) -> Result<(), NotRemoved>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.remove_if(value, |stored, ()| f(stored))
     }
 
     /// Whether `value` is in the set.

@@ -350,3 +350,16 @@ fn set_capacity_management() {
     set.shrink_to_fit();
     assert_eq!(set.capacity(), 0);
 }
+
+// papaya `basic_set.rs` has no `remove_if`; the map's port above, on the set.
+#[test]
+fn set_remove_if() {
+    let set: ConcurrentSet<usize> = ConcurrentSet::new();
+    assert_eq!(set.remove_if(&1, |_| true), Err(NotRemoved::Absent));
+    set.insert(1);
+    assert_eq!(set.remove_if(&0, |_| true), Err(NotRemoved::Absent));
+    assert_eq!(set.remove_if(&1, |_| false), Err(NotRemoved::Refused));
+    assert!(set.contains(&1));
+    assert_eq!(set.remove_if(&1, |v| *v == 1), Ok(()));
+    assert!(!set.contains(&1));
+}

@@ -27,6 +27,11 @@
 //! record the lock as held but add no edge and are never reported. Under
 //! `--cfg selvedge_loom` the checker is off (loom explores the interleavings itself).
 //!
+//! At thread exit, a lock taken or released in a thread-local's destructor that runs after
+//! the checker's own per-thread state was destroyed is not checked (nothing is known then
+//! about what the thread holds); the checker never panics there, since a panic in a
+//! thread-local destructor aborts the process.
+//!
 //! # Examples
 //!
 //! ```
