@@ -4,11 +4,23 @@
 //!   atomic read-modify-write through closures ([`update`](ConcurrentMap::update),
 //!   [`compute`](ConcurrentMap::compute) with [`Op`], [`upsert`](ConcurrentMap::upsert),
 //!   [`get_or_insert_with`](ConcurrentMap::get_or_insert_with)), shard-by-shard snapshots.
-//! - [`ConcurrentSet`]: the same for a set.
+//! - Whole-map operations at one instant, by taking every shard lock in shard order:
+//!   [`insert_all`](ConcurrentMap::insert_all) (Python's `dict.update`),
+//!   [`copy`](ConcurrentMap::copy), and [`atomically`](ConcurrentMap::atomically), which lends
+//!   the whole map as a [`LockedMap`] for any group of reads and writes.
+//! - [`ConcurrentSet`]: the same for a set, with [`copy`](ConcurrentSet::copy) returning a
+//!   `HashSet`.
 //! - [`Counter`]: a lock-free counter with `compare_and_swap` and `fetch_update`.
 //! - [`StripedCounter`]: Java's `LongAdder`, for counters many threads bump and few read.
 //! - [`DefaultHashBuilder`]: the fast, randomly seeded default hasher.
 //! - [`CapacityError`]: why `try_with_capacity` could not reserve the room asked for.
+//! - What dashmap and papaya users expect: [`get_key_value`](ConcurrentMap::get_key_value),
+//!   [`try_insert`](ConcurrentMap::try_insert) ([`OccupiedError`]),
+//!   [`remove_if`](ConcurrentMap::remove_if) saying why nothing was removed ([`NotRemoved`]),
+//!   [`capacity`](ConcurrentMap::capacity), [`reserve`](ConcurrentMap::reserve),
+//!   [`try_reserve`](ConcurrentMap::try_reserve), [`shrink_to_fit`](ConcurrentMap::shrink_to_fit),
+//!   [`with_capacity_and_shards`](ConcurrentMap::with_capacity_and_shards), `Clone` and
+//!   `PartialEq` (both at one instant), `Extend` from references.
 //!
 //! # Motivation
 //!
@@ -43,8 +55,9 @@
 //! Guaranteed:
 //!
 //! - No method returns a guard or holds a lock after it returns, and no method holds two shard
-//!   locks at once: calls made outside closures cannot deadlock each other, on any number of
-//!   threads and maps.
+//!   locks at once except the whole-map ones, which take all of one map's shard locks in shard
+//!   order: calls made outside closures cannot deadlock each other, on any number of threads
+//!   and maps.
 //! - A thread never waits for a shard lock it holds itself through a map's closure: calling a
 //!   map from inside one of its own closures panics, however deeply closures of other maps
 //!   are nested in between ([Panics](ConcurrentMap#panics)).
@@ -181,7 +194,9 @@
 //! - Values are returned by clone (or through a closure): wrap large values in `Arc`.
 //! - Snapshots are copied shard by shard: each shard is exact at one instant, the whole is not
 //!   (the exact guarantee: [snapshot consistency](ConcurrentMap#snapshot-consistency)).
-//!   There is no transaction across keys.
+//!   For one instant across keys, use the whole-map methods, which take every shard lock
+//!   ([`copy`](ConcurrentMap::copy), [`atomically`](ConcurrentMap::atomically)); a panic
+//!   inside `atomically` keeps the changes made before it (there is no rollback).
 //! - Re-entrance detection covers calls made from the map's own closures, at any depth. User
 //!   `Eq`, `Clone` or `Drop` implementations that call the same map while it holds a lock are
 //!   caught only inside one of its closures (see
@@ -208,6 +223,8 @@ mod capacity_error;
 mod counter;
 mod hasher;
 mod map;
+mod not_removed;
+mod occupied_error;
 mod reentrancy;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -217,6 +234,8 @@ mod striped;
 pub use capacity_error::CapacityError;
 pub use counter::Counter;
 pub use hasher::{DefaultHashBuilder, DefaultHasher};
-pub use map::{ConcurrentMap, Op};
+pub use map::{ConcurrentMap, LockedMap, Op};
+pub use not_removed::NotRemoved;
+pub use occupied_error::OccupiedError;
 pub use set::ConcurrentSet;
 pub use striped::StripedCounter;

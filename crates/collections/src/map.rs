@@ -12,7 +12,14 @@ use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWrit
 
 use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
+use crate::not_removed::NotRemoved;
+use crate::occupied_error::OccupiedError;
 use crate::reentrancy::{self, ClosureScope};
+
+mod all_shards;
+mod capacity;
+
+pub use all_shards::LockedMap;
 
 /// One entry of a shard's table: the key's hash beside the key and value.
 ///
@@ -22,6 +29,7 @@ use crate::reentrancy::{self, ClosureScope};
 /// length and tombstoned live entries; even since, it drops the entries it had not rehashed).
 /// The stored hash also screens out most `Eq` calls: a key is compared only when the whole
 /// 64-bit hash matches. It costs 8 bytes per entry.
+#[derive(Clone)]
 struct Slot<K, V> {
     hash: u64,
     key: K,
@@ -94,7 +102,9 @@ pub enum Op<V> {
 /// lock around a hashbrown table. A key's hash is computed once per call, outside any lock;
 /// its middle bits pick the shard and the whole hash is stored with the entry, so growing a
 /// shard never calls `Hash` again (a panicking `Hash` fails only its own call). Reads take the
-/// shard's lock shared, writes exclusive, and no method ever holds two shard locks.
+/// shard's lock shared, writes exclusive, and no method holds two shard locks, except the
+/// whole-map methods ([`atomically`](Self::atomically), [`insert_all`](Self::insert_all),
+/// [`copy`](Self::copy)), which take every shard's lock, always in shard order.
 ///
 /// Methods that run your code (`get_with`, `update`, `compute`, `retain`, ...) run it under
 /// the key's shard lock and return what it returns; the lock is released before they return,
@@ -169,7 +179,8 @@ pub enum Op<V> {
 ///
 /// `Eq` and `Clone` of the key and value types run under shard locks (`Drop` too, for the
 /// entries `retain` removes); they must not call the map either.
-/// `Hash` never runs under a shard lock.
+/// `Hash` never runs under a shard lock, except for the lookups an
+/// [`atomically`](Self::atomically) closure makes.
 ///
 /// # Snapshot consistency
 ///
@@ -185,11 +196,27 @@ pub enum Op<V> {
 ///   to different shards may appear out of order (the later one without the earlier);
 /// - a key appears at most once;
 /// - writers wait only while their own shard is being copied, never for the whole call.
+///
+/// [`copy`](Self::copy) is the snapshot taken at one instant instead: every shard read-locked
+/// at once, so writers wait for the whole copy.
 pub struct ConcurrentMap<K, V, S = DefaultHashBuilder> {
     shards: Box<[Shard<K, V>]>,
     /// `shards.len() - 1`.
     mask: usize,
     hasher: S,
+    /// This map's place in the order in which an operation on two maps (`==`) locks them: the
+    /// map created first is locked first, so two such operations cannot deadlock.
+    creation: u64,
+}
+
+/// The next map's [`creation`](ConcurrentMap::creation) number.
+// A plain std atomic, not the facade's: it only orders maps (any distinct, stable numbers
+// would do, and a creation order is also the same in every loom execution, unlike addresses),
+// and loom atomics cannot live in a `static`.
+static NEXT_CREATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_creation() -> u64 {
+    NEXT_CREATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The most shards a map gets by default, whatever the parallelism: an empty shard costs
@@ -350,6 +377,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
                 .collect(),
             mask: shards - 1,
             hasher,
+            creation: next_creation(),
         }
     }
 
@@ -400,12 +428,18 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         self.shards.as_ptr().addr()
     }
 
+    /// Which shard holds the key whose hash is `hash`.
     #[inline]
-    fn shard(&self, hash: u64) -> &BiasedRwLock<Table<K, V>> {
+    fn shard_index(&self, hash: u64) -> usize {
         // Truncating to usize is fine: only the bits under `mask` are kept.
         #[allow(clippy::cast_possible_truncation)]
         let index = (hash >> SHARD_BITS_SHIFT) as usize & self.mask;
-        &self.shards[index]
+        index
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &BiasedRwLock<Table<K, V>> {
+        &self.shards[self.shard_index(hash)]
     }
 
     #[cold]
@@ -796,21 +830,28 @@ where
     }
 
     /// Removes the entry of `key` if `f` returns `true` for it, atomically: no other write to
-    /// the key can come between the check and the removal.
+    /// the key can come between the check and the removal. Returns the removed value, or
+    /// whether the key was [absent](NotRemoved::Absent) or `f`
+    /// [refused](NotRemoved::Refused) it.
     ///
     /// ```
-    /// use selvedge_collections::ConcurrentMap;
+    /// use selvedge_collections::{ConcurrentMap, NotRemoved};
     /// let sessions = ConcurrentMap::new();
     /// sessions.insert("ann", 3);
-    /// assert_eq!(sessions.remove_if("ann", |_, &token| token == 4), None);
-    /// assert_eq!(sessions.remove_if("ann", |_, &token| token == 3), Some(3));
+    /// assert_eq!(sessions.remove_if("ann", |_, &token| token == 4), Err(NotRemoved::Refused));
+    /// assert_eq!(sessions.remove_if("ann", |_, &token| token == 3), Ok(3));
+    /// assert_eq!(sessions.remove_if("ann", |_, _| true), Err(NotRemoved::Absent));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`NotRemoved`]: the key was absent (and `f` was not called), or `f` returned `false`.
     ///
     /// # Panics
     ///
     /// If `f` calls this map (see the [type docs](ConcurrentMap#panics)).
     #[track_caller]
-    pub fn remove_if<Q>(&self, key: &Q, f: impl FnOnce(&K, &V) -> bool) -> Option<V>
+    pub fn remove_if<Q>(&self, key: &Q, f: impl FnOnce(&K, &V) -> bool) -> Result<V, NotRemoved>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -818,13 +859,68 @@ where
         let hash = self.hash(key);
         let _scope = self.enter("remove_if");
         let mut table = self.shard(hash).write();
-        let entry = table.find_entry(hash, |slot| slot.is(hash, key)).ok()?;
+        let Ok(entry) = table.find_entry(hash, |slot| slot.is(hash, key)) else {
+            return Err(NotRemoved::Absent);
+        };
         let slot = entry.get();
         if f(&slot.key, &slot.value) {
-            Some(entry.remove().0.value)
+            Ok(entry.remove().0.value)
         } else {
-            None
+            Err(NotRemoved::Refused)
         }
+    }
+
+    /// Inserts `value` under `key` only if the key is absent; otherwise leaves the entry as it
+    /// is and gives the key and value back.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// assert!(map.try_insert(42, 1).is_ok());
+    /// let refused = map.try_insert(42, 2).unwrap_err();
+    /// assert_eq!(refused.value, 2);
+    /// assert_eq!(map.get(&42), Some(1));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`OccupiedError`] with the key and value not inserted, if the key was present.
+    #[track_caller]
+    pub fn try_insert(&self, key: K, value: V) -> Result<(), OccupiedError<K, V>> {
+        let hash = self.hash(&key);
+        let mut table = self.lock_write(self.shard(hash), "try_insert");
+        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+            Entry::Occupied(_) => Err(OccupiedError { key, value }),
+            Entry::Vacant(entry) => {
+                entry.insert(Slot { hash, key, value });
+                Ok(())
+            }
+        }
+    }
+
+    /// Clones of the stored key and of its value: the key as the map keeps it, which may differ
+    /// from `key` in what `Eq` ignores (std's `HashMap::get_key_value`).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentMap;
+    /// let map = ConcurrentMap::new();
+    /// map.insert(String::from("ann"), 1);
+    /// assert_eq!(map.get_key_value("ann"), Some((String::from("ann"), 1)));
+    /// assert_eq!(map.get_key_value("bob"), None);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q> + Clone,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        let hash = self.hash(key);
+        let table = self.lock_read(self.shard(hash), "get_key_value");
+        table
+            .find(hash, |slot| slot.is(hash, key))
+            .map(|slot| (slot.key.clone(), slot.value.clone()))
     }
 
     /// Runs `f` on the value under `key` with exclusive access, and returns what it returns;
@@ -1021,6 +1117,32 @@ where
     }
 }
 
+impl<'a, K, V, S> Extend<(&'a K, &'a V)> for ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq + Copy,
+    V: Copy,
+    S: BuildHasher,
+{
+    /// Inserts a copy of every pair, as std's `HashMap` does for `Copy` keys and values.
+    fn extend<I: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: I) {
+        (&*self).extend(iter);
+    }
+}
+
+impl<'a, K, V, S> Extend<(&'a K, &'a V)> for &ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq + Copy,
+    V: Copy,
+    S: BuildHasher,
+{
+    /// Inserts a copy of every pair; other threads may see some of them before the last is in.
+    fn extend<I: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: I) {
+        for (&k, &v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
 impl<K, V, S> FromIterator<(K, V)> for ConcurrentMap<K, V, S>
 where
     K: Hash + Eq,
@@ -1102,9 +1224,12 @@ mod tests {
         assert!(!map.upsert("k", || 1, |v| *v += 1));
         assert_eq!(map.get_or_insert_with("k", || 100), 2);
         assert_eq!(map.get_or_insert_with("j", || 100), 100);
-        assert_eq!(map.remove_if("j", |_, v| *v == 1), None);
-        assert_eq!(map.remove_if("j", |_, v| *v == 100), Some(100));
-        assert_eq!(map.remove_if("absent", |_, _| true), None);
+        assert_eq!(map.remove_if("j", |_, v| *v == 1), Err(NotRemoved::Refused));
+        assert_eq!(map.remove_if("j", |_, v| *v == 100), Ok(100));
+        assert_eq!(
+            map.remove_if("absent", |_, _| true),
+            Err(NotRemoved::Absent)
+        );
         assert_eq!(map.get_with("k", |v| v * 2), Some(4));
     }
 

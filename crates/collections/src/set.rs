@@ -7,13 +7,15 @@ use std::hash::{BuildHasher, Hash};
 use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 use crate::map::ConcurrentMap;
+use crate::not_removed::NotRemoved;
 
 /// A concurrent hash set: the seed's `ThreadSafeSet`, sharded, every method on `&self`.
 ///
 /// Built on [`ConcurrentMap`], so it shares its design and guarantees: one hash per call,
 /// one shard lock at a time, no guard handed out, snapshots copied shard by shard (with the
 /// [map's snapshot consistency](ConcurrentMap#snapshot-consistency)), and a panic instead of a
-/// deadlock when a closure given to the set calls the set.
+/// deadlock when a closure given to the set calls the set. [`copy`](Self::copy) and
+/// [`insert_all`](Self::insert_all) act at one instant by taking every shard lock.
 ///
 /// `ConcurrentSet<T, S>` is `Send` and `Sync` when `T` and `S` are.
 ///
@@ -101,6 +103,12 @@ impl<T> ConcurrentSet<T> {
 }
 
 impl<T, S> ConcurrentSet<T, S> {
+    /// The map underneath (values `()`), for the serde impls and the whole-set methods written
+    /// beside the map's.
+    pub(crate) fn as_map(&self) -> &ConcurrentMap<T, (), S> {
+        &self.map
+    }
+
     /// An empty set that hashes with `hasher`.
     ///
     /// ```
@@ -131,6 +139,109 @@ impl<T, S> ConcurrentSet<T, S> {
         Self {
             map: ConcurrentMap::with_shards_and_hasher(shards, hasher),
         }
+    }
+
+    /// An empty set with room for `capacity` elements over `shards` shards, hashing with
+    /// `hasher` (see [`ConcurrentMap::with_capacity_shards_and_hasher`]).
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8, _> =
+    ///     ConcurrentSet::with_capacity_shards_and_hasher(64, 2, RandomState::new());
+    /// assert!(set.capacity() >= 64);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`ConcurrentMap::with_capacity`]: if the room cannot be had.
+    #[must_use]
+    #[track_caller]
+    pub fn with_capacity_shards_and_hasher(capacity: usize, shards: usize, hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_capacity_shards_and_hasher(capacity, shards, hasher),
+        }
+    }
+
+    /// An empty set with room for `capacity` elements that hashes with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8, _> = ConcurrentSet::with_capacity_and_hasher(64, RandomState::new());
+    /// assert!(set.capacity() >= 64);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`ConcurrentMap::with_capacity`]: if the room cannot be had.
+    #[must_use]
+    #[track_caller]
+    pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
+        Self {
+            map: ConcurrentMap::with_capacity_and_hasher(capacity, hasher),
+        }
+    }
+
+    /// How many elements the set can hold without growing a table (see
+    /// [`ConcurrentMap::capacity`]).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::with_capacity(10);
+    /// assert!(set.capacity() >= 10);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+
+    /// Makes room for at least `additional` more elements (see [`ConcurrentMap::reserve`]).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// set.reserve(10);
+    /// assert!(set.capacity() >= 10);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the room cannot be had; use [`try_reserve`](Self::try_reserve) for an amount from
+    /// input.
+    #[track_caller]
+    pub fn reserve(&self, additional: usize) {
+        self.map.reserve(additional);
+    }
+
+    /// [`reserve`](Self::reserve), or why the room cannot be had.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] as [`ConcurrentMap::try_reserve`].
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// assert!(set.try_reserve(usize::MAX).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_reserve(&self, additional: usize) -> Result<(), CapacityError> {
+        self.map.try_reserve(additional)
+    }
+
+    /// Shrinks every table as far as its elements allow.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::with_capacity(1_000);
+    /// set.shrink_to_fit();
+    /// assert!(set.capacity() < 1_000);
+    /// ```
+    #[track_caller]
+    pub fn shrink_to_fit(&self) {
+        self.map.shrink_to_fit();
     }
 
     /// How many shards the set has.
@@ -277,6 +388,34 @@ where
         self.map.remove(value).is_some()
     }
 
+    /// Removes `value` if `f` returns `true` for the element stored, atomically; says whether
+    /// it was [absent](NotRemoved::Absent) or `f` [refused](NotRemoved::Refused) otherwise.
+    ///
+    /// ```
+    /// use selvedge_collections::{ConcurrentSet, NotRemoved};
+    /// let set = ConcurrentSet::new();
+    /// set.insert(String::from("ann"));
+    /// assert_eq!(set.remove_if("ann", |s| s.len() > 3), Err(NotRemoved::Refused));
+    /// assert_eq!(set.remove_if("ann", |s| s.starts_with('a')), Ok(()));
+    /// assert_eq!(set.remove_if("ann", |_| true), Err(NotRemoved::Absent));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`NotRemoved`]: `value` was absent (and `f` was not called), or `f` returned `false`.
+    ///
+    /// # Panics
+    ///
+    /// If `f` calls this set.
+    #[track_caller]
+    pub fn remove_if<Q>(&self, value: &Q, f: impl FnOnce(&T) -> bool) -> Result<(), NotRemoved>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.remove_if(value, |stored, ()| f(stored))
+    }
+
     /// Whether `value` is in the set.
     ///
     /// ```
@@ -338,6 +477,71 @@ where
     }
 }
 
+impl<'a, T, S> Extend<&'a T> for ConcurrentSet<T, S>
+where
+    T: Hash + Eq + Copy,
+    S: BuildHasher,
+{
+    /// Inserts a copy of every value, as std's `HashSet` does for `Copy` values.
+    fn extend<I: IntoIterator<Item = &'a T>>(&mut self, iter: I) {
+        (&*self).extend(iter);
+    }
+}
+
+impl<'a, T, S> Extend<&'a T> for &ConcurrentSet<T, S>
+where
+    T: Hash + Eq + Copy,
+    S: BuildHasher,
+{
+    /// Inserts a copy of every value; other threads may see some before the last is in.
+    fn extend<I: IntoIterator<Item = &'a T>>(&mut self, iter: I) {
+        for &value in iter {
+            self.insert(value);
+        }
+    }
+}
+
+impl<T: Clone, S: Clone> Clone for ConcurrentSet<T, S> {
+    /// A copy of the set taken at one instant (as [`ConcurrentMap`]'s `Clone`).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = [1, 2].into_iter().collect();
+    /// let clone = set.clone();
+    /// set.insert(3);
+    /// assert_eq!(clone.len(), 2);
+    /// ```
+    #[track_caller]
+    fn clone(&self) -> Self {
+        Self {
+            map: self.map.clone(),
+        }
+    }
+}
+
+impl<T, S> PartialEq for ConcurrentSet<T, S>
+where
+    T: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Whether both sets hold the same elements, compared at one instant (as
+    /// [`ConcurrentMap`]'s `PartialEq`).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let (a, b): (ConcurrentSet<u8>, ConcurrentSet<u8>) = (ConcurrentSet::new(), ConcurrentSet::new());
+    /// a.insert(1);
+    /// b.insert(1);
+    /// assert_eq!(a, b);
+    /// ```
+    #[track_caller]
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<T: Hash + Eq, S: BuildHasher> Eq for ConcurrentSet<T, S> {}
+
 impl<T, S> FromIterator<T> for ConcurrentSet<T, S>
 where
     T: Hash + Eq,
@@ -347,14 +551,6 @@ where
         let mut set = Self::default();
         set.extend(iter);
         set
-    }
-}
-
-impl<T, S> ConcurrentSet<T, S> {
-    /// The map underneath, for the serde impls.
-    #[cfg(feature = "serde")]
-    pub(crate) fn as_map(&self) -> &ConcurrentMap<T, (), S> {
-        &self.map
     }
 }
 

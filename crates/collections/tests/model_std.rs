@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use selvedge_collections::{ConcurrentMap, ConcurrentSet, Op};
+use selvedge_collections::{ConcurrentMap, ConcurrentSet, NotRemoved, Op};
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -17,6 +17,9 @@ enum Step {
     Compute(u8, u8, i32),
     GetOrInsertWith(u8, i32),
     Upsert(u8, i32),
+    TryInsert(u8, i32),
+    GetKeyValue(u8),
+    InsertAll(Vec<(u8, i32)>),
     RetainEven,
     Len,
     Clear,
@@ -34,7 +37,10 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (key.clone(), -3_i32..3).prop_map(|(k, d)| Step::Update(k, d)),
         2 => (key.clone(), 0_u8..3, -3_i32..3).prop_map(|(k, op, v)| Step::Compute(k, op, v)),
         1 => (key.clone(), any::<i32>()).prop_map(|(k, v)| Step::GetOrInsertWith(k, v)),
-        2 => (key, -3_i32..3).prop_map(|(k, v)| Step::Upsert(k, v)),
+        2 => (key.clone(), -3_i32..3).prop_map(|(k, v)| Step::Upsert(k, v)),
+        2 => (key.clone(), any::<i32>()).prop_map(|(k, v)| Step::TryInsert(k, v)),
+        1 => key.clone().prop_map(Step::GetKeyValue),
+        1 => proptest::collection::vec((key, any::<i32>()), 0..4).prop_map(Step::InsertAll),
         1 => Just(Step::RetainEven),
         1 => Just(Step::Len),
         1 => Just(Step::Clear),
@@ -48,10 +54,30 @@ fn check(step: &Step, ours: &ConcurrentMap<u8, i32>, std: &mut HashMap<u8, i32>)
         Step::Get(k) => assert_eq!(ours.get(&k), std.get(&k).copied()),
         Step::ContainsKey(k) => assert_eq!(ours.contains_key(&k), std.contains_key(&k)),
         Step::Remove(k) => assert_eq!(ours.remove(&k), std.remove(&k)),
+        Step::TryInsert(k, v) => {
+            let expected = match std.entry(k) {
+                std::collections::hash_map::Entry::Occupied(_) => Err((k, v)),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(v);
+                    Ok(())
+                }
+            };
+            let ours = ours.try_insert(k, v).map_err(|e| (e.key, e.value));
+            assert_eq!(ours, expected);
+        }
+        Step::GetKeyValue(k) => assert_eq!(
+            ours.get_key_value(&k),
+            std.get_key_value(&k).map(|(k, v)| (*k, *v))
+        ),
+        Step::InsertAll(ref pairs) => {
+            ours.insert_all(pairs.iter().copied());
+            std.extend(pairs.iter().copied());
+        }
         Step::RemoveIf(k, low) => {
             let expected = match std.get(&k) {
-                Some(&v) if v % 2 == low % 2 => std.remove(&k),
-                _ => None,
+                Some(&v) if v % 2 == low % 2 => Ok(std.remove(&k).unwrap()),
+                Some(_) => Err(NotRemoved::Refused),
+                None => Err(NotRemoved::Absent),
             };
             assert_eq!(ours.remove_if(&k, |_, v| v % 2 == low % 2), expected);
         }

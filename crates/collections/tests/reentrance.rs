@@ -98,7 +98,7 @@ fn every_closure_method_detects_reentrance() {
         (
             "remove_if",
             Box::new(|| {
-                map.remove_if(&1, |_, _| map.remove(&1).is_some());
+                let _ = map.remove_if(&1, |_, _| map.remove(&1).is_some());
             }),
         ),
         (

@@ -110,3 +110,63 @@ fn set_inserts_from_many_threads_count_each_value_once() {
         PER_THREAD
     );
 }
+
+/// Transfers between accounts made with `atomically`, and pairs of keys added with
+/// `insert_all`, while other threads take `copy`s: every copy, taken at one instant, conserves
+/// the total and holds each pair whole. (The shard-by-shard `entries` makes no such promise.)
+#[test]
+fn whole_map_copies_never_see_half_a_transfer_or_half_a_batch() {
+    const ACCOUNTS: u64 = 64;
+    const TOTAL: i64 = ACCOUNTS as i64 * 100;
+    const PAIRS_FROM: u64 = 1_000;
+    let rounds = if cfg!(miri) { 10 } else { 1_500 };
+    let map: ConcurrentMap<u64, i64> = (0..ACCOUNTS).map(|k| (k, 100)).collect();
+    let check = |copy: &std::collections::HashMap<u64, i64, _>| {
+        let total: i64 = (0..ACCOUNTS).map(|k| copy[&k]).sum();
+        assert_eq!(total, TOTAL, "a copy saw half a transfer");
+        for first in (PAIRS_FROM..)
+            .step_by(2)
+            .take_while(|k| copy.contains_key(k))
+        {
+            assert!(copy.contains_key(&(first + 1)), "a copy saw half a batch");
+        }
+        let pairs = copy.keys().filter(|&&k| k >= PAIRS_FROM).count();
+        assert_eq!(pairs % 2, 0, "a copy saw half a batch");
+    };
+    stress(THREADS, rounds, |thread, i| match thread {
+        0 | 1 => {
+            let (from, to) = ((i * 7 + thread as u64) % ACCOUNTS, (i * 13 + 5) % ACCOUNTS);
+            map.atomically(|all| {
+                *all.get_mut(&from).unwrap() -= 3;
+                *all.get_mut(&to).unwrap() += 3;
+            });
+        }
+        2 => {
+            let first = PAIRS_FROM + 2 * i;
+            map.insert_all([(first, 0), (first + 1, 0)]);
+            // Plain single-key traffic beside the whole-map calls.
+            assert_eq!(map.get(&first), Some(0));
+            map.insert(first, 1);
+        }
+        _ => check(&map.copy()),
+    })
+    .assert_ok();
+    check(&map.copy());
+    assert_eq!(map.len() as u64, ACCOUNTS + 2 * rounds);
+}
+
+#[test]
+fn set_copies_never_see_half_a_batch() {
+    let rounds = if cfg!(miri) { 10 } else { 400 };
+    let set = ConcurrentSet::new();
+    stress(THREADS, rounds, |thread, i| {
+        if thread == 0 {
+            set.insert_all([2 * i, 2 * i + 1]);
+        } else {
+            let copy = set.copy();
+            assert!(copy.iter().all(|v| copy.contains(&(v ^ 1))), "half a batch");
+        }
+    })
+    .assert_ok();
+    assert_eq!(set.copy().len() as u64, 2 * rounds);
+}

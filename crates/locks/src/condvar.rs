@@ -92,7 +92,7 @@ impl Condvar {
     /// });
     /// ```
     pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
-        self.inner.wait(guard.raw());
+        guard.release_during(|raw| self.inner.wait(raw));
     }
 
     /// Waits until `condition` returns `false`, re-checking after every wake-up.
@@ -117,6 +117,97 @@ impl Condvar {
         }
     }
 
+    /// Waits while `condition` returns `true`, giving up after `timeout`: Python's
+    /// `Condition.wait_for(predicate, timeout)` with the condition negated, as in
+    /// [`wait_while`](Self::wait_while).
+    ///
+    /// The condition is checked first (no wait if it is already `false`), again after every
+    /// wake-up (spurious ones included, which do not extend the wait), and once more when the
+    /// time runs out. So the result says whether the wait was satisfied:
+    /// [`timed_out`](WaitTimeoutResult::timed_out) is `false` exactly when the last check found
+    /// `condition` `false`, and Python's return value is `!result.timed_out()`. A `timeout` too
+    /// long to represent as an `Instant` waits without limit, like `wait_while`.
+    ///
+    /// # Examples
+    ///
+    /// The Python
+    ///
+    /// ```text
+    /// with cond:
+    ///     if not cond.wait_for(lambda: len(queue) > 0, timeout=1.0):
+    ///         raise TimeoutError("no work")
+    ///     item = queue.pop()
+    /// ```
+    ///
+    /// ports to
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use selvedge_locks::{Condvar, Mutex};
+    ///
+    /// let (queue, cond) = (Mutex::new(Vec::<u32>::new()), Condvar::new());
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         queue.lock().push(7);
+    ///         cond.notify_one();
+    ///     });
+    ///     let mut items = queue.lock();
+    ///     let result = cond.wait_while_for(&mut items, |q| q.is_empty(), Duration::from_secs(10));
+    ///     assert!(!result.timed_out(), "no work");
+    ///     assert_eq!(items.pop(), Some(7));
+    /// });
+    ///
+    /// // Nobody pushes: the wait gives up, and the queue is still empty.
+    /// let mut items = queue.lock();
+    /// let result = cond.wait_while_for(&mut items, |q| q.is_empty(), Duration::from_millis(5));
+    /// assert!(result.timed_out());
+    /// ```
+    pub fn wait_while_for<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        condition: impl FnMut(&mut T) -> bool,
+        timeout: Duration,
+    ) -> WaitTimeoutResult {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.wait_while_until(guard, condition, deadline),
+            None => {
+                self.wait_while(guard, condition);
+                WaitTimeoutResult(false)
+            }
+        }
+    }
+
+    /// Waits while `condition` returns `true`, giving up at `deadline`; the result is as in
+    /// [`wait_while_for`](Self::wait_while_for): `timed_out()` is `false` exactly when the last
+    /// check found `condition` `false`.
+    ///
+    /// ```
+    /// # use selvedge_locks::{Condvar, Mutex};
+    /// # use std::time::{Duration, Instant};
+    /// let (ready, cond) = (Mutex::new(true), Condvar::new());
+    /// let mut g = ready.lock();
+    /// // Already satisfied: returns at once, even with a deadline in the past.
+    /// assert!(!cond.wait_while_until(&mut g, |ready| !*ready, Instant::now()).timed_out());
+    /// *g = false;
+    /// let deadline = Instant::now() + Duration::from_millis(1);
+    /// assert!(cond.wait_while_until(&mut g, |ready| !*ready, deadline).timed_out());
+    /// ```
+    pub fn wait_while_until<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        mut condition: impl FnMut(&mut T) -> bool,
+        deadline: Instant,
+    ) -> WaitTimeoutResult {
+        while condition(&mut **guard) {
+            if self.wait_until(guard, deadline).timed_out() {
+                // A notification may have raced with the deadline: the last word is the
+                // condition's, as in std's `wait_timeout_while` and Python's `wait_for`.
+                return WaitTimeoutResult(condition(&mut **guard));
+            }
+        }
+        WaitTimeoutResult(false)
+    }
+
     /// Like [`wait`](Self::wait), but gives up at `deadline`.
     ///
     /// ```
@@ -131,7 +222,9 @@ impl Condvar {
         guard: &mut MutexGuard<'_, T>,
         deadline: Instant,
     ) -> WaitTimeoutResult {
-        WaitTimeoutResult(self.inner.wait_until(guard.raw(), deadline).timed_out())
+        WaitTimeoutResult(
+            guard.release_during(|raw| self.inner.wait_until(raw, deadline).timed_out()),
+        )
     }
 
     /// Like [`wait`](Self::wait), but gives up after `timeout`.
@@ -147,7 +240,7 @@ impl Condvar {
         guard: &mut MutexGuard<'_, T>,
         timeout: Duration,
     ) -> WaitTimeoutResult {
-        WaitTimeoutResult(self.inner.wait_for(guard.raw(), timeout).timed_out())
+        WaitTimeoutResult(guard.release_during(|raw| self.inner.wait_for(raw, timeout).timed_out()))
     }
 
     /// Wakes one waiting thread; returns whether one was woken (always `true` under loom).

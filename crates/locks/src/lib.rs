@@ -142,7 +142,7 @@
 //! | ordered `lock_both` / `lock_all` | yes | no | no |
 //! | contention events | `lock.contended` via tracing | no | no |
 //! | lock-order checking | feature `lock-order` (no backtraces) | `deadlock_detection` (after the fact, with backtraces) | no |
-//! | self-relock | panics under `lock-order` | hangs | hangs or panics (unspecified) |
+//! | self-relock of a `Mutex` | panics in debug builds and under `lock-order` | hangs | hangs or panics (unspecified) |
 //! | Semaphore, Event, Latch, Barrier with timeout | yes | no | `Barrier` only |
 //! | loom model-checking | every type, `--cfg selvedge_loom` | no | no |
 //!
@@ -172,6 +172,10 @@
 //! - Lock-order checking sees this crate's locks only (not std's or parking_lot's), treats
 //!   every mode of an `RwLock` alike, and keeps its graph (and each thread its cache of known
 //!   edges) for the life of the process: it grows with the number of distinct lock pairs.
+//! - Lock-order checking skips locks taken in thread-local destructors that run after its own
+//!   per-thread state is gone (at thread exit), rather than abort the process.
+//! - Without `lock-order`, a self-relock is reported only for a [`Mutex`], and only in debug
+//!   builds; re-locking an `RwLock` or a `BiasedRwLock` on the thread that holds it hangs.
 //! - Re-reading an `RwLock` on a thread that holds it is reported as a self-deadlock under
 //!   `lock-order`: with a writer queued in between it would hang.
 //! - [`Semaphore`] is not FIFO: a large `acquire_many` can wait while small requests proceed.
@@ -203,6 +207,7 @@ pub mod lock_order;
 mod meta;
 mod multi;
 mod mutex;
+mod owner;
 mod raw;
 mod reentrant;
 mod rwlock;

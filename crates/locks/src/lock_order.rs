@@ -27,6 +27,11 @@
 //! record the lock as held but add no edge and are never reported. Under
 //! `--cfg selvedge_loom` the checker is off (loom explores the interleavings itself).
 //!
+//! At thread exit, a lock taken or released in a thread-local's destructor that runs after
+//! the checker's own per-thread state was destroyed is not checked (nothing is known then
+//! about what the thread holds); the checker never panics there, since a panic in a
+//! thread-local destructor aborts the process.
+//!
 //! # Examples
 //!
 //! ```
@@ -190,8 +195,10 @@ mod checker {
 
     pub(crate) fn acquired(meta: &LockMeta, _mode: Mode, site: Site) -> Held {
         let id = meta.id();
-        HELD.with_borrow_mut(|held| {
-            held.push(HeldLock {
+        // `try_with`: in a thread-local's destructor the stack may already be destroyed; the
+        // lock is then simply not tracked (and its release finds nothing to pop).
+        let _ = HELD.try_with(|held| {
+            held.borrow_mut().push(HeldLock {
                 id,
                 name: meta.name(),
                 site,
@@ -209,7 +216,11 @@ mod checker {
     }
 
     pub(crate) fn before_acquire(meta: &LockMeta, mode: Mode, site: Site) {
-        let finding = HELD.with_borrow(|held| {
+        // During thread teardown (a lock taken in a thread-local's destructor) the stack may
+        // already be destroyed: nothing is known about what this thread holds, so nothing is
+        // checked. Panicking here would abort the process.
+        let finding = HELD.try_with(|held| {
+            let held = held.borrow();
             if held.is_empty() {
                 return Finding::Clear;
             }
@@ -221,13 +232,17 @@ mod checker {
                     Finding::SelfDeadlock(*same)
                 };
             }
-            // Edges this thread already recorded need no global look-up.
-            let new: Vec<HeldLock> = KNOWN.with_borrow(|known| {
-                held.iter()
-                    .filter(|h| !known.contains(&(h.id, id)))
-                    .copied()
-                    .collect()
-            });
+            // Edges this thread already recorded need no global look-up. A destroyed cache
+            // (thread teardown) only means every edge is looked up in the graph.
+            let new: Vec<HeldLock> = KNOWN
+                .try_with(|known| {
+                    let known = known.borrow();
+                    held.iter()
+                        .filter(|h| !known.contains(&(h.id, id)))
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_else(|_| held.to_vec());
             if new.is_empty() {
                 return Finding::Clear;
             }
@@ -247,11 +262,11 @@ mod checker {
                         },
                     );
                 }
-                KNOWN.with_borrow_mut(|known| known.insert((h.id, id)));
+                let _ = KNOWN.try_with(|known| known.borrow_mut().insert((h.id, id)));
             }
             Finding::Clear
         });
-        match finding {
+        match finding.unwrap_or(Finding::Clear) {
             Finding::Clear => {}
             Finding::SelfDeadlock(same) => panic!(
                 "self-deadlock: lock `{}` is already held by this thread (taken at {}); \

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use parking_lot::lock_api;
@@ -10,6 +11,7 @@ use crate::acquire;
 use crate::error::LockTimeout;
 use crate::lock_order::{Held, Mode};
 use crate::meta::{LockMeta, UNNAMED};
+use crate::owner::{self, Owner, OwnerMark};
 use crate::raw::RawMutex;
 
 /// A mutual-exclusion lock protecting a `T`: Python's `threading.Lock` with the data inside.
@@ -103,10 +105,14 @@ use crate::raw::RawMutex;
 ///
 /// # Panics
 ///
-/// With feature `lock-order`, `lock` panics when the calling thread already holds this mutex
-/// (instead of deadlocking), and on a lock-order violation when the action is `Panic`.
+/// `lock` panics when the calling thread already holds this mutex, instead of blocking forever,
+/// in a debug build (`debug_assertions`) or with feature `lock-order`. A release build without
+/// the feature pays nothing for this and hangs, as parking_lot does. With feature `lock-order`,
+/// it also panics on a lock-order violation when the action is `Panic`.
 pub struct Mutex<T: ?Sized> {
     meta: LockMeta,
+    /// Zero-sized in release builds; see [`owner`].
+    owner: Owner,
     inner: lock_api::Mutex<RawMutex, T>,
 }
 
@@ -119,6 +125,8 @@ pub struct Mutex<T: ?Sized> {
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
+    // First: it must drop (clearing the owner) before `inner` unlocks.
+    owner: OwnerMark<'a>,
     inner: lock_api::MutexGuard<'a, RawMutex, T>,
     _held: Held,
 }
@@ -135,6 +143,8 @@ pub struct MutexGuard<'a, T: ?Sized> {
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
+    // First: it must drop (clearing the owner) before `inner` unlocks.
+    _owner: OwnerMark<'a>,
     inner: lock_api::MappedMutexGuard<'a, RawMutex, T>,
     _held: Held,
 }
@@ -163,6 +173,7 @@ impl<T> Mutex<T> {
     pub const fn named(name: &'static str, value: T) -> Self {
         Self {
             meta: LockMeta::new(name),
+            owner: Owner::new(),
             inner: lock_api::Mutex::const_new(<RawMutex as lock_api::RawMutex>::INIT, value),
         }
     }
@@ -202,34 +213,67 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Panics
     ///
-    /// With feature `lock-order`: if this thread already holds the lock, or on a lock-order
-    /// violation with [`OrderAction::Panic`](crate::lock_order::OrderAction::Panic).
+    /// If this thread already holds the lock, in a debug build (`debug_assertions`) or with
+    /// feature `lock-order`, instead of blocking forever; a release build without the feature
+    /// blocks forever, as parking_lot and std do. With feature `lock-order`, also on a
+    /// lock-order violation with [`OrderAction::Panic`](crate::lock_order::OrderAction::Panic).
+    ///
+    /// ```should_panic
+    /// # // The panic is a debug-build check: make the example panic in every build.
+    /// # if !cfg!(any(debug_assertions, feature = "lock-order")) { panic!("release build"); }
+    /// let m = selvedge_locks::Mutex::named("config", 0);
+    /// let _guard = m.lock();
+    /// let _again = m.lock(); // panics: "self-deadlock: mutex `config` is already held by this thread ..."
+    /// ```
     #[inline]
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        let (inner, held) = acquire::lock(
-            &self.meta,
-            Mode::Exclusive,
-            || self.inner.try_lock(),
-            || self.inner.lock(),
-        );
-        MutexGuard { inner, _held: held }
+        self.lock_at(Location::caller())
     }
 
     /// [`lock`](Self::lock) on behalf of a caller's call site (for `lock_all`, whose loop
     /// would otherwise report its own line).
-    pub(crate) fn lock_at(
-        &self,
-        site: &'static std::panic::Location<'static>,
-    ) -> MutexGuard<'_, T> {
+    #[inline]
+    pub(crate) fn lock_at(&self, site: &'static Location<'static>) -> MutexGuard<'_, T> {
         let (inner, held) = acquire::lock_from(
             &self.meta,
             Mode::Exclusive,
             site,
             || self.inner.try_lock(),
-            || self.inner.lock(),
+            || self.lock_blocking(site),
         );
-        MutexGuard { inner, _held: held }
+        self.guard(inner, held)
+    }
+
+    /// The backend's blocking `lock()`. In a debug build a failed `try_lock` comes first, and
+    /// only then is the holder looked up, so the self-relock check costs the uncontended path
+    /// nothing more than that `try_lock`; in a release build this is `lock()` alone.
+    #[inline]
+    fn lock_blocking(
+        &self,
+        site: &'static Location<'static>,
+    ) -> lock_api::MutexGuard<'_, RawMutex, T> {
+        if owner::CHECKED {
+            if let Some(guard) = self.inner.try_lock() {
+                return guard;
+            }
+            self.owner.check_not_mine(&self.meta, site);
+        }
+        self.inner.lock()
+    }
+
+    /// Wraps a freshly acquired backend guard, recording the holder in debug builds.
+    #[inline]
+    fn guard<'a>(
+        &'a self,
+        inner: lock_api::MutexGuard<'a, RawMutex, T>,
+        held: Held,
+    ) -> MutexGuard<'a, T> {
+        MutexGuard {
+            owner: self.owner.acquired(),
+            inner,
+            _held: held,
+        }
     }
 
     /// Takes the lock if it is free, without blocking.
@@ -245,7 +289,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         acquire::try_lock(&self.meta, Mode::Exclusive, || self.inner.try_lock())
-            .map(|(inner, held)| MutexGuard { inner, _held: held })
+            .map(|(inner, held)| self.guard(inner, held))
     }
 
     /// Waits at most `timeout` for the lock; a `timeout` too long to represent as an
@@ -304,15 +348,18 @@ impl<T: ?Sized> Mutex<T> {
         &self,
         deadline: impl FnOnce() -> Option<Instant>,
     ) -> Result<MutexGuard<'_, T>, LockTimeout> {
+        let site = Location::caller();
         acquire::lock_until(
             &self.meta,
             Mode::Exclusive,
             deadline,
             || self.inner.try_lock(),
             |deadline| self.inner.try_lock_until(deadline),
-            || self.inner.lock(),
+            // Only for a deadline too far to represent: it waits without limit, so it is
+            // checked as `lock` is.
+            || self.lock_blocking(site),
         )
-        .map(|(inner, held)| MutexGuard { inner, _held: held })
+        .map(|(inner, held)| self.guard(inner, held))
     }
 
     /// Whether some thread holds the lock (a snapshot, for diagnostics).
@@ -375,6 +422,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// ```
     pub fn map<U: ?Sized>(s: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
         MappedMutexGuard {
+            _owner: s.owner,
             inner: lock_api::MutexGuard::map(s.inner, f),
             _held: s._held,
         }
@@ -396,15 +444,34 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         s: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        let Self { inner, _held } = s;
+        let Self {
+            owner,
+            inner,
+            _held,
+        } = s;
         match lock_api::MutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, _held }),
-            Err(inner) => Err(Self { inner, _held }),
+            Ok(inner) => Ok(MappedMutexGuard {
+                _owner: owner,
+                inner,
+                _held,
+            }),
+            Err(inner) => Err(Self {
+                owner,
+                inner,
+                _held,
+            }),
         }
     }
 
-    pub(crate) fn raw(&mut self) -> &mut lock_api::MutexGuard<'a, RawMutex, T> {
-        &mut self.inner
+    /// Runs `wait` (a condition-variable wait, which releases the lock and takes it again)
+    /// on the backend guard, then records this thread as the holder again.
+    pub(crate) fn release_during<R>(
+        &mut self,
+        wait: impl FnOnce(&mut lock_api::MutexGuard<'a, RawMutex, T>) -> R,
+    ) -> R {
+        let result = wait(&mut self.inner);
+        self.owner.reacquired();
+        result
     }
 }
 

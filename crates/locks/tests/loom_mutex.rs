@@ -1,5 +1,7 @@
 //! Loom models of `Mutex` and `Condvar`: mutual exclusion and no lost wake-up.
 
+use std::time::Duration;
+
 use selvedge_locks::sync::Arc;
 use selvedge_locks::{Condvar, Mutex};
 use selvedge_testkit::{model, thread};
@@ -78,5 +80,30 @@ fn condvar_notify_all_wakes_both_waiters() {
         for waiter in waiters {
             waiter.join().unwrap();
         }
+    });
+}
+
+/// The timed predicate wait has the same no-lost-wake-up property as `wait_while` (under loom
+/// the wait never times out, so only a notification can end it), and reports the condition met.
+#[test]
+fn condvar_timed_predicate_wait_sees_the_notification() {
+    model(|| {
+        let state = Arc::new((Mutex::new(0_u32), Condvar::new()));
+        let waker = {
+            let state = state.clone();
+            thread::spawn(move || {
+                *state.0.lock() = 1;
+                state.1.notify_one();
+            })
+        };
+        let mut stage = state.0.lock();
+        let result =
+            state
+                .1
+                .wait_while_for(&mut stage, |stage| *stage == 0, Duration::from_secs(60));
+        assert!(!result.timed_out());
+        assert_eq!(*stage, 1);
+        drop(stage);
+        waker.join().unwrap();
     });
 }

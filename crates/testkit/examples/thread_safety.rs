@@ -30,15 +30,17 @@ fn registry() -> Arc<Registry> {
 /// What one run of the tester found.
 struct Findings {
     unique_instances: usize,
+    /// What the getter raised on threads that got no instance (the seed's `errors`).
+    errors: Vec<String>,
     constructions: usize,
     ledger_ok: bool,
     report: StressReport,
 }
 
 fn run_tester(threads: usize, iterations: u64) -> Findings {
-    let unique_instances = match check_single_instance(threads, registry) {
-        Ok(_) => 1,
-        Err(error) => error.distinct,
+    let (unique_instances, errors) = match check_single_instance(threads, registry) {
+        Ok(_) => (1, Vec::new()),
+        Err(failure) => (failure.distinct, failure.errors),
     };
     let ledger = IncrementLedger::new();
     let report = stress(threads, iterations, |_, _| {
@@ -48,6 +50,7 @@ fn run_tester(threads: usize, iterations: u64) -> Findings {
     let requests = i64::try_from(registry().requests.load(Ordering::SeqCst)).unwrap_or(i64::MAX);
     Findings {
         unique_instances,
+        errors,
         constructions: CONSTRUCTIONS.count(),
         ledger_ok: ledger.check(requests).is_ok(),
         report,
@@ -59,13 +62,18 @@ fn main() {
     let findings = run_tester(threads, 10_000);
     println!("thread-safety tester: {threads} threads");
     println!("  unique instances seen : {}", findings.unique_instances);
+    println!("  errors                : {:?}", findings.errors);
     println!("  constructions         : {}", findings.constructions);
     println!(
         "  lost counter updates  : {}",
         if findings.ledger_ok { "none" } else { "SOME" }
     );
     println!("  stress run            : {}", findings.report);
-    if !(findings.unique_instances == 1 && findings.constructions == 1 && findings.ledger_ok) {
+    if !(findings.unique_instances == 1
+        && findings.errors.is_empty()
+        && findings.constructions == 1
+        && findings.ledger_ok)
+    {
         std::process::exit(1);
     }
 }
@@ -78,6 +86,7 @@ mod tests {
     fn the_shared_instance_is_single_and_no_update_is_lost() {
         let findings = run_tester(16, 500);
         assert_eq!(findings.unique_instances, 1);
+        assert!(findings.errors.is_empty(), "{:?}", findings.errors);
         assert_eq!(findings.constructions, 1);
         assert!(findings.ledger_ok);
         findings.report.assert_ok();

@@ -9,7 +9,9 @@
 //! - [`stress`] and [`Stress`]: N threads released together from a start barrier, for a number
 //!   of iterations or a duration; panics caught per thread; a [`StressReport`] with ops, time,
 //!   ops/s, per-thread counts and every failure, and [`StressReport::assert_ok`].
-//! - [`assert_single_instance`] / [`check_single_instance`]: every thread got the same instance.
+//! - [`assert_single_instance`] / [`check_single_instance`]: every thread got the same instance;
+//!   a panic (or, with [`check_single_instance_fallible`], an `Err`) is collected into
+//!   [`SingleInstanceFailure::errors`] as the seed's `errors` list, not the end of the check.
 //! - [`CallCounter`]: a function ran exactly once (or `n` times).
 //! - [`IncrementLedger`]: concurrent increments are linearizable (final = sum of successes).
 //! - [`throughput`]: ops/s for examples and reports (never to assert speed in a test).
@@ -80,6 +82,9 @@ mod throughput;
 pub use call_counter::CallCounter;
 pub use increment_ledger::{IncrementLedger, LedgerMismatch};
 pub use model::{model, model_iterations};
-pub use single_instance::{MultipleInstances, assert_single_instance, check_single_instance};
+pub use single_instance::{
+    SingleInstanceFailure, assert_single_instance, check_single_instance,
+    check_single_instance_fallible,
+};
 pub use stress::{Stress, StressError, StressFailure, StressReport, stress};
 pub use throughput::throughput;
