@@ -17,6 +17,17 @@ pub(crate) struct Settings {
     pub(crate) retry: RetryPolicy,
 }
 
+/// The builder's settings before `build`: the retry policy stays unset until the login
+/// timeout is known, so the default one can be fitted to it.
+#[derive(Debug, Clone, Copy)]
+struct Draft {
+    name: &'static str,
+    login_timeout: Duration,
+    refresh_buffer: Duration,
+    refresh_jitter: Duration,
+    retry: Option<RetryPolicy>,
+}
+
 /// Builds a [`SessionManager`]; from [`SessionManager::builder`].
 ///
 /// | setting | default | meaning |
@@ -25,7 +36,7 @@ pub(crate) struct Settings {
 /// | [`login_timeout`](Self::login_timeout) | 30 s | how long a caller waits behind another's login |
 /// | [`refresh_buffer`](Self::refresh_buffer) | 10 s | how long before expiry a refresh may start |
 /// | [`refresh_jitter`](Self::refresh_jitter) | 5 s | how much later than that, at random |
-/// | [`retry`](Self::retry) | [`RetryPolicy::default`] | retries of transient errors |
+/// | [`retry`](Self::retry) | [`RetryPolicy::default`], its pauses capped at a quarter of `login_timeout` | retries of transient errors |
 ///
 /// # Errors
 ///
@@ -61,19 +72,19 @@ pub(crate) struct Settings {
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct SessionManagerBuilder<A> {
     auth: A,
-    settings: Settings,
+    settings: Draft,
 }
 
 impl<A: Authenticator> SessionManagerBuilder<A> {
     pub(crate) fn new(auth: A) -> Self {
         Self {
             auth,
-            settings: Settings {
+            settings: Draft {
                 name: UNNAMED,
                 login_timeout: Duration::from_secs(30),
                 refresh_buffer: Duration::from_secs(10),
                 refresh_jitter: Duration::from_secs(5),
-                retry: RetryPolicy::default(),
+                retry: None,
             },
         }
     }
@@ -193,7 +204,7 @@ impl<A: Authenticator> SessionManagerBuilder<A> {
     /// assert_eq!(error, BuildError::ZeroAttempts);
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.settings.retry = policy;
+        self.settings.retry = Some(policy);
         self
     }
 
@@ -214,17 +225,27 @@ impl<A: Authenticator> SessionManagerBuilder<A> {
     /// assert!(SessionManager::builder(Fixed).build().is_ok());
     /// ```
     pub fn build(self) -> Result<SessionManager<A>, BuildError> {
-        let settings = self.settings;
-        if settings.login_timeout.is_zero() {
+        let draft = self.settings;
+        if draft.login_timeout.is_zero() {
             return Err(BuildError::ZeroLoginTimeout);
         }
-        if settings.refresh_jitter > settings.refresh_buffer {
+        if draft.refresh_jitter > draft.refresh_buffer {
             return Err(BuildError::JitterExceedsBuffer {
-                jitter: settings.refresh_jitter,
-                buffer: settings.refresh_buffer,
+                jitter: draft.refresh_jitter,
+                buffer: draft.refresh_buffer,
             });
         }
-        settings.retry.validate(settings.login_timeout)?;
+        let retry = draft
+            .retry
+            .unwrap_or_else(|| RetryPolicy::default().fitted_to(draft.login_timeout));
+        retry.validate(draft.login_timeout)?;
+        let settings = Settings {
+            name: draft.name,
+            login_timeout: draft.login_timeout,
+            refresh_buffer: draft.refresh_buffer,
+            refresh_jitter: draft.refresh_jitter,
+            retry,
+        };
         Ok(SessionManager::from_parts(self.auth, settings))
     }
 }

@@ -117,6 +117,17 @@ impl RetryPolicy {
         }
     }
 
+    /// This policy with its pauses capped at a quarter of `login_timeout` (the builder's
+    /// default, so that any login timeout leaves room for retries).
+    pub(crate) fn fitted_to(self, login_timeout: Duration) -> Self {
+        let max_backoff = self.max_backoff.min(login_timeout / 4);
+        Self {
+            initial_backoff: self.initial_backoff.min(max_backoff),
+            max_backoff,
+            ..self
+        }
+    }
+
     /// Checks the policy against the manager's login timeout.
     pub(crate) fn validate(&self, login_timeout: Duration) -> Result<(), crate::BuildError> {
         use crate::BuildError;
