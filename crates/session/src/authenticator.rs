@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::clock;
+
 /// Whether a failed login is worth retrying.
 ///
 /// [`Authenticator::classify`] sorts each error into one of these. A transient error (a
@@ -92,7 +94,7 @@ impl<S> Login<S> {
     /// ```
     #[must_use]
     pub fn expires_in(mut self, ttl: Duration) -> Self {
-        self.expires_at = Instant::now().checked_add(ttl);
+        self.expires_at = clock::now().checked_add(ttl);
         self
     }
 

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::Arc;
 
+use crate::clock;
 use crate::retry::jitter_up_to;
 
 /// The live session as the hot path sees it: one `Arc` behind the manager's cell, replaced
@@ -35,7 +36,7 @@ impl<S> Current<S> {
         jitter: Duration,
     ) -> Self {
         let refresh_at = expires_at.map(|expires_at| {
-            let now = Instant::now();
+            let now = clock::now();
             let lead = buffer.saturating_sub(jitter_up_to(jitter));
             let half_life = now + expires_at.saturating_duration_since(now) / 2;
             expires_at
@@ -54,7 +55,7 @@ impl<S> Current<S> {
     /// A session that never expires reads no clock.
     #[inline]
     pub(crate) fn is_fresh(&self) -> bool {
-        self.refresh_at.is_none_or(|at| Instant::now() < at)
+        self.refresh_at.is_none_or(|at| clock::now() < at)
     }
 
     /// Whether the session may still be handed out at `now`.

@@ -15,6 +15,7 @@
 
 mod authenticator;
 mod builder;
+mod clock;
 mod current;
 mod error;
 mod global_session;
@@ -32,3 +33,18 @@ pub use manager::SessionManager;
 pub use retry::RetryPolicy;
 pub use session_map::SessionMap;
 pub use stats::SessionStats;
+
+/// The model's clock, for loom models only (`--cfg selvedge_loom`); not public API.
+#[cfg(selvedge_loom)]
+#[doc(hidden)]
+pub mod __loom_clock {
+    /// Moves the clock every expiry and refresh point is checked against forward by `by`.
+    pub fn advance(by: std::time::Duration) {
+        crate::clock::model::advance(by);
+    }
+
+    /// Puts the clock back to its start (call it first in every model).
+    pub fn reset() {
+        crate::clock::model::reset();
+    }
+}

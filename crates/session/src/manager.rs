@@ -55,6 +55,7 @@ use std::time::{Duration, Instant};
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell};
 
 use crate::builder::Settings;
+use crate::clock;
 use crate::current::Current;
 use crate::stats::Counters;
 use crate::{
@@ -310,7 +311,7 @@ impl<A: Authenticator> SessionManager<A> {
     /// ```
     pub fn session(&self) -> Result<A> {
         match &*self.current.load() {
-            Some(current) if current.is_live_at(Instant::now()) => Ok(current.session.clone()),
+            Some(current) if current.is_live_at(clock::now()) => Ok(current.session.clone()),
             _ => Err(SessionError::NotLoggedIn),
         }
     }
@@ -336,7 +337,7 @@ impl<A: Authenticator> SessionManager<A> {
         self.current
             .load()
             .as_ref()
-            .is_some_and(|current| current.is_live_at(Instant::now()))
+            .is_some_and(|current| current.is_live_at(clock::now()))
     }
 
     /// Logs in unless a live session exists, and returns the session: idempotent, like the
@@ -532,7 +533,7 @@ impl<A: Authenticator> SessionManager<A> {
     #[cold]
     #[inline(never)]
     fn ensure_slow(&self) -> Result<A> {
-        let now = Instant::now();
+        let now = clock::now();
         if let Some(current) = self.current.load_full()
             && current.is_live_at(now)
         {
@@ -581,7 +582,7 @@ impl<A: Authenticator> SessionManager<A> {
     fn wait_or_lead(&self, mut control: MutexGuard<'_, Control<A::Error>>) -> Result<A> {
         let mut wait: Option<Wait> = None;
         loop {
-            let now = Instant::now();
+            let now = clock::now();
             if let Some(current) = self.current.load_full()
                 && current.is_live_at(now)
             {
@@ -661,7 +662,7 @@ impl<A: Authenticator> SessionManager<A> {
         // AssertUnwindSafe: the panic is re-raised below, after the flight is cleaned up, so
         // nobody observes state broken by it.
         let attempts = panic::catch_unwind(AssertUnwindSafe(|| self.attempt(flight, started)));
-        let took = started.elapsed();
+        let took = clock::now().saturating_duration_since(started);
 
         let mut control = self.control.lock();
         // A flight that ran past `login_timeout` may have been replaced; then it publishes
@@ -700,7 +701,7 @@ impl<A: Authenticator> SessionManager<A> {
             }
             Ok(Err((error, attempts))) => {
                 let error = std::sync::Arc::new(error);
-                let now = Instant::now();
+                let now = clock::now();
                 let fallback = if refresh {
                     self.current.load_full().filter(|c| c.is_live_at(now))
                 } else {
@@ -760,7 +761,7 @@ impl<A: Authenticator> SessionManager<A> {
                 return Err((error, attempts));
             }
             let pause = self.settings.retry.pause_before(attempts + 1);
-            if Instant::now() + pause >= deadline {
+            if clock::now() + pause >= deadline {
                 return Err((error, attempts));
             }
             Counters::bump(&self.counters.retries);
