@@ -121,6 +121,36 @@ impl PnetClient {
         }
     }
 
+    /// Opens `n` keep-alive connections one after another, each answered before the next
+    /// opens, and leaves them idle in the agent's pool, so that `n` workers start on open
+    /// connections instead of opening theirs all at once.
+    ///
+    /// All at once is what tiny_http 0.12 (the built-in platform's server) mishandles: it
+    /// hands a new connection to an idle reader thread whenever it counts one, without checking
+    /// that the idle threads outnumber the connections already handed over, so in a burst the
+    /// surplus waits until some reader thread's connection closes, which for keep-alive
+    /// clients is when they give up (ureq's 30 s timeout here). One at a time, each connection
+    /// is read before the next arrives, and none is left waiting.
+    pub(crate) fn open_connections(&self, n: usize) -> Result<(), ApiError> {
+        // A response whose body is not read yet holds its connection, so the next request opens
+        // another one; reading the bodies afterwards returns all of them to the pool.
+        let held = (0..n)
+            .map(|_| {
+                self.agent
+                    .get(format!("{}/api/status", self.base))
+                    .call()
+                    .map_err(ApiError::Transport)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for response in held {
+            response
+                .into_body()
+                .read_to_string()
+                .map_err(ApiError::Transport)?;
+        }
+        Ok(())
+    }
+
     /// `POST /api/auth/login`: a new session.
     pub(crate) fn login(&self, username: &str, password: &str) -> Result<Cookie, ApiError> {
         let body = json!({ "username": username, "password": password, "html5": "-1" });

@@ -12,9 +12,15 @@
 //! | `POST /api/users` `{"username","name","email","password","role"}` | 201; 409 if the username exists |
 //! | `POST /api/labs` `{"path":"/<user>","name",...}` | 201; 404 if the folder's user does not exist; 409 if the lab exists |
 //!
-//! Every answer is EVE's envelope `{"code","status","message","data"?}`; every call but login
-//! answers 401 without a live session cookie. Several handler threads serve requests
+//! Every answer is EVE's envelope `{"code","status","message","data"?}`; every call but status
+//! and login answers 401 without a live session cookie. Several handler threads serve requests
 //! concurrently, so one slow login does not hold up the others.
+//!
+//! tiny_http 0.12 reads each connection on a thread of its own, and may leave a connection
+//! unread when several arrive at once (see [`PnetClient::open_connections`]); clients that
+//! keep connections alive should open them one after another.
+//!
+//! [`PnetClient::open_connections`]: crate::client::PnetClient::open_connections
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
@@ -102,12 +108,7 @@ pub(crate) struct Platform {
     state: Arc<State>,
     handlers: Vec<JoinHandle<()>>,
     url: String,
-    /// Keep-alive connections that occupy tiny_http's idle reader threads; see `plug_readers`.
-    plugs: Vec<ureq::Agent>,
 }
-
-/// The reader threads a fresh tiny_http 0.12 server starts idle (its `MIN_THREADS`).
-const IDLE_READERS: usize = 4;
 
 impl Platform {
     /// Starts the platform on a free loopback port.
@@ -142,21 +143,17 @@ impl Platform {
                         state,
                         handlers,
                         url,
-                        plugs: Vec::new(),
                     });
                     return Err(PlatformError::Spawn(error));
                 }
             }
         }
-        let mut platform = Self {
+        Ok(Self {
             server,
             state,
             handlers,
             url,
-            plugs: Vec::new(),
-        };
-        platform.plugs = plug_readers(&platform.url).map_err(PlatformError::Plug)?;
-        Ok(platform)
+        })
     }
 
     /// The base URL, `http://127.0.0.1:<port>`.
@@ -203,38 +200,8 @@ impl std::fmt::Debug for Platform {
     }
 }
 
-/// Works around a tiny_http 0.12 bug that leaves a connection unread forever.
-///
-/// tiny_http reads each connection on a thread of its own pool. Handing over a new connection,
-/// it queues it for an idle thread if it counts any idle thread, without checking that the idle
-/// threads outnumber the connections already queued. A burst of new connections larger than
-/// the idle threads (eight workers connecting at once to a fresh server, which starts four idle
-/// threads) leaves the surplus queued until a thread finishes its connection, and a keep-alive
-/// connection finishes only when its client closes it: the request on the queued connection
-/// waits for the client's timeout. Occupying the four idle threads with keep-alive connections
-/// made one after another (each answered before the next, so none can be left queued) leaves
-/// no idle thread, and every later connection gets a new thread at once.
-fn plug_readers(url: &str) -> Result<Vec<ureq::Agent>, ureq::Error> {
-    (0..IDLE_READERS)
-        .map(|_| {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(10)))
-                .build()
-                .into();
-            agent
-                .get(format!("{url}/api/status"))
-                .call()?
-                .into_body()
-                .read_to_string()?;
-            Ok(agent)
-        })
-        .collect()
-}
-
 impl Drop for Platform {
     fn drop(&mut self) {
-        // Closing the plugs' connections ends their reader threads' work.
-        self.plugs.clear();
         // One unblock per handler: each wakes exactly one thread blocked in `recv`.
         for _ in &self.handlers {
             self.server.unblock();
@@ -257,8 +224,6 @@ pub(crate) enum PlatformError {
     NotIp,
     /// A handler thread could not be started.
     Spawn(std::io::Error),
-    /// The platform did not answer its own status request.
-    Plug(ureq::Error),
 }
 
 impl std::fmt::Display for PlatformError {
@@ -268,7 +233,6 @@ impl std::fmt::Display for PlatformError {
             Self::Bind(error) => write!(f, "cannot listen on loopback: {error}"),
             Self::NotIp => f.write_str("the platform does not listen on an IP address"),
             Self::Spawn(error) => write!(f, "cannot start a handler thread: {error}"),
-            Self::Plug(error) => write!(f, "the platform does not answer: {error}"),
         }
     }
 }
@@ -278,7 +242,6 @@ impl std::error::Error for PlatformError {
         match self {
             Self::Bind(error) => Some(error.as_ref()),
             Self::Spawn(error) => Some(error),
-            Self::Plug(error) => Some(error),
             Self::NoHandlerThreads | Self::NotIp => None,
         }
     }

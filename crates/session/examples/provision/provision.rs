@@ -128,7 +128,7 @@ pub(crate) fn with_login_per_user(
 
 /// One call with the administrator session; a 401 drops that session (unless a newer one has
 /// replaced it already) and earns one retry on a fresh session.
-fn with_admin<S: AdminSession, T>(
+pub(crate) fn with_admin<S: AdminSession, T>(
     admin: &S,
     retried: &AtomicU64,
     call: impl Fn(&Cookie) -> Result<T, ApiError>,

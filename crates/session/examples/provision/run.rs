@@ -2,6 +2,7 @@
 //! comparison and verify the platform's state.
 
 use std::fmt;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use selvedge_pool::{RejectionPolicy, ThreadPool};
@@ -9,7 +10,7 @@ use selvedge_session::SessionStats;
 
 use crate::admin::{AdminConfig, AdminSession};
 use crate::check::{self, Check};
-use crate::client::{NewUser, PnetClient};
+use crate::client::{ApiError, NewUser, PnetClient};
 use crate::platform::Platform;
 use crate::progress::{Display, Progress};
 use crate::provision::{self, RunReport};
@@ -41,6 +42,8 @@ pub(crate) enum RunError {
     Pool(selvedge_pool::BuildError),
     /// The administrator session manager could not be made.
     Admin(selvedge_session::BuildError),
+    /// The platform did not answer.
+    Connect(ApiError),
 }
 
 impl fmt::Display for RunError {
@@ -48,6 +51,7 @@ impl fmt::Display for RunError {
         match self {
             Self::Pool(error) => write!(f, "cannot build the pool: {error}"),
             Self::Admin(error) => write!(f, "cannot make the admin session: {error}"),
+            Self::Connect(error) => write!(f, "cannot reach the platform: {error}"),
         }
     }
 }
@@ -57,6 +61,7 @@ impl std::error::Error for RunError {
         match self {
             Self::Pool(error) => Some(error),
             Self::Admin(error) => Some(error),
+            Self::Connect(error) => Some(error),
         }
     }
 }
@@ -93,9 +98,19 @@ pub(crate) fn run<S: AdminSession>(
         .map(|i| NewUser::student(format!("solo{tag}{i:04}")))
         .collect();
 
+    // Both ways start with one open connection per worker (a long-running service has them
+    // open already), opened before the clock starts; see `PnetClient::open_connections`.
+    let client = manager.authenticator().client().clone();
+    client
+        .open_connections(workers)
+        .map_err(RunError::Connect)?;
+    let solo_client = PnetClient::new(&config.url, workers);
+    solo_client
+        .open_connections(workers)
+        .map_err(RunError::Connect)?;
+
     let platform_before = platform.map(Platform::stats);
     let progress = Progress::new(display, "shared admin session", users);
-    let client = manager.authenticator().client().clone();
     let shared =
         provision::through_shared_session(&admin, &client, &pool, &shared_users, &progress);
     let login_records = manager.authenticator().logins();
@@ -105,7 +120,6 @@ pub(crate) fn run<S: AdminSession>(
     let session_stats = manager.stats();
 
     let progress = Progress::new(display, "login per user", users);
-    let solo_client = PnetClient::new(&config.url, workers);
     let credentials = (config.username.as_str(), config.password.as_str());
     let per_login =
         provision::with_login_per_user(&solo_client, credentials, &pool, &solo_users, &progress);
@@ -116,16 +130,11 @@ pub(crate) fn run<S: AdminSession>(
     ];
     // The seed's `session_data`: the shared session is still good on the platform, and lists
     // what the runs created.
-    let listed = admin
-        .ensure()
-        .map_err(|e| e.to_string())
-        .and_then(|session| {
-            let info = client
-                .session_info(session.cookie())
-                .map_err(|e| e.to_string())?;
-            let users = client
-                .list_users(session.cookie())
-                .map_err(|e| e.to_string())?;
+    let retried = AtomicU64::new(0);
+    let listed = provision::with_admin(&admin, &retried, |cookie| client.session_info(cookie))
+        .and_then(|info| {
+            let users =
+                provision::with_admin(&admin, &retried, |cookie| client.list_users(cookie))?;
             Ok((info, users))
         });
     match listed {
