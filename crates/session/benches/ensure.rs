@@ -1,8 +1,9 @@
 //! `ensure` on a live session, beside a raw arc-swap load, on 1 and 2 threads.
 //!
 //! Contenders measured in the same run:
-//! - `SessionManager::ensure` on a session that never expires (no clock read) and on one that
-//!   expires in an hour (one clock read for the refresh point), and through a `GlobalSession`;
+//! - `SessionManager::ensure` on a session that never expires and on one that expires in an
+//!   hour (both: a load, a flag check, an `Arc` clone; no clock read), `ensure_with` (the same
+//!   without the clone), and `ensure` through a `GlobalSession`;
 //! - arc-swap `load` (a guard, no clone: the floor every "current value" read pays) and
 //!   `load_full` (the load plus the `Arc` clone that `ensure` hands out too);
 //! - the seed's pattern: a `Mutex<Option<Arc<Session>>>` locked and cloned on every call.
@@ -73,6 +74,9 @@ fn contenders() -> Vec<(&'static str, Read)> {
         }),
         ("selvedge ensure (expires in 1 h)", || {
             EXPIRES.ensure().map_or(0, |s| s.token)
+        }),
+        ("selvedge ensure_with (expires in 1 h)", || {
+            EXPIRES.ensure_with(|s| s.token).unwrap_or(0)
         }),
         ("selvedge GlobalSession::ensure (1 h)", || {
             GLOBAL.ensure().map_or(0, |s| s.token)

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::Arc;
+use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
 
 use crate::clock;
 use crate::retry::jitter_up_to;
@@ -20,6 +21,9 @@ pub(crate) struct Current<S> {
     expires_at: Option<Instant>,
     /// The number of the flight that logged this session in.
     pub(crate) flight: u64,
+    /// Set by the refresh timer shortly before `refresh_at` (see `refresh_timer`): from then on
+    /// callers leave the hot path and read the clock.
+    near_refresh: AtomicBool,
 }
 
 impl<S> Current<S> {
@@ -48,14 +52,29 @@ impl<S> Current<S> {
             refresh_at,
             expires_at,
             flight,
+            near_refresh: AtomicBool::new(false),
         }
     }
 
-    /// Whether the session is live and not yet due for a refresh: the hot path's whole check.
-    /// A session that never expires reads no clock.
+    /// Whether the session is certainly fresh (live and not due for a refresh): the hot path's
+    /// whole check, one relaxed load of a flag in the cache line the hot path reads anyway.
+    /// `false` sends the caller to the slow path, which reads the clock.
+    ///
+    /// Relaxed: the flag publishes no data, it only says "check the clock now"; seeing it a
+    /// little late is covered by the timer flagging [`LEAD`](crate::refresh_timer) early.
     #[inline]
     pub(crate) fn is_fresh(&self) -> bool {
-        self.refresh_at.is_none_or(|at| clock::now() < at)
+        !self.near_refresh.load(Ordering::Relaxed)
+    }
+
+    /// Sends callers of this session to the slow path from now on.
+    pub(crate) fn flag_near_refresh(&self) {
+        self.near_refresh.store(true, Ordering::Relaxed);
+    }
+
+    /// When a refresh may start (`None`: never).
+    pub(crate) fn refresh_at(&self) -> Option<Instant> {
+        self.refresh_at
     }
 
     /// Whether the session may still be handed out at `now`.

@@ -20,6 +20,7 @@ mod current;
 mod error;
 mod global_session;
 mod manager;
+mod refresh_timer;
 mod report;
 mod retry;
 mod session_map;

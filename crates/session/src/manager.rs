@@ -6,9 +6,11 @@
 //!
 //! - `current`, an [`OptionArcCell`] (arc-swap in a normal build) holding the published
 //!   [`Current`]: the session, its refresh point and expiry, and the flight that produced it.
-//!   The hot path of [`ensure`](SessionManager::ensure) is one load of it, one comparison of the
-//!   clock with the refresh point, and the clone of the session's `Arc`. It writes nothing
-//!   else: no counter, no flag, no lock.
+//!   The hot path of [`ensure`](SessionManager::ensure) is one load of it, one relaxed load of
+//!   its `near_refresh` flag, and the clone of the session's `Arc`. It reads no clock (the
+//!   refresh timer, `refresh_timer.rs`, sets the flag shortly before the refresh point; from
+//!   then on callers take the slow path and read the clock) and writes nothing else: no
+//!   counter, no flag, no lock.
 //! - `control`, a facade `Mutex<Control>` with a `Condvar` (`landed`), for everything slow:
 //!   which login flight runs (if any), since when, and how the last failed one failed. The
 //!   mutex is never held while user code runs (the authenticator, or a session's `Drop`).
@@ -25,7 +27,7 @@
 //!
 //! | published session | running flight | the caller |
 //! | --- | --- | --- |
-//! | fresh (before its refresh point) | any | returns it (hot path, no lock) |
+//! | fresh (before its refresh point) | any | returns it (hot path, no lock; once flagged, after one clock read) |
 //! | due (refresh point passed, not expired) | none | leads a refresh flight; others keep using the old session |
 //! | due | one, or the control lock is busy | returns the old session, never blocks |
 //! | none, or expired | none, or one older than `login_timeout` | leads a login flight |
@@ -57,6 +59,7 @@ use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell};
 use crate::builder::Settings;
 use crate::clock;
 use crate::current::Current;
+use crate::refresh_timer;
 use crate::stats::Counters;
 use crate::{
     Authenticator, ErrorClass, Login, SessionError, SessionManagerBuilder, SessionStats, report,
@@ -122,8 +125,10 @@ type Attempts<A> = std::result::Result<
 /// - **Single flight**: however many threads call [`ensure`](Self::ensure) without a live
 ///   session, one of them (the leader) calls the authenticator; the others wait for it and
 ///   all get the same `Arc`.
-/// - **Lock-free hot path**: `ensure` on a fresh session is an arc-swap load, a clock read (none
-///   for a session that never expires) and an `Arc` clone; it writes no other shared memory.
+/// - **Lock-free hot path**: `ensure` on a fresh session is an arc-swap load, one relaxed load
+///   of a flag and an `Arc` clone (no clock read: a timer thread flags a session shortly before
+///   its refresh point); it writes no other shared memory, and
+///   [`ensure_with`](Self::ensure_with) does not even clone the `Arc`.
 /// - **Refresh ahead**: once a session nears its expiry (see
 ///   [`refresh_buffer`](SessionManagerBuilder::refresh_buffer)), one caller logs in again
 ///   while the others keep the old session; nobody waits until it has expired.
@@ -286,6 +291,46 @@ impl<A: Authenticator> SessionManager<A> {
             return Ok(current.session.clone());
         }
         self.ensure_slow()
+    }
+
+    /// Calls `f` with the live session, logging in first if needed, and returns what `f`
+    /// returns: [`ensure`](Self::ensure) without the `Arc` clone on the hot path.
+    ///
+    /// `ensure` hands out an `Arc`, and cloning it writes the reference count, a cache line
+    /// every caller shares. When the caller only needs the session for one call (to put its
+    /// cookie on a request), `ensure_with` lends it instead: on a fresh session the whole call
+    /// is one arc-swap load and one flag check before `f` runs. `f` gets `&Arc<Session>`, so it
+    /// can still pass the session to [`invalidate_if_current`](Self::invalidate_if_current)
+    /// or clone it to keep it.
+    ///
+    /// Keep `f` short: it holds an arc-swap guard (a per-thread slot) while it runs.
+    ///
+    /// # Errors
+    ///
+    /// As [`ensure`](Self::ensure); `f` is not called then.
+    ///
+    /// ```
+    /// # use selvedge_session::{Authenticator, Login, SessionManager};
+    /// # struct Fixed;
+    /// # impl Authenticator for Fixed {
+    /// #     type Session = String;
+    /// #     type Error = std::io::Error;
+    /// #     fn login(&self) -> std::io::Result<Login<String>> { Ok(Login::new("abc".into())) }
+    /// # }
+    /// let manager = SessionManager::builder(Fixed).build()?;
+    /// let header = manager.ensure_with(|cookie| format!("Cookie: unetlab_session={cookie}"))?;
+    /// assert_eq!(header, "Cookie: unetlab_session=abc");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn ensure_with<R>(&self, f: impl FnOnce(&SessionOf<A>) -> R) -> Result<A, R> {
+        if let Some(current) = &*self.current.load()
+            && current.is_fresh()
+        {
+            return Ok(f(&current.session));
+        }
+        let session = self.ensure_slow()?;
+        Ok(f(&session))
     }
 
     /// The live session, or [`SessionError::NotLoggedIn`]; never logs in (the seed's
@@ -537,6 +582,10 @@ impl<A: Authenticator> SessionManager<A> {
         if let Some(current) = self.current.load_full()
             && current.is_live_at(now)
         {
+            if !current.is_due_at(now) {
+                // Flagged by the refresh timer a little ahead of the refresh point.
+                return Ok(current.session.clone());
+            }
             // Due for a refresh but still live: nobody may block here. If the control lock is
             // busy, someone is starting or landing a flight; keep the old session.
             let Some(control) = self.control.try_lock() else {
@@ -682,6 +731,7 @@ impl<A: Authenticator> SessionManager<A> {
                     self.settings.refresh_jitter,
                 ));
                 let session = current.session.clone();
+                refresh_timer::watch(&current);
                 let replaced = if still_running {
                     control.refresh_not_before = None;
                     self.current.swap(Some(current))
