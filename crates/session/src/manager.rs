@@ -21,6 +21,16 @@
 //! still the running flight when it lands, so a flight that hung past `login_timeout` (and
 //! was replaced by a fresh one) can never overwrite a newer session.
 //!
+//! Why not a [`selvedge_singleton::Global`] holding the session: a `Global` initialises only
+//! an empty cell (a refresh must run while the old session is still handed out), hands an
+//! initialiser's error to its own caller only (here every waiter of a flight gets it), and has
+//! no notion of a flight that hung and was replaced. `Global` gained the two pieces this crate
+//! needed that every user can use ([`Global::reset_if_current`] and
+//! [`Global::get_or_try_init_timeout`]); the session's state machine is its own.
+//!
+//! [`Global::reset_if_current`]: selvedge_singleton::Global::reset_if_current
+//! [`Global::get_or_try_init_timeout`]: selvedge_singleton::Global::get_or_try_init_timeout
+//!
 //! # State machine
 //!
 //! What a caller of `ensure` does, by the published session and the running flight:

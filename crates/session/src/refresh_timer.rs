@@ -163,7 +163,8 @@ mod timer {
                 }
                 match queue.peek().map(|top| top.at) {
                     Some(at) => {
-                        self.earlier.wait_for(&mut queue, at.saturating_duration_since(now));
+                        self.earlier
+                            .wait_for(&mut queue, at.saturating_duration_since(now));
                     }
                     None => self.earlier.wait(&mut queue),
                 }
