@@ -2,7 +2,7 @@
 //!
 //! A normal build reads `Instant::now()`. Loom needs every model run to be deterministic, and a
 //! real clock is not, so under `--cfg selvedge_loom` the clock is a fixed starting instant plus
-//! an offset that only the model moves, through [`crate::__loom_clock`]: a model can step to
+//! an offset that only the model moves, through `crate::__loom_clock`: a model can step to
 //! "the refresh point has passed" or "the session has expired" without sleeping. (Timed waits
 //! still never time out under loom; timeouts are tested on real threads, `tests/timeout.rs`.)
 

@@ -178,3 +178,35 @@ fn failed_refresh_keeps_the_live_session_and_backs_off() {
     assert_eq!(refreshed.number, 2);
     assert_eq!(manager.stats().refreshes, 1);
 }
+
+/// Twenty managers with staggered lifetimes share the one refresh timer: each is refreshed
+/// ahead of its expiry, and no call is ever handed an expired session.
+#[test]
+fn one_timer_refreshes_many_managers() {
+    let managers: Vec<_> = (0..20_u64)
+        .map(|i| {
+            let ttl = Duration::from_millis(120 + 10 * i);
+            SessionManager::builder(Fake::new().ttl(ttl))
+                .refresh_buffer(ttl / 2)
+                .refresh_jitter(ttl / 4)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let began = Instant::now();
+    while began.elapsed() < Duration::from_millis(700) {
+        for manager in &managers {
+            let session = manager.ensure().unwrap();
+            assert!(
+                session.valid_at(Instant::now()),
+                "an expired session was handed out"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for manager in &managers {
+        let stats = manager.stats();
+        assert!(stats.refreshes >= 1, "{stats}");
+        assert_eq!(stats.waits, 0, "{stats}");
+    }
+}
