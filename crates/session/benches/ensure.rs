@@ -1,9 +1,9 @@
 //! `ensure` on a live session, beside a raw arc-swap load, on 1 and 2 threads.
 //!
 //! Contenders measured in the same run:
-//! - `SessionManager::ensure` on a session that never expires and on one that expires in an
-//!   hour (both: a load, a flag check, an `Arc` clone; no clock read), `ensure_with` (the same
-//!   without the clone), and `ensure` through a `GlobalSession`;
+//! - `SessionManager::ensure` on a session that never expires (a load and an `Arc` clone) and
+//!   on one that expires in an hour (plus a coarse-clock read), `ensure_with` (the same without
+//!   the clone), and `ensure` through a `GlobalSession`;
 //! - arc-swap `load` (a guard, no clone: the floor every "current value" read pays) and
 //!   `load_full` (the load plus the `Arc` clone that `ensure` hands out too);
 //! - the seed's pattern: a `Mutex<Option<Arc<Session>>>` locked and cloned on every call.

@@ -4,9 +4,8 @@
 use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::Arc;
-use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
 
-use crate::clock;
+use crate::clock::{self, Coarse};
 use crate::retry::jitter_up_to;
 
 /// The live session as the hot path sees it: one `Arc` behind the manager's cell, replaced
@@ -21,9 +20,9 @@ pub(crate) struct Current<S> {
     expires_at: Option<Instant>,
     /// The number of the flight that logged this session in.
     pub(crate) flight: u64,
-    /// Set by the refresh timer shortly before `refresh_at` (see `refresh_timer`): from then on
-    /// callers leave the hot path and read the clock.
-    near_refresh: AtomicBool,
+    /// The coarse reading before which `refresh_at` has certainly not passed (see
+    /// `clock::fresh_until`); [`Coarse::NEVER`] for a session that never expires.
+    fresh_until: Coarse,
 }
 
 impl<S> Current<S> {
@@ -52,29 +51,16 @@ impl<S> Current<S> {
             refresh_at,
             expires_at,
             flight,
-            near_refresh: AtomicBool::new(false),
+            fresh_until: refresh_at.map_or(Coarse::NEVER, clock::fresh_until),
         }
     }
 
     /// Whether the session is certainly fresh (live and not due for a refresh): the hot path's
-    /// whole check, one relaxed load of a flag in the cache line the hot path reads anyway.
-    /// `false` sends the caller to the slow path, which reads the clock.
-    ///
-    /// Relaxed: the flag publishes no data, it only says "check the clock now"; seeing it a
-    /// little late is covered by the timer flagging [`LEAD`](crate::refresh_timer) early.
+    /// whole check, one read of the coarse clock (none for a session that never expires).
+    /// `false` sends the caller to the slow path, which reads the precise clock.
     #[inline]
     pub(crate) fn is_fresh(&self) -> bool {
-        !self.near_refresh.load(Ordering::Relaxed)
-    }
-
-    /// Sends callers of this session to the slow path from now on.
-    pub(crate) fn flag_near_refresh(&self) {
-        self.near_refresh.store(true, Ordering::Relaxed);
-    }
-
-    /// When a refresh may start (`None`: never).
-    pub(crate) fn refresh_at(&self) -> Option<Instant> {
-        self.refresh_at
+        self.fresh_until == Coarse::NEVER || clock::coarse_now() < self.fresh_until
     }
 
     /// Whether the session may still be handed out at `now`.

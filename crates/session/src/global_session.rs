@@ -162,6 +162,42 @@ impl<A: Authenticator> GlobalSession<A> {
         self.manager()?.ensure()
     }
 
+    /// [`SessionManager::ensure_with`] on the global manager: calls `f` with the live session
+    /// (logging in first if needed) without cloning its `Arc` on the hot path.
+    ///
+    /// # Errors
+    ///
+    /// As [`ensure`](Self::ensure); `f` is not called then.
+    ///
+    /// ```
+    /// # use selvedge_session::{Authenticator, Login, GlobalSession, SessionManager};
+    /// # struct Fixed;
+    /// # impl Authenticator for Fixed {
+    /// #     type Session = String;
+    /// #     type Error = std::io::Error;
+    /// #     fn login(&self) -> std::io::Result<Login<String>> { Ok(Login::new("abc".into())) }
+    /// # }
+    /// static ADMIN: GlobalSession<Fixed> =
+    ///     GlobalSession::new("admin", || SessionManager::builder(Fixed).build());
+    /// assert_eq!(ADMIN.ensure_with(|cookie| cookie.len())?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn ensure_with<R>(
+        &self,
+        f: impl FnOnce(&SessionOf<A>) -> R,
+    ) -> Result<R, SessionError<A::Error>> {
+        let mut f = Some(f);
+        let borrowed = self
+            .manager
+            .with(|manager| manager.ensure_with(f.take().expect("`with` calls this once")));
+        if let Some(result) = borrowed {
+            return result;
+        }
+        let f = f.expect("`with` found no manager, so it did not take `f`");
+        self.manager()?.ensure_with(f)
+    }
+
     /// The live session, or [`SessionError::NotLoggedIn`]; never logs in.
     ///
     /// # Errors

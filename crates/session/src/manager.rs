@@ -6,11 +6,10 @@
 //!
 //! - `current`, an [`OptionArcCell`] (arc-swap in a normal build) holding the published
 //!   [`Current`]: the session, its refresh point and expiry, and the flight that produced it.
-//!   The hot path of [`ensure`](SessionManager::ensure) is one load of it, one relaxed load of
-//!   its `near_refresh` flag, and the clone of the session's `Arc`. It reads no clock (the
-//!   refresh timer, `refresh_timer.rs`, sets the flag shortly before the refresh point; from
-//!   then on callers take the slow path and read the clock) and writes nothing else: no
-//!   counter, no flag, no lock.
+//!   The hot path of [`ensure`](SessionManager::ensure) is one load of it, one read of the
+//!   coarse clock compared with its `fresh_until` (see `clock.rs`: a deadline a little before
+//!   the refresh point; no clock at all for a session that never expires), and the clone of the
+//!   session's `Arc`. It writes nothing else: no counter, no flag, no lock.
 //! - `control`, a facade `Mutex<Control>` with a `Condvar` (`landed`), for everything slow:
 //!   which login flight runs (if any), since when, and how the last failed one failed. The
 //!   mutex is never held while user code runs (the authenticator, or a session's `Drop`).
@@ -37,7 +36,7 @@
 //!
 //! | published session | running flight | the caller |
 //! | --- | --- | --- |
-//! | fresh (before its refresh point) | any | returns it (hot path, no lock; once flagged, after one clock read) |
+//! | fresh (before its refresh point) | any | returns it (hot path, no lock; in the last 20 ms before the refresh point, after a precise clock read) |
 //! | due (refresh point passed, not expired) | none | leads a refresh flight; others keep using the old session |
 //! | due | one, or the control lock is busy | returns the old session, never blocks |
 //! | none, or expired | none, or one older than `login_timeout` | leads a login flight |
@@ -69,7 +68,6 @@ use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell};
 use crate::builder::Settings;
 use crate::clock;
 use crate::current::Current;
-use crate::refresh_timer;
 use crate::stats::Counters;
 use crate::{
     Authenticator, ErrorClass, Login, SessionError, SessionManagerBuilder, SessionStats, report,
@@ -135,10 +133,10 @@ type Attempts<A> = std::result::Result<
 /// - **Single flight**: however many threads call [`ensure`](Self::ensure) without a live
 ///   session, one of them (the leader) calls the authenticator; the others wait for it and
 ///   all get the same `Arc`.
-/// - **Lock-free hot path**: `ensure` on a fresh session is an arc-swap load, one relaxed load
-///   of a flag and an `Arc` clone (no clock read: a timer thread flags a session shortly before
-///   its refresh point); it writes no other shared memory, and
-///   [`ensure_with`](Self::ensure_with) does not even clone the `Arc`.
+/// - **Lock-free hot path**: `ensure` on a fresh session is an arc-swap load, a read of the
+///   coarse monotonic clock (none for a session that never expires) and an `Arc` clone; it
+///   writes no other shared memory, and [`ensure_with`](Self::ensure_with) does not even clone
+///   the `Arc`.
 /// - **Refresh ahead**: once a session nears its expiry (see
 ///   [`refresh_buffer`](SessionManagerBuilder::refresh_buffer)), one caller logs in again
 ///   while the others keep the old session; nobody waits until it has expired.
@@ -309,7 +307,7 @@ impl<A: Authenticator> SessionManager<A> {
     /// `ensure` hands out an `Arc`, and cloning it writes the reference count, a cache line
     /// every caller shares. When the caller only needs the session for one call (to put its
     /// cookie on a request), `ensure_with` lends it instead: on a fresh session the whole call
-    /// is one arc-swap load and one flag check before `f` runs. `f` gets `&Arc<Session>`, so it
+    /// is one arc-swap load and one coarse-clock check before `f` runs. `f` gets `&Arc<Session>`, so it
     /// can still pass the session to [`invalidate_if_current`](Self::invalidate_if_current)
     /// or clone it to keep it.
     ///
@@ -593,7 +591,7 @@ impl<A: Authenticator> SessionManager<A> {
             && current.is_live_at(now)
         {
             if !current.is_due_at(now) {
-                // Flagged by the refresh timer a little ahead of the refresh point.
+                // Within the coarse clock's lag of the refresh point, not yet past it.
                 return Ok(current.session.clone());
             }
             // Due for a refresh but still live: nobody may block here. If the control lock is
@@ -741,7 +739,6 @@ impl<A: Authenticator> SessionManager<A> {
                     self.settings.refresh_jitter,
                 ));
                 let session = current.session.clone();
-                refresh_timer::watch(&current);
                 let replaced = if still_running {
                     control.refresh_not_before = None;
                     self.current.swap(Some(current))
