@@ -7,15 +7,18 @@
 //! TSC behind a fence), more than the arc-swap load it would sit beside on the hot path. The
 //! coarse clock (`CLOCK_MONOTONIC_COARSE` through `coarsetime`'s
 //! `Instant::now_without_cache_update`, which writes nothing) costs about 3.5 ns and lags real
-//! time by at most one kernel tick (1 to 10 ms on Linux, 16 ms on Windows). So a published
+//! time by at most one kernel tick (1 to 10 ms on Linux). So a published
 //! session carries a coarse deadline [`COARSE_LAG`] earlier than its refresh point
 //! ([`fresh_until`]): while the coarse clock is before it, the refresh point has certainly not
 //! passed, and the hot path returns the session without reading the precise clock. After it,
 //! callers take the slow path, which reads [`now`] and decides exactly. The kernel advances the
 //! coarse clock on its timer interrupt, so this holds however starved the process is.
 //!
-//! On platforms where `coarsetime` has no monotonic coarse clock (other Unixes use the wall
-//! clock), and under loom, the coarse clock is the precise one.
+//! This needs the coarse clock to run at the precise clock's rate: on Linux both are the kernel's
+//! monotonic clock (the coarse one as of the last tick), on macOS and the BSDs both count the
+//! same raw ticks. Elsewhere (Windows' tick count is a different oscillator than the
+//! performance counter behind `Instant`, and may drift from it over days; other Unixes would
+//! get the wall clock), and under loom, the coarse clock is the precise one.
 //!
 //! # Under loom
 //!
@@ -49,8 +52,7 @@ impl Coarse {
     pub(crate) const NEVER: Self = Self(u64::MAX);
 }
 
-/// The most the coarse clock lags [`now`], with margin: one tick is 1 to 10 ms on Linux and
-/// about 16 ms on Windows.
+/// The most the coarse clock lags [`now`], with margin: one tick is 1 to 10 ms on Linux.
 pub(crate) const COARSE_LAG: Duration = Duration::from_millis(20);
 
 /// The coarse clock where it is monotonic and cheap.
@@ -61,8 +63,7 @@ pub(crate) const COARSE_LAG: Duration = Duration::from_millis(20);
         target_os = "android",
         target_os = "macos",
         target_os = "freebsd",
-        target_os = "dragonfly",
-        windows
+        target_os = "dragonfly"
     )
 ))]
 #[inline]
@@ -78,8 +79,7 @@ pub(crate) fn coarse_now() -> Coarse {
         target_os = "android",
         target_os = "macos",
         target_os = "freebsd",
-        target_os = "dragonfly",
-        windows
+        target_os = "dragonfly"
     )
 )))]
 pub(crate) fn coarse_now() -> Coarse {

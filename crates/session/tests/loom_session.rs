@@ -293,6 +293,39 @@ mod clocked {
     }
 
     #[test]
+    fn refresh_invalidate_and_logout_together() {
+        let _serial = one_at_a_time();
+        model(|| {
+            let manager = manager(Some(TTL), 0);
+            let old = manager.ensure().unwrap();
+            advance(TTL * 3 / 4);
+            let refresher = {
+                let manager = manager.clone();
+                thread::spawn(move || manager.ensure().unwrap())
+            };
+            let reporter = {
+                let (manager, old) = (manager.clone(), old.clone());
+                thread::spawn(move || manager.invalidate_if_current(&old))
+            };
+            manager.logout().unwrap();
+            let got = refresher.join().unwrap();
+            let invalidated = reporter.join().unwrap();
+            assert!(*got == 1 || *got == 2);
+            // The old session left the manager exactly once: by the invalidation, the logout, or
+            // the refresh that replaced it.
+            let stats = manager.stats();
+            assert!(stats.invalidations + stats.logouts <= 2);
+            assert_eq!(stats.invalidations, u64::from(invalidated));
+            assert!(logins(&manager) <= 2);
+            // Whatever is current is the newest login, never the old session.
+            if let Ok(current) = manager.session() {
+                assert_eq!(*current, 2);
+            }
+            assert!(!manager.invalidate_if_current(&old));
+        });
+    }
+
+    #[test]
     fn expired_session_is_replaced_by_one_login_for_both_callers() {
         let _serial = one_at_a_time();
         model(|| {
