@@ -128,12 +128,13 @@ fn the_global_admin_session_provisions_every_user_once_with_one_login() {
 
 #[test]
 fn a_short_token_lifetime_costs_one_login_per_lifetime_and_loses_no_user() {
-    // Each worker spends at least 10 users x 2 calls x 10 ms = 200 ms of platform time, and a
-    // session lives 80 ms, so the run needs at least three sessions.
-    let (users, workers, ttl) = (40, 4, Duration::from_millis(80));
+    // Each worker spends at least 10 users x 2 calls x 30 ms = 600 ms of platform time, and a
+    // session lives 250 ms, so the run needs at least three sessions. (Much shorter lifetimes
+    // make a loaded machine's scheduling delays outlast a fresh session.)
+    let (users, workers, ttl) = (40, 4, Duration::from_millis(250));
     let platform = platform(
         Duration::from_millis(10),
-        Duration::from_millis(10),
+        Duration::from_millis(30),
         Some(ttl),
     );
     let config = admin_config(&platform, Some(ttl), workers);
@@ -169,10 +170,10 @@ fn a_short_token_lifetime_costs_one_login_per_lifetime_and_loses_no_user() {
 fn an_expiry_found_by_a_401_is_recovered_with_one_login_for_all_workers() {
     // The client is not told the lifetime: only the platform's 401s reveal each expiry, and
     // `invalidate_if_current` keeps the workers that saw the same 401 from logging in again.
-    let (users, workers, ttl) = (40, 4, Duration::from_millis(80));
+    let (users, workers, ttl) = (40, 4, Duration::from_millis(250));
     let platform = platform(
         Duration::from_millis(10),
-        Duration::from_millis(10),
+        Duration::from_millis(30),
         Some(ttl),
     );
     let config = admin_config(&platform, None, workers);
@@ -214,6 +215,35 @@ fn an_expiry_found_by_a_401_is_recovered_with_one_login_for_all_workers() {
 }
 
 #[test]
+fn an_external_server_is_provisioned_and_checked_over_http_alone() {
+    // `--server`: the run cannot look inside the platform, so usernames get a run tag and the
+    // checks ask the API; this test can still look inside.
+    let (users, workers) = (20, 4);
+    let platform = platform(Duration::from_millis(5), Duration::ZERO, None);
+    let config = admin_config(&platform, None, workers);
+    let manager = Arc::new(config.build_manager().expect("valid settings"));
+
+    let outcome =
+        run::run(users, workers, manager, &config, None, Display::Plain).expect("the run starts");
+    print_outcome(&outcome);
+
+    assert!(outcome.passed(), "{:#?}", outcome.checks);
+    assert!(
+        outcome.checks.iter().all(|c| !c.what.contains("labs")),
+        "no look inside"
+    );
+    assert_eq!(outcome.shared.logins, 1);
+    assert_each_user_once(&platform, 2 * users);
+    assert!(
+        platform
+            .usernames()
+            .iter()
+            .all(|u| u.len() > "student0001".len()),
+        "tagged names"
+    );
+}
+
+#[test]
 fn workers_starting_on_connections_opened_one_at_a_time_are_never_left_unread() {
     // tiny_http 0.12 left one of eight connections opened at once to a fresh server unread
     // (until the client's timeout) in most tries; opened one at a time, none is.
@@ -243,11 +273,7 @@ fn workers_starting_on_connections_opened_one_at_a_time_are_never_left_unread() 
 
 #[test]
 fn the_platform_refuses_duplicates_and_dead_sessions() {
-    let platform = platform(
-        Duration::ZERO,
-        Duration::ZERO,
-        Some(Duration::from_millis(200)),
-    );
+    let platform = platform(Duration::ZERO, Duration::ZERO, None);
     let client = PnetClient::new(platform.url(), 1);
     assert!(matches!(
         client.login("admin", "wrong"),
@@ -285,19 +311,27 @@ fn the_platform_refuses_duplicates_and_dead_sessions() {
         Err(ApiError::Unauthorized)
     ));
 
+    let stats = platform.stats();
+    assert_eq!(
+        (stats.logins, stats.logouts, stats.users, stats.labs),
+        (1, 1, 1, 1)
+    );
+    assert_eq!((stats.unauthorized, stats.conflicts), (1, 2));
+    assert!(stats.to_string().contains("1 logins, 1 logouts"));
+
+    let short = self::platform(
+        Duration::ZERO,
+        Duration::ZERO,
+        Some(Duration::from_millis(50)),
+    );
+    let client = PnetClient::new(short.url(), 1);
     let cookie = client.login("admin", "pnet").expect("good credentials");
-    std::thread::sleep(Duration::from_millis(250));
+    std::thread::sleep(Duration::from_millis(100));
     assert!(
         matches!(client.session_info(&cookie), Err(ApiError::Unauthorized)),
         "expired"
     );
-    let stats = platform.stats();
-    assert_eq!(
-        (stats.logins, stats.logouts, stats.users, stats.labs),
-        (2, 1, 1, 1)
-    );
-    assert_eq!((stats.unauthorized, stats.conflicts), (2, 2));
-    assert!(stats.to_string().contains("2 logins"));
+    assert_eq!(short.stats().unauthorized, 1);
 }
 
 #[test]

@@ -43,10 +43,14 @@ fn main() -> ExitCode {
         print!("{}", args::USAGE);
         return ExitCode::SUCCESS;
     }
+    let mut config = AdminConfig::from_env();
     let platform = match &options.server {
-        Some(_) => None,
+        Some(url) => {
+            config.url = url.clone();
+            None
+        }
         None => {
-            let config = PlatformConfig {
+            let platform_config = PlatformConfig {
                 login_latency: options.login_latency,
                 api_latency: options.api_latency,
                 session_lifetime: options.token_ttl,
@@ -54,8 +58,13 @@ fn main() -> ExitCode {
                 handler_threads: (options.workers * 2).max(8),
                 ..PlatformConfig::default()
             };
-            match Platform::start(config) {
-                Ok(platform) => Some(platform),
+            config.username = platform_config.admin_username.clone();
+            config.password = platform_config.admin_password.clone();
+            match Platform::start(platform_config) {
+                Ok(platform) => {
+                    config.url = platform.url().to_owned();
+                    Some(platform)
+                }
                 Err(error) => {
                     eprintln!("error: {error}");
                     return ExitCode::FAILURE;
@@ -63,14 +72,6 @@ fn main() -> ExitCode {
             }
         }
     };
-    let mut config = AdminConfig::from_env();
-    if let Some(platform) = &platform {
-        config.url = platform.url().to_owned();
-        config.username = "admin".to_owned();
-        config.password = "pnet".to_owned();
-    } else if let Some(url) = &options.server {
-        config.url = url.clone();
-    }
     config.token_ttl = options.token_ttl;
     config.connections = options.workers;
     // Nothing has touched ADMIN yet, so this is its configuration.

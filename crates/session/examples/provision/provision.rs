@@ -106,24 +106,72 @@ pub(crate) fn with_login_per_user(
     users: &[NewUser],
     progress: &Progress,
 ) -> RunReport {
-    let logins = Arc::new(AtomicU64::new(0));
-    let (username, password) = (
-        Arc::<str>::from(credentials.0),
-        Arc::<str>::from(credentials.1),
-    );
+    let counts = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let credentials = Arc::new((credentials.0.to_owned(), credentials.1.to_owned()));
     let mut report = run(pool, users, progress, |user| {
-        let (client, logins) = (client.clone(), Arc::clone(&logins));
-        let (username, password) = (Arc::clone(&username), Arc::clone(&password));
+        let (client, counts, credentials) = (
+            client.clone(),
+            Arc::clone(&counts),
+            Arc::clone(&credentials),
+        );
         move || {
-            let cookie = client.login(&username, &password)?;
-            logins.fetch_add(1, Ordering::Relaxed);
-            client.create_user(&cookie, &user)?;
-            client.create_lab(&cookie, &user.username, LAB_NAME)?;
-            client.logout(&cookie).map_err(ProvisionError::from)
+            let mut own = OwnSession {
+                client: &client,
+                credentials: &credentials,
+                counts: &counts,
+                cookie: None,
+            };
+            own.call(|cookie| client.create_user(cookie, &user))?;
+            own.call(|cookie| client.create_lab(cookie, &user.username, LAB_NAME))?;
+            match own.cookie.take().map(|cookie| client.logout(&cookie)) {
+                // A session that expired under the task is gone already.
+                None | Some(Ok(()) | Err(ApiError::Unauthorized)) => Ok(()),
+                Some(Err(error)) => Err(error.into()),
+            }
         }
     });
-    report.logins = logins.load(Ordering::Relaxed);
+    report.logins = counts.0.load(Ordering::Relaxed);
+    report.retried = counts.1.load(Ordering::Relaxed);
     report
+}
+
+/// A task's own session in the login-per-user way, under the same rule as the shared one: a
+/// 401 earns one retry on a fresh login.
+struct OwnSession<'a> {
+    client: &'a PnetClient,
+    credentials: &'a (String, String),
+    /// Logins made and calls retried, over all tasks.
+    counts: &'a (AtomicU64, AtomicU64),
+    cookie: Option<Cookie>,
+}
+
+impl OwnSession<'_> {
+    fn login(&mut self) -> Result<Cookie, ApiError> {
+        let cookie = self
+            .client
+            .login(&self.credentials.0, &self.credentials.1)?;
+        self.counts.0.fetch_add(1, Ordering::Relaxed);
+        self.cookie = Some(cookie.clone());
+        Ok(cookie)
+    }
+
+    fn call<T>(
+        &mut self,
+        call: impl Fn(&Cookie) -> Result<T, ApiError>,
+    ) -> Result<T, ProvisionError> {
+        let cookie = match &self.cookie {
+            Some(cookie) => cookie.clone(),
+            None => self.login()?,
+        };
+        match call(&cookie) {
+            Err(ApiError::Unauthorized) => {
+                self.counts.1.fetch_add(1, Ordering::Relaxed);
+                let cookie = self.login()?;
+                Ok(call(&cookie)?)
+            }
+            other => Ok(other?),
+        }
+    }
 }
 
 /// One call with the administrator session; a 401 drops that session (unless a newer one has

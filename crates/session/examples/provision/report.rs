@@ -18,7 +18,9 @@ pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// A duration in the unit that reads best.
 pub(crate) fn human(d: Duration) -> String {
     let secs = d.as_secs_f64();
-    if secs >= 1.0 {
+    if d.is_zero() {
+        "0 ms".to_owned()
+    } else if secs >= 1.0 {
         format!("{secs:.2} s")
     } else if secs >= 0.001 {
         format!("{:.1} ms", secs * 1e3)
