@@ -2,8 +2,8 @@
 //! the platform can be inspected), and the shared session logged in exactly once per token
 //! lifetime the run crossed.
 //!
-//! A login is *due* when it is the first, when the platform refused the session before it with
-//! a 401 before the login was sent, or when that session was within its refresh buffer of its
+//! A login is *due* when it is the first, when the platform had refused the session before it
+//! (a 401) by the time it was sent, or when that session was within its refresh buffer of its
 //! expiry. The run crossed as many token lifetimes as it made due logins; a login that is not
 //! due (sent while the current session still had plenty of life: a duplicate login racing
 //! another, or a needless refresh) is wasted and fails the check.

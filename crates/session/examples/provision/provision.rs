@@ -83,18 +83,19 @@ pub(crate) fn through_shared_session<S: AdminSession>(
     progress: &Progress,
 ) -> RunReport {
     let logins_before = admin.manager().map_or(0, |m| m.stats().logins);
-    let retried = Arc::new(AtomicU64::new(0));
+    let tally = Arc::new(Tally::default());
     let mut report = run(pool, users, progress, |user| {
-        let (admin, client, retried) = (admin.clone(), client.clone(), Arc::clone(&retried));
+        let (admin, client, tally) = (admin.clone(), client.clone(), Arc::clone(&tally));
         move || {
-            with_admin(&admin, &retried, |cookie| client.create_user(cookie, &user))?;
-            with_admin(&admin, &retried, |cookie| {
+            with_admin(&admin, &tally, |cookie| client.create_user(cookie, &user))?;
+            with_admin(&admin, &tally, |cookie| {
                 client.create_lab(cookie, &user.username, LAB_NAME)
             })
         }
     });
+    // The manager counts the shared way's logins; the tally only its retries.
     report.logins = admin.manager().map_or(0, |m| m.stats().logins) - logins_before;
-    report.retried = retried.load(Ordering::Relaxed);
+    report.retried = tally.retried.load(Ordering::Relaxed);
     report
 }
 
@@ -106,19 +107,17 @@ pub(crate) fn with_login_per_user(
     users: &[NewUser],
     progress: &Progress,
 ) -> RunReport {
-    let counts = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let tally = Arc::new(Tally::default());
     let credentials = Arc::new((credentials.0.to_owned(), credentials.1.to_owned()));
     let mut report = run(pool, users, progress, |user| {
-        let (client, counts, credentials) = (
-            client.clone(),
-            Arc::clone(&counts),
-            Arc::clone(&credentials),
-        );
+        let (client, tally, credentials) =
+            (client.clone(), Arc::clone(&tally), Arc::clone(&credentials));
         move || {
             let mut own = OwnSession {
                 client: &client,
-                credentials: &credentials,
-                counts: &counts,
+                username: &credentials.0,
+                password: &credentials.1,
+                tally: &tally,
                 cookie: None,
             };
             own.call(|cookie| client.create_user(cookie, &user))?;
@@ -130,27 +129,32 @@ pub(crate) fn with_login_per_user(
             }
         }
     });
-    report.logins = counts.0.load(Ordering::Relaxed);
-    report.retried = counts.1.load(Ordering::Relaxed);
+    report.logins = tally.logins.load(Ordering::Relaxed);
+    report.retried = tally.retried.load(Ordering::Relaxed);
     report
+}
+
+/// Logins made and calls retried after a 401, over all tasks of one way.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    logins: AtomicU64,
+    retried: AtomicU64,
 }
 
 /// A task's own session in the login-per-user way, under the same rule as the shared one: a
 /// 401 earns one retry on a fresh login.
 struct OwnSession<'a> {
     client: &'a PnetClient,
-    credentials: &'a (String, String),
-    /// Logins made and calls retried, over all tasks.
-    counts: &'a (AtomicU64, AtomicU64),
+    username: &'a str,
+    password: &'a str,
+    tally: &'a Tally,
     cookie: Option<Cookie>,
 }
 
 impl OwnSession<'_> {
     fn login(&mut self) -> Result<Cookie, ApiError> {
-        let cookie = self
-            .client
-            .login(&self.credentials.0, &self.credentials.1)?;
-        self.counts.0.fetch_add(1, Ordering::Relaxed);
+        let cookie = self.client.login(self.username, self.password)?;
+        self.tally.logins.fetch_add(1, Ordering::Relaxed);
         self.cookie = Some(cookie.clone());
         Ok(cookie)
     }
@@ -165,7 +169,7 @@ impl OwnSession<'_> {
         };
         match call(&cookie) {
             Err(ApiError::Unauthorized) => {
-                self.counts.1.fetch_add(1, Ordering::Relaxed);
+                self.tally.retried.fetch_add(1, Ordering::Relaxed);
                 let cookie = self.login()?;
                 Ok(call(&cookie)?)
             }
@@ -178,7 +182,7 @@ impl OwnSession<'_> {
 /// replaced it already) and earns one retry on a fresh session.
 pub(crate) fn with_admin<S: AdminSession, T>(
     admin: &S,
-    retried: &AtomicU64,
+    tally: &Tally,
     call: impl Fn(&Cookie) -> Result<T, ApiError>,
 ) -> Result<T, ProvisionError> {
     let session = admin.ensure().map_err(ProvisionError::Session)?;
@@ -186,7 +190,7 @@ pub(crate) fn with_admin<S: AdminSession, T>(
         Err(ApiError::Unauthorized) => {
             session.mark_rejected();
             admin.invalidate_if_current(&session);
-            retried.fetch_add(1, Ordering::Relaxed);
+            tally.retried.fetch_add(1, Ordering::Relaxed);
             let session = admin.ensure().map_err(ProvisionError::Session)?;
             Ok(call(session.cookie())?)
         }

@@ -2,7 +2,6 @@
 //! comparison and verify the platform's state.
 
 use std::fmt;
-use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use selvedge_pool::{RejectionPolicy, ThreadPool};
@@ -13,7 +12,7 @@ use crate::check::{self, Check};
 use crate::client::{ApiError, NewUser, PnetClient};
 use crate::platform::Platform;
 use crate::progress::{Display, Progress};
-use crate::provision::{self, RunReport};
+use crate::provision::{self, RunReport, Tally};
 
 /// What a run did and found.
 #[derive(Debug)]
@@ -130,11 +129,10 @@ pub(crate) fn run<S: AdminSession>(
     ];
     // The seed's `session_data`: the shared session is still good on the platform, and lists
     // what the runs created.
-    let retried = AtomicU64::new(0);
-    let listed = provision::with_admin(&admin, &retried, |cookie| client.session_info(cookie))
+    let tally = Tally::default();
+    let listed = provision::with_admin(&admin, &tally, |cookie| client.session_info(cookie))
         .and_then(|info| {
-            let users =
-                provision::with_admin(&admin, &retried, |cookie| client.list_users(cookie))?;
+            let users = provision::with_admin(&admin, &tally, |cookie| client.list_users(cookie))?;
             Ok((info, users))
         });
     match listed {
