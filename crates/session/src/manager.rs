@@ -624,9 +624,13 @@ impl<A: Authenticator> SessionManager<A> {
         }
     }
 
-    /// Whether a refresh flight may start now.
+    /// Whether a refresh flight may start now: none runs (or the one that runs hung past
+    /// `login_timeout`), and no failed refresh asked to wait.
     fn may_refresh(&self, control: &Control<A::Error>, now: Instant) -> bool {
-        control.running.is_none() && control.refresh_not_before.is_none_or(|at| now >= at)
+        control
+            .running
+            .is_none_or(|running| self.is_abandoned(running, now))
+            && control.refresh_not_before.is_none_or(|at| now >= at)
     }
 
     /// Whether `running` has run longer than `login_timeout`: its leader is presumed hung, and

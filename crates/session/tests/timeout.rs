@@ -105,3 +105,35 @@ fn hung_login_that_nobody_replaced_publishes_late() {
         assert!(Arc::ptr_eq(&manager.session().unwrap(), &late));
     });
 }
+
+/// A refresh that hangs past `login_timeout` while the old session is still live is replaced
+/// by a fresh refresh; callers are not left on the old session until it expires.
+#[test]
+fn hung_refresh_is_replaced_after_the_login_timeout() {
+    let fake = Fake::new().ttl(Duration::from_millis(800));
+    let manager = SessionManager::builder(fake)
+        .refresh_buffer(Duration::from_millis(500))
+        .refresh_jitter(Duration::ZERO)
+        .login_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let old = manager.ensure().unwrap();
+    manager.authenticator().then(&[Step::Hang]);
+    std::thread::sleep(Duration::from_millis(420)); // past the refresh point (400 ms)
+    std::thread::scope(|s| {
+        let hung = s.spawn(|| manager.ensure());
+        manager.authenticator().wait_until_inside();
+        // While the refresh runs, callers keep the old session.
+        assert!(Arc::ptr_eq(&manager.ensure().unwrap(), &old));
+        std::thread::sleep(Duration::from_millis(130)); // the refresh is now presumed hung
+        let fresh = manager.ensure().unwrap();
+        assert!(
+            !Arc::ptr_eq(&fresh, &old),
+            "still on the old session behind a hung refresh"
+        );
+        assert_eq!(manager.authenticator().calls(), 3);
+        manager.authenticator().release();
+        hung.join().unwrap().unwrap();
+        assert!(Arc::ptr_eq(&manager.session().unwrap(), &fresh));
+    });
+}

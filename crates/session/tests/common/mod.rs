@@ -51,13 +51,16 @@ impl fmt::Display for FakeError {
 
 impl std::error::Error for FakeError {}
 
+/// The longest a [`Step::Hang`] login hangs when nobody releases it.
+const HANG_LIMIT: Duration = Duration::from_secs(10);
+
 /// What the next login call does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     Succeed,
     Fail(ErrorClass),
     Panic,
-    /// Block until [`Fake::release`], then succeed.
+    /// Block until [`Fake::release`] (or for 10 s), then succeed.
     Hang,
 }
 
@@ -178,9 +181,11 @@ impl Authenticator for Fake {
                 panic!("deliberate panic in login call {call}");
             }
             Step::Hang => {
+                // Bounded, so that a test that fails before releasing ends instead of hanging.
+                let give_up = Instant::now() + HANG_LIMIT;
                 let mut open = self.gate.lock().unwrap();
-                while !*open {
-                    open = self.released.wait(open).unwrap();
+                while !*open && Instant::now() < give_up {
+                    open = self.released.wait_timeout(open, HANG_LIMIT).unwrap().0;
                 }
                 Ok(())
             }
