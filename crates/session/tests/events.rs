@@ -86,17 +86,17 @@ fn retry_and_failure_events() {
 
 #[test]
 fn refresh_and_wait_timeout_events() {
-    let fake = Fake::new().ttl(Duration::from_millis(200));
+    let fake = Fake::new().ttl(Duration::from_millis(400));
     let manager = SessionManager::builder(fake)
         .name("refreshing")
-        .refresh_buffer(Duration::from_millis(150))
+        .refresh_buffer(Duration::from_millis(300))
         .refresh_jitter(Duration::ZERO)
         .login_timeout(Duration::from_millis(50))
         .build()
         .unwrap();
     let (_, captured) = capture_all(|| {
         manager.ensure().unwrap();
-        std::thread::sleep(Duration::from_millis(110)); // past the half-life refresh point
+        std::thread::sleep(Duration::from_millis(220)); // past the half-life refresh point
         manager.ensure().unwrap();
         // A hung login, and a waiter that gives up on it.
         manager.logout().unwrap();

@@ -89,10 +89,14 @@ fn retries_stop_at_the_login_timeout() {
         .unwrap();
     let began = Instant::now();
     let error = manager.ensure().unwrap_err();
+    // Pauses of 30 to 60 ms fit at most twice in 100 ms, so at most three attempts are made;
+    // the time bound has slack for a loaded machine (a sleep may overrun).
+    let attempts = manager.authenticator().calls();
+    assert!((1..=3).contains(&attempts), "{attempts} attempts");
+    assert!(matches!(error, SessionError::Login { attempts: a, .. } if a == attempts));
     assert!(
-        began.elapsed() < Duration::from_millis(100),
+        began.elapsed() < Duration::from_millis(600),
         "{:?}",
         began.elapsed()
     );
-    assert!(matches!(error, SessionError::Login { attempts, .. } if attempts < 10));
 }

@@ -49,8 +49,10 @@ fn thousand_concurrent_ensures_make_exactly_one_login() {
 /// for it gets that error: the same `Arc`, from one authenticator call.
 #[test]
 fn permanent_failure_reaches_every_waiter_once() {
+    // Long enough that all sixteen threads arrive while the flight runs, even on a loaded
+    // machine; one that came after the failure would log in on its own (nothing is cached).
     let fake = Fake::new()
-        .latency(Duration::from_millis(150))
+        .latency(Duration::from_millis(400))
         .script(&[Step::Fail(ErrorClass::Permanent)]);
     let manager = SessionManager::builder(fake)
         .retry(RetryPolicy::default().max_attempts(5))
