@@ -75,6 +75,9 @@ fn contenders() -> Vec<(&'static str, Read)> {
         ("selvedge ensure (expires in 1 h)", || {
             EXPIRES.ensure().map_or(0, |s| s.token)
         }),
+        ("selvedge ensure_with (never expires)", || {
+            NEVER_EXPIRES.ensure_with(|s| s.token).unwrap_or(0)
+        }),
         ("selvedge ensure_with (expires in 1 h)", || {
             EXPIRES.ensure_with(|s| s.token).unwrap_or(0)
         }),
