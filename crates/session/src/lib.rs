@@ -210,6 +210,8 @@
 //! - The hot path checks the refresh point with a coarse clock (one kernel tick of
 //!   resolution), so from 20 ms before the refresh point callers read the precise clock too;
 //!   sessions whose refresh point is less than 20 ms after their login always take that path.
+//!   The coarse clock is used on Linux, Android, macOS and the BSDs; elsewhere (Windows
+//!   included) the hot path reads `Instant::now()`.
 //! - Waiting blocks the thread; in async code call from a blocking context.
 //! - Under `--cfg selvedge_loom` the crate reads a model clock that only the model moves, and
 //!   [`GlobalSession::new`] and [`SessionMap::new`] are not `const`.
