@@ -687,9 +687,13 @@ impl<A: Authenticator> SessionManager<A> {
                         since: now,
                         failures_seen: control.failures,
                     });
-                    let deadline = waiting.since + self.settings.login_timeout;
-                    self.landed
-                        .wait_for(&mut control, deadline.saturating_duration_since(now));
+                    let waited = now.saturating_duration_since(waiting.since);
+                    // A timeout too large for an `Instant` is a wait without a deadline: the
+                    // condition variable treats an unrepresentable deadline so.
+                    self.landed.wait_for(
+                        &mut control,
+                        self.settings.login_timeout.saturating_sub(waited),
+                    );
                 }
                 _ => {
                     self.end_wait(wait.as_ref(), now, false);
@@ -808,7 +812,8 @@ impl<A: Authenticator> SessionManager<A> {
     /// Calls the authenticator until it succeeds, fails permanently, runs out of attempts, or
     /// the next pause would end past the flight's `login_timeout`.
     fn attempt(&self, flight: u64, started: Instant) -> Attempts<A> {
-        let deadline = started + self.settings.login_timeout;
+        // `None`: a login timeout too large for an `Instant`, so no deadline.
+        let deadline = started.checked_add(self.settings.login_timeout);
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -822,7 +827,8 @@ impl<A: Authenticator> SessionManager<A> {
                 return Err((error, attempts));
             }
             let pause = self.settings.retry.pause_before(attempts + 1);
-            if clock::now() + pause >= deadline {
+            let pause_ends = clock::now().checked_add(pause);
+            if deadline.is_some_and(|deadline| pause_ends.is_none_or(|end| end >= deadline)) {
                 return Err((error, attempts));
             }
             Counters::bump(&self.counters.retries);

@@ -137,3 +137,30 @@ fn hung_refresh_is_replaced_after_the_login_timeout() {
         assert!(Arc::ptr_eq(&manager.session().unwrap(), &fresh));
     });
 }
+
+/// A `login_timeout` too large to add to an `Instant` (`Duration::MAX`: "wait as long as it
+/// takes") is a wait without a deadline, for waiters and for retries alike; it never overflows.
+#[test]
+fn unbounded_login_timeout_never_overflows() {
+    let fake = Fake::new()
+        .latency(Duration::from_millis(50))
+        .script(&[Step::Fail(selvedge_session::ErrorClass::Transient)]);
+    let manager = SessionManager::builder(fake)
+        .login_timeout(Duration::MAX)
+        .retry(
+            selvedge_session::RetryPolicy::default()
+                .backoff(Duration::from_millis(1), Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    std::thread::scope(|s| {
+        let leader = s.spawn(|| manager.ensure().unwrap());
+        manager.authenticator().wait_until_inside();
+        let waiter = s.spawn(|| manager.ensure().unwrap());
+        assert!(Arc::ptr_eq(
+            &leader.join().unwrap(),
+            &waiter.join().unwrap()
+        ));
+    });
+    assert_eq!(manager.stats().retries, 1);
+}

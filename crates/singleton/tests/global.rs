@@ -191,8 +191,13 @@ fn bounded_wait_behind_a_hung_initialiser_times_out_every_waiter() {
             }
         }
         assert!(!global.is_initialized());
+        // A timeout too large for an `Instant` waits as long as it takes (no overflow).
+        let patient =
+            s.spawn(|| global.get_or_try_init_timeout(|| Ok::<_, ()>("never"), Duration::MAX));
+        std::thread::sleep(Duration::from_millis(20));
         finish.send(()).unwrap();
         assert_eq!(*initialiser.join().unwrap(), "late");
+        assert_eq!(patient.join().unwrap().as_deref(), Ok(&"late"));
     });
     let after = global.get_or_try_init_timeout(|| Ok::<_, ()>("never"), Duration::ZERO);
     assert_eq!(after.as_deref(), Ok(&"late"));
