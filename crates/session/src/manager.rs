@@ -37,8 +37,8 @@
 //! | published session | running flight | the caller |
 //! | --- | --- | --- |
 //! | fresh (before its refresh point) | any | returns it (hot path, no lock; in the last 20 ms before the refresh point, after a precise clock read) |
-//! | due (refresh point passed, not expired) | none | leads a refresh flight; others keep using the old session |
-//! | due | one, or the control lock is busy | returns the old session, never blocks |
+//! | due (refresh point passed, not expired) | none, or one older than `login_timeout` | leads a refresh flight; others keep using the old session |
+//! | due | one younger than `login_timeout`, or the control lock is busy | returns the old session, never blocks |
 //! | none, or expired | none, or one older than `login_timeout` | leads a login flight |
 //! | none, or expired | one younger than `login_timeout` | waits (at most `login_timeout`) |
 //!
@@ -56,8 +56,9 @@
 //!
 //! Loom has no clock: timed waits never time out under it, so `tests/loom_session.rs` models
 //! the protocol with a `login_timeout` no model reaches, and the timeout paths (a waiter giving
-//! up, a hung flight replaced, a late result not published) are covered on real threads by
-//! `tests/timeout.rs`.
+//! up, a hung flight or refresh replaced, a late result not published) are covered on real
+//! threads by `tests/timeout.rs`. Expiry and refresh are modelled: under loom the crate reads
+//! a model clock that the models step past the refresh point or the expiry (`clock.rs`).
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
