@@ -1,6 +1,7 @@
 //! [`GlobalSession`]: the process-wide managed session, declared in one `static`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use selvedge_locks::sync::Arc;
 use selvedge_singleton::Global;
@@ -56,7 +57,13 @@ type SessionOf<A> = Arc<<A as Authenticator>::Session>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct GlobalSession<A: Authenticator> {
+    /// Builds the manager once (single flight, errors not cached, panics poison nothing).
     manager: Global<SessionManager<A>>,
+    /// The manager the `Global` built, cached for a one-load read: the `Global` is never reset,
+    /// so once built its instance is final. A std `OnceLock` rather than a facade primitive
+    /// because it decides nothing: every racer stores the same `Arc` the `Global` (loom-checked)
+    /// agreed on, as `selvedge_singleton::Lazy` does under loom.
+    built: OnceLock<Arc<SessionManager<A>>>,
     make: fn() -> Result<SessionManager<A>, BuildError>,
 }
 
@@ -84,6 +91,7 @@ impl<A: Authenticator> GlobalSession<A> {
         ) -> Self {
             Self {
                 manager: Global::named(name),
+                built: OnceLock::new(),
                 make,
             }
         }
@@ -127,14 +135,48 @@ impl<A: Authenticator> GlobalSession<A> {
     /// # Ok::<(), selvedge_session::BuildError>(())
     /// ```
     pub fn manager(&self) -> Result<Arc<SessionManager<A>>, BuildError> {
-        self.manager.get_or_try_init(self.make)
+        #[cfg(not(selvedge_loom))]
+        if let Some(built) = self.built.get() {
+            return Ok(built.clone());
+        }
+        let manager = self.manager.get_or_try_init(self.make)?;
+        // Cached here too, so the borrowing calls (`stats`, `invalidate_if_current`, ...) find
+        // a manager that only `manager` has built so far.
+        self.built.get_or_init(|| manager.clone());
+        Ok(manager)
+    }
+
+    /// The manager, if it has been built, borrowed: one load of the cache.
+    ///
+    /// Under loom every access goes through the loom-visible `Global` first and only then to
+    /// the cache (as `selvedge_singleton::Lazy` does), because the `OnceLock`'s own
+    /// synchronisation is invisible to the model.
+    #[inline]
+    fn built(&self) -> Option<&SessionManager<A>> {
+        #[cfg(not(selvedge_loom))]
+        let built = self.built.get();
+        #[cfg(selvedge_loom)]
+        let built = self
+            .manager
+            .get()
+            .map(|manager| self.built.get_or_init(|| manager));
+        built.map(|built| &**built)
+    }
+
+    /// Builds the manager (once, however many threads race) and caches it for [`built`].
+    ///
+    /// [`built`]: Self::built
+    #[cold]
+    fn build(&self) -> Result<&SessionManager<A>, BuildError> {
+        let manager = self.manager.get_or_try_init(self.make)?;
+        Ok(self.built.get_or_init(|| manager))
     }
 
     /// The live session, building the manager and logging in first if needed: the seed's
     /// `ensure_admin_pnet_session()`.
     ///
-    /// Once the manager exists this borrows it (no `Arc` clone of the manager) and runs
-    /// [`SessionManager::ensure`].
+    /// Once the manager exists this borrows it (one load, no `Arc` clone of the manager) and
+    /// runs [`SessionManager::ensure`].
     ///
     /// # Errors
     ///
@@ -156,10 +198,10 @@ impl<A: Authenticator> GlobalSession<A> {
     /// ```
     #[inline]
     pub fn ensure(&self) -> Result<SessionOf<A>, SessionError<A::Error>> {
-        if let Some(result) = self.manager.with(SessionManager::ensure) {
-            return result;
+        match self.built() {
+            Some(manager) => manager.ensure(),
+            None => self.build()?.ensure(),
         }
-        self.manager()?.ensure()
     }
 
     /// [`SessionManager::ensure_with`] on the global manager: calls `f` with the live session
@@ -187,15 +229,10 @@ impl<A: Authenticator> GlobalSession<A> {
         &self,
         f: impl FnOnce(&SessionOf<A>) -> R,
     ) -> Result<R, SessionError<A::Error>> {
-        let mut f = Some(f);
-        let borrowed = self
-            .manager
-            .with(|manager| manager.ensure_with(f.take().expect("`with` calls this once")));
-        if let Some(result) = borrowed {
-            return result;
+        match self.built() {
+            Some(manager) => manager.ensure_with(f),
+            None => self.build()?.ensure_with(f),
         }
-        let f = f.expect("`with` found no manager, so it did not take `f`");
-        self.manager()?.ensure_with(f)
     }
 
     /// The live session, or [`SessionError::NotLoggedIn`]; never logs in.
@@ -217,9 +254,8 @@ impl<A: Authenticator> GlobalSession<A> {
     /// assert!(matches!(ADMIN.session(), Err(SessionError::NotLoggedIn)));
     /// ```
     pub fn session(&self) -> Result<SessionOf<A>, SessionError<A::Error>> {
-        self.manager
-            .with(SessionManager::session)
-            .unwrap_or(Err(SessionError::NotLoggedIn))
+        self.built()
+            .map_or(Err(SessionError::NotLoggedIn), SessionManager::session)
     }
 
     /// Whether a live session is published now.
@@ -241,9 +277,7 @@ impl<A: Authenticator> GlobalSession<A> {
     /// ```
     #[must_use]
     pub fn is_authenticated(&self) -> bool {
-        self.manager
-            .with(SessionManager::is_authenticated)
-            .unwrap_or(false)
+        self.built().is_some_and(SessionManager::is_authenticated)
     }
 
     /// [`SessionManager::invalidate_if_current`] on the global manager; `false` if it was
@@ -265,9 +299,8 @@ impl<A: Authenticator> GlobalSession<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn invalidate_if_current(&self, session: &SessionOf<A>) -> bool {
-        self.manager
-            .with(|manager| manager.invalidate_if_current(session))
-            .unwrap_or(false)
+        self.built()
+            .is_some_and(|manager| manager.invalidate_if_current(session))
     }
 
     /// [`SessionManager::logout`] on the global manager; nothing if it was never built.
@@ -292,7 +325,7 @@ impl<A: Authenticator> GlobalSession<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn logout(&self) -> Result<(), SessionError<A::Error>> {
-        self.manager.with(SessionManager::logout).unwrap_or(Ok(()))
+        self.built().map_or(Ok(()), SessionManager::logout)
     }
 
     /// The manager's [`SessionStats`]; all zero if it was never built.
@@ -311,7 +344,7 @@ impl<A: Authenticator> GlobalSession<A> {
     /// ```
     #[must_use]
     pub fn stats(&self) -> SessionStats {
-        self.manager.with(SessionManager::stats).unwrap_or_default()
+        self.built().map(SessionManager::stats).unwrap_or_default()
     }
 }
 
@@ -319,7 +352,7 @@ impl<A: Authenticator> fmt::Debug for GlobalSession<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GlobalSession")
             .field("name", &self.name())
-            .field("manager", &self.manager.get())
+            .field("manager", &self.built())
             .finish()
     }
 }

@@ -139,3 +139,16 @@ fn build_error_reaches_the_caller() {
         logged_out_at: std::sync::Mutex::new(None),
     })));
 }
+
+/// A manager built through `manager()` alone is the one every other call uses.
+#[test]
+fn manager_built_first_is_seen_by_every_call() {
+    static ADMIN: GlobalSession<Fake> = GlobalSession::new("admin", admin);
+    let manager = ADMIN.manager().unwrap();
+    let session = manager.ensure().unwrap();
+    assert_eq!(ADMIN.stats().logins, 1);
+    assert!(ADMIN.is_authenticated());
+    assert!(Arc::ptr_eq(&ADMIN.ensure().unwrap(), &session));
+    assert!(ADMIN.invalidate_if_current(&session));
+    assert_eq!(manager.stats().invalidations, 1);
+}

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_session::{Authenticator, Login, RetryPolicy, SessionError, SessionManager};
+use selvedge_session::{
+    Authenticator, BuildError, GlobalSession, Login, RetryPolicy, SessionError, SessionManager,
+};
 use selvedge_testkit::{model, thread};
 
 const TTL: Duration = Duration::from_secs(100);
@@ -82,22 +84,23 @@ impl Authenticator for Counting {
 fn manager(ttl: Option<Duration>, fail: usize) -> Arc<SessionManager<Counting>> {
     #[cfg(selvedge_loom)]
     selvedge_session::__loom_clock::reset();
+    Arc::new(build(ttl, fail).expect("valid settings"))
+}
+
+fn build(ttl: Option<Duration>, fail: usize) -> Result<SessionManager<Counting>, BuildError> {
     let auth = Counting {
         logins: AtomicUsize::new(0),
         logouts: AtomicUsize::new(0),
         fail: AtomicUsize::new(fail),
         ttl,
     };
-    Arc::new(
-        SessionManager::builder(auth)
-            .name("model")
-            .login_timeout(Duration::from_secs(3600))
-            .refresh_buffer(TTL / 2)
-            .refresh_jitter(Duration::ZERO)
-            .retry(RetryPolicy::none())
-            .build()
-            .expect("valid settings"),
-    )
+    SessionManager::builder(auth)
+        .name("model")
+        .login_timeout(Duration::from_secs(3600))
+        .refresh_buffer(TTL / 2)
+        .refresh_jitter(Duration::ZERO)
+        .retry(RetryPolicy::none())
+        .build()
 }
 
 fn logins(manager: &SessionManager<Counting>) -> usize {
@@ -118,6 +121,28 @@ fn racing_first_ensures_log_in_once() {
         assert!(Arc::ptr_eq(&mine, &theirs));
         assert_eq!(logins(&manager), 1);
         assert_eq!(manager.stats().logins, 1);
+    });
+}
+
+#[test]
+fn global_session_builds_one_manager_and_logs_in_once() {
+    let _serial = one_at_a_time();
+    model(|| {
+        #[cfg(selvedge_loom)]
+        selvedge_session::__loom_clock::reset();
+        let global = Arc::new(GlobalSession::new("model", || build(None, 0)));
+        let racer = {
+            let global = global.clone();
+            thread::spawn(move || global.ensure().unwrap())
+        };
+        let mine = global.ensure().unwrap();
+        let theirs = racer.join().unwrap();
+        assert!(Arc::ptr_eq(&mine, &theirs));
+        assert_eq!(global.stats().logins, 1);
+        assert!(Arc::ptr_eq(
+            &global.manager().unwrap(),
+            &global.manager().unwrap()
+        ));
     });
 }
 
