@@ -25,17 +25,25 @@
 //! session cannot be undone by a login that was already in flight. That stale instance is
 //! handed to the initialiser's own caller only (see [`Global::reset`]).
 //!
+//! [`Global::reset_if_current`] is a `reset` that first checks, under the same mutex, that the
+//! cell still holds the caller's instance (`Arc::ptr_eq`); [`Global::get_or_try_init_timeout`]
+//! is `get_or_try_init` whose wait for a running initialiser is a timed condition-variable wait
+//! (the only difference is that a waiter may leave; the state above is untouched by it).
+//!
 //! `retired` is set when a [`GlobalMap`](crate::GlobalMap) removes the slot: callers that find
 //! it set go back to the map instead of initialising an unreachable slot.
 
 use std::convert::Infallible;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::{
     Arc, Condvar, Mutex, MutexGuard, OptionArcCell, OptionArcCellGuard, thread,
 };
 use selvedge_trace::{events, targets};
+
+use crate::TimedInitError;
 
 #[cfg(not(selvedge_loom))]
 type ThreadId = std::thread::ThreadId;
@@ -66,6 +74,8 @@ pub(crate) enum Outcome<T, E, F> {
     Failed(E),
     /// The slot was retired before the initialiser ran; here is the initialiser back.
     Retired(F),
+    /// The caller's deadline passed while another initialiser ran; it waited this long.
+    TimedOut(Duration),
 }
 
 /// A global instance of `T`, created on first use, replaceable and resettable, shared as
@@ -90,6 +100,12 @@ pub(crate) enum Outcome<T, E, F> {
 ///   thread) panics with a message naming the global, where std's `LazyLock` deadlocks.
 /// - **Lock-free reads**: [`get`](Self::get) and an initialised
 ///   [`get_or_init`](Self::get_or_init) are one arc-swap load and an `Arc` clone.
+/// - **Bounded waits on request**: [`get_or_try_init_timeout`](Self::get_or_try_init_timeout)
+///   waits at most a given time behind another thread's initialiser, and says so with a typed
+///   [`TimedInitError::TimedOut`].
+/// - **Reset only what you saw**: [`reset_if_current`](Self::reset_if_current) empties the
+///   global only if it still holds the instance the caller found bad, so a late report about
+///   an old instance never drops a newer one.
 ///
 /// # Thread safety
 ///
@@ -345,11 +361,83 @@ impl<T> Global<T> {
         if let Some(value) = self.get() {
             return Ok(value);
         }
-        match self.initialize(init) {
+        match self.initialize(init, None) {
             Outcome::Ready(value) => Ok(value),
             Outcome::Failed(error) => Err(error),
             // Only `GlobalMap` retires a slot, and it never hands the slot out afterwards.
             Outcome::Retired(_) => unreachable!("a standalone Global is never retired"),
+            Outcome::TimedOut(_) => unreachable!("no deadline was given"),
+        }
+    }
+
+    /// Like [`get_or_try_init`](Self::get_or_try_init), but waits at most `timeout` for an
+    /// initialiser that another thread is running (a login against a server that hangs).
+    ///
+    /// If no initialiser is running, this caller runs `init` itself, on its own thread, and
+    /// that is not bounded: Rust cannot interrupt a blocking call, so bound `init` by its own
+    /// means (an HTTP client's timeouts). What is bounded is the wait *behind* someone else's
+    /// `init`: however long that one hangs, every waiter returns within `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// - [`TimedInitError::Failed`]: this caller's `init` failed (not cached, as for
+    ///   `get_or_try_init`).
+    /// - [`TimedInitError::TimedOut`]: another thread's `init` was still running after
+    ///   `timeout`. Nothing is cached; a later call waits again (or initialises, once that
+    ///   initialiser has finished).
+    ///
+    /// # Panics
+    ///
+    /// As [`get_or_init`](Self::get_or_init).
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// use selvedge_singleton::{Global, TimedInitError};
+    ///
+    /// static SESSION: Global<String> = Global::named("admin session");
+    ///
+    /// let (started, is_started) = mpsc::channel();
+    /// let (finish, may_finish) = mpsc::channel::<()>();
+    /// let hung = std::thread::spawn(move || {
+    ///     SESSION.get_or_init(|| {
+    ///         started.send(()).unwrap();
+    ///         may_finish.recv().unwrap(); // a login that hangs until told otherwise
+    ///         "token".to_string()
+    ///     })
+    /// });
+    /// is_started.recv().unwrap();
+    ///
+    /// // Another worker waits a bounded time behind the hung login.
+    /// let waited = SESSION.get_or_try_init_timeout(
+    ///     || Ok::<_, std::io::Error>("never built".to_string()),
+    ///     Duration::from_millis(50),
+    /// );
+    /// assert!(matches!(waited, Err(TimedInitError::TimedOut { name: "admin session", .. })));
+    ///
+    /// finish.send(()).unwrap();
+    /// assert_eq!(*hung.join().unwrap(), "token");
+    /// ```
+    pub fn get_or_try_init_timeout<F, E>(
+        &self,
+        init: F,
+        timeout: Duration,
+    ) -> Result<Arc<T>, TimedInitError<E>>
+    where
+        F: FnOnce() -> Result<T, E>,
+        E: fmt::Debug,
+    {
+        if let Some(value) = self.get() {
+            return Ok(value);
+        }
+        match self.initialize(init, Some(timeout)) {
+            Outcome::Ready(value) => Ok(value),
+            Outcome::Failed(error) => Err(TimedInitError::Failed(error)),
+            Outcome::Retired(_) => unreachable!("a standalone Global is never retired"),
+            Outcome::TimedOut(waited) => Err(TimedInitError::TimedOut {
+                name: self.name,
+                waited,
+            }),
         }
     }
 
@@ -435,6 +523,42 @@ impl<T> Global<T> {
         old
     }
 
+    /// Empties the global only if it still holds `instance` (the same allocation, compared with
+    /// `Arc::ptr_eq`), and returns whether it did.
+    ///
+    /// This is the reset for a caller that found its instance bad (a session the server
+    /// rejected with a 401, a client whose connection broke): if another thread has already
+    /// replaced it, the newer instance stays. A plain [`reset`](Self::reset) would drop that
+    /// newer instance, and every thread that saw the same failure would reset again.
+    ///
+    /// Like `reset`, a successful `reset_if_current` makes an initialiser that is running now
+    /// stale (its instance is not published).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use selvedge_singleton::Global;
+    ///
+    /// let global = Global::new();
+    /// let old = global.get_or_init(|| "session 1");
+    /// assert!(global.reset_if_current(&old)); // the first worker to see the 401
+    /// let new = global.get_or_init(|| "session 2");
+    /// assert!(!global.reset_if_current(&old)); // a late worker with the same 401
+    /// assert!(Arc::ptr_eq(&global.get().unwrap(), &new));
+    /// ```
+    pub fn reset_if_current(&self, instance: &Arc<T>) -> bool {
+        let mut state = self.state.lock();
+        let current = self.value.load_full();
+        let Some(current) = current.filter(|current| Arc::ptr_eq(current, instance)) else {
+            return false;
+        };
+        state.generation += 1;
+        self.value.store(None);
+        drop(state);
+        // The global's reference is dropped here, after the lock: `T::drop` is user code.
+        drop(current);
+        true
+    }
+
     /// Retires a `GlobalMap` slot: empties it for good; callers are sent back to the map.
     pub(crate) fn retire(&self) -> Option<Arc<T>> {
         let mut state = self.state.lock();
@@ -459,14 +583,16 @@ impl<T> Global<T> {
         true
     }
 
-    /// The slow path: wait for a running initialiser, or become the initialiser.
+    /// The slow path: wait for a running initialiser (for at most `timeout`, if one is
+    /// given), or become the initialiser.
     #[cold]
-    pub(crate) fn initialize<F, E>(&self, init: F) -> Outcome<T, E, F>
+    pub(crate) fn initialize<F, E>(&self, init: F, timeout: Option<Duration>) -> Outcome<T, E, F>
     where
         F: FnOnce() -> Result<T, E>,
         E: fmt::Debug,
     {
         let me = thread::current().id();
+        let entered = timeout.map(|timeout| (Instant::now(), timeout));
         let mut state = self.state.lock();
         let generation = loop {
             if state.retired {
@@ -486,7 +612,19 @@ impl<T> Global<T> {
                         self.name
                     );
                 }
-                Some(_) => self.done.wait(&mut state),
+                Some(_) => match entered {
+                    None => self.done.wait(&mut state),
+                    Some((entered, timeout)) => {
+                        let waited = entered.elapsed();
+                        if waited >= timeout {
+                            drop(state);
+                            return Outcome::TimedOut(waited);
+                        }
+                        // Under loom this never times out (loom has no clock); the timeout
+                        // path is covered on real threads (tests/global.rs).
+                        self.done.wait_for(&mut state, timeout - waited);
+                    }
+                },
             }
         };
         state.initializer = Some(me);

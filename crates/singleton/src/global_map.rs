@@ -303,7 +303,7 @@ impl<K: Eq + Hash + Clone, T> GlobalMap<K, T> {
                 slot: &slot,
                 armed: true,
             };
-            match slot.initialize(init) {
+            match slot.initialize(init, None) {
                 Outcome::Ready(value) => {
                     cleanup.armed = false;
                     return Ok(value);
@@ -314,6 +314,7 @@ impl<K: Eq + Hash + Clone, T> GlobalMap<K, T> {
                     cleanup.armed = false;
                     init = unused;
                 }
+                Outcome::TimedOut(_) => unreachable!("no timeout was given"),
             }
         }
     }

@@ -7,6 +7,8 @@
 //!   line; the seed's `@thread_safe_singleton` decorator.
 //! - [`GlobalMap`]: one lazily created, removable instance per key, single-flight per key (one
 //!   admin session per platform or tenant).
+//! - [`TimedInitError`]: why [`Global::get_or_try_init_timeout`], the initialisation with a
+//!   bounded wait behind another thread's initialiser, returned no instance.
 //! - [`Lazy`]: a value computed once and never reset (once_cell's `Lazy`, model-checkable under
 //!   loom).
 //!
@@ -178,6 +180,23 @@
 //! assert!(SESSIONS.is_empty());
 //! ```
 //!
+//! **Drop a rejected instance, but only that one.** Many workers may see the same 401 on the
+//! same session; the first reset wins and the others leave the new session alone:
+//!
+//! ```
+//! use selvedge_singleton::Global;
+//! static SESSION: Global<String> = Global::new();
+//! let seen = SESSION.get_or_init(|| "token-1".into());
+//! assert!(SESSION.reset_if_current(&seen));
+//! SESSION.get_or_init(|| "token-2".into());
+//! assert!(!SESSION.reset_if_current(&seen)); // a late 401 on token-1
+//! assert_eq!(*SESSION.get().unwrap(), "token-2");
+//! ```
+//!
+//! **Wait a bounded time behind a hung initialiser** with
+//! [`Global::get_or_try_init_timeout`]: the waiters get [`TimedInitError::TimedOut`] instead of
+//! hanging with it.
+//!
 //! **Retry a failed login.** The error goes to its caller; nothing is cached:
 //!
 //! ```
@@ -226,8 +245,10 @@
 //!
 //! - Two initialisers that wait for each other *across threads* deadlock, as with every lazy
 //!   cell; only use from the same thread is detected.
-//! - Waiting for an initialiser blocks the thread. In async code, initialise from a blocking
-//!   context (or before starting the runtime); the initialiser itself cannot be `async`.
+//! - Waiting for an initialiser blocks the thread (bound the wait with
+//!   [`Global::get_or_try_init_timeout`]; the initialiser itself is never interrupted). In
+//!   async code, initialise from a blocking context (or before starting the runtime); the
+//!   initialiser itself cannot be `async`.
 //! - A `reset` does not cancel an initialiser that is already running: that initialiser's caller
 //!   receives its (unpublished) instance, and callers after the reset wait for it to finish before
 //!   one of them initialises afresh. See [`Global::reset`].
@@ -250,11 +271,13 @@ mod global_map;
 mod lazy;
 mod lazy_global;
 mod slot_table;
+mod timed_init_error;
 
 pub use global::Global;
 pub use global_map::GlobalMap;
 pub use lazy::Lazy;
 pub use lazy_global::LazyGlobal;
+pub use timed_init_error::TimedInitError;
 
 /// Re-exports for the macros of this crate; not public API.
 #[doc(hidden)]

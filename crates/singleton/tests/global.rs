@@ -1,5 +1,5 @@
 //! Black-box tests of `Global`: events on failed initialisation, re-entrant use, waiters after a
-//! panic, and `set` racing an initialiser.
+//! panic, `set` racing an initialiser, bounded waits behind a hung one, and `reset_if_current`.
 // Real statics and real threads: these tests are not models (the loom_* files are).
 #![cfg(not(selvedge_loom))]
 
@@ -145,5 +145,125 @@ fn holders_keep_their_instance_across_reset_and_replace() {
     assert_eq!(
         global.reset().as_deref().map(String::as_str),
         Some("second")
+    );
+}
+
+/// A hung initialiser: every waiter gets `TimedOut` after its timeout (not when the initialiser
+/// finishes), nothing is cached, and once the initialiser lands its instance is everyone's.
+#[test]
+fn bounded_wait_behind_a_hung_initialiser_times_out_every_waiter() {
+    use selvedge_singleton::TimedInitError;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    let global: Global<&str> = Global::named("hung login");
+    let timeout = Duration::from_millis(100);
+    let (started, is_started) = mpsc::channel();
+    let (finish, may_finish) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let shared = &global;
+        let initialiser = s.spawn(move || {
+            shared.get_or_init(|| {
+                started.send(()).unwrap();
+                may_finish.recv().unwrap();
+                "late"
+            })
+        });
+        is_started.recv().unwrap();
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let began = Instant::now();
+                    let result = global.get_or_try_init_timeout(|| Ok::<_, ()>("never"), timeout);
+                    (result, began.elapsed())
+                })
+            })
+            .collect();
+        for waiter in waiters {
+            let (result, took) = waiter.join().unwrap();
+            match result {
+                Err(TimedInitError::TimedOut { name, waited }) => {
+                    assert_eq!(name, "hung login");
+                    assert!(waited >= timeout, "{waited:?}");
+                    assert!(took < timeout + Duration::from_secs(2), "{took:?}");
+                }
+                other => panic!("expected a timeout, got {other:?}"),
+            }
+        }
+        assert!(!global.is_initialized());
+        // A timeout too large for an `Instant` waits as long as it takes (no overflow).
+        let patient =
+            s.spawn(|| global.get_or_try_init_timeout(|| Ok::<_, ()>("never"), Duration::MAX));
+        std::thread::sleep(Duration::from_millis(20));
+        finish.send(()).unwrap();
+        assert_eq!(*initialiser.join().unwrap(), "late");
+        assert_eq!(patient.join().unwrap().as_deref(), Ok(&"late"));
+    });
+    let after = global.get_or_try_init_timeout(|| Ok::<_, ()>("never"), Duration::ZERO);
+    assert_eq!(after.as_deref(), Ok(&"late"));
+}
+
+/// Without a running initialiser, the bounded call initialises (its own `init` is not bounded)
+/// and reports its error as `Failed`, uncached.
+#[test]
+fn bounded_init_runs_its_own_initialiser_and_reports_failure() {
+    use selvedge_singleton::TimedInitError;
+    let global: Global<u8> = Global::new();
+    let failed = global.get_or_try_init_timeout(|| Err("refused"), Duration::ZERO);
+    assert_eq!(failed, Err(TimedInitError::Failed("refused")));
+    let slow = global.get_or_try_init_timeout(
+        || {
+            std::thread::sleep(Duration::from_millis(20));
+            Ok::<_, ()>(7)
+        },
+        Duration::ZERO,
+    );
+    assert_eq!(slow.as_deref(), Ok(&7));
+}
+
+/// Sixteen threads see the same bad instance and all call `reset_if_current`: exactly one reset
+/// takes effect, and the instance built after it is never dropped by the others.
+#[test]
+fn reset_if_current_drops_only_the_instance_seen() {
+    use std::sync::atomic::AtomicUsize;
+    const THREADS: usize = 16;
+    let global: Global<usize> = Global::new();
+    let serial = AtomicUsize::new(0);
+    let bad = global.get_or_init(|| serial.fetch_add(1, Ordering::SeqCst));
+    let resets = AtomicUsize::new(0);
+    let barrier = Barrier::new(THREADS);
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                barrier.wait();
+                if global.reset_if_current(&bad) {
+                    resets.fetch_add(1, Ordering::SeqCst);
+                }
+                global.get_or_init(|| serial.fetch_add(1, Ordering::SeqCst));
+            });
+        }
+    });
+    assert_eq!(resets.load(Ordering::SeqCst), 1);
+    assert_eq!(serial.load(Ordering::SeqCst), 2, "exactly one new instance");
+    assert_eq!(global.get().as_deref(), Some(&1));
+}
+
+/// `reset_if_current` during an initialiser makes it stale, as `reset` does.
+#[test]
+fn reset_if_current_inside_initialiser_makes_its_instance_stale() {
+    let global: Global<u8> = Global::new();
+    let first = global.get_or_init(|| 1);
+    global.reset();
+    let value = global.get_or_init(|| {
+        assert!(
+            !global.reset_if_current(&first),
+            "first is no longer current"
+        );
+        2
+    });
+    assert_eq!(*value, 2);
+    assert!(
+        global.is_initialized(),
+        "a failed reset_if_current changes nothing"
     );
 }

@@ -1,5 +1,6 @@
-//! Loom models of `Global`, `LazyGlobal`/`global!` and `Lazy`: single flight, reset racing an
-//! initialiser, panics and errors followed by a retry.
+//! Loom models of `Global`, `LazyGlobal`/`global!` and `Lazy`: single flight, reset (and
+//! `reset_if_current`) racing an initialiser, a bounded wait behind one, panics and errors
+//! followed by a retry.
 //!
 //! Run exhaustively with
 //! `RUSTFLAGS="--cfg selvedge_loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom
@@ -209,5 +210,53 @@ fn declared_global_is_shared_and_resettable() {
         let taken = SHARED.reset().expect("initialised above");
         assert!(Arc::ptr_eq(&taken, &mine));
         assert!(!SHARED.is_initialized());
+    });
+}
+
+#[test]
+fn reset_if_current_never_drops_a_newer_instance() {
+    model(|| {
+        let global = Arc::new(Global::new());
+        let seen = global.get_or_init(|| 1);
+        // A worker that saw `seen` fail reports it, while another thread replaces the instance.
+        let reporter = {
+            let (global, seen) = (global.clone(), seen.clone());
+            thread::spawn(move || global.reset_if_current(&seen))
+        };
+        global.reset();
+        let newer = global.get_or_init(|| 2);
+        // Whether the reporter won depends on the interleaving (it wins only before the reset);
+        // what never happens is that it drops the newer instance.
+        reporter.join().unwrap();
+        let now = global
+            .get()
+            .expect("only `seen` may be reset by the reporter");
+        assert!(Arc::ptr_eq(&now, &newer));
+        assert_eq!(*now, 2);
+        assert!(!global.reset_if_current(&seen));
+    });
+}
+
+#[test]
+fn bounded_wait_behind_an_initialiser_gets_its_instance() {
+    // Loom has no clock: a timed wait never times out here, so this models the waiting protocol
+    // with a timeout no model reaches; the timeout itself is tested on real threads
+    // (tests/global.rs).
+    model(|| {
+        let global = Arc::new(Global::new());
+        let inits = Arc::new(AtomicUsize::new(0));
+        let racer = {
+            let (global, inits) = (global.clone(), inits.clone());
+            thread::spawn(move || {
+                global.get_or_try_init_timeout(
+                    || Ok::<_, ()>(inits.fetch_add(1, Ordering::SeqCst)),
+                    std::time::Duration::from_secs(3600),
+                )
+            })
+        };
+        let mine = global.get_or_init(|| inits.fetch_add(1, Ordering::SeqCst));
+        let theirs = racer.join().unwrap().expect("no model reaches the timeout");
+        assert!(Arc::ptr_eq(&mine, &theirs));
+        assert_eq!(inits.load(Ordering::SeqCst), 1);
     });
 }

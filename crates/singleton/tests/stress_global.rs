@@ -146,3 +146,28 @@ fn global_map_per_key_single_flight_under_contention() {
     .assert_ok();
     assert_eq!(inits.load(Ordering::SeqCst), 8, "one init per key");
 }
+
+/// Eight threads, each round taking the instance and reporting it bad with `reset_if_current`:
+/// every instance is reset at most once, so the initialisations never outrun the resets by
+/// more than the one live instance.
+#[test]
+fn reset_if_current_resets_each_instance_at_most_once() {
+    let global: Global<usize> = Global::named("reset_if_current stress");
+    let inits = AtomicUsize::new(0);
+    let resets = AtomicUsize::new(0);
+    stress(8, 2_000, |_, round| {
+        let instance = global.get_or_init(|| inits.fetch_add(1, Ordering::SeqCst));
+        // Report only some rounds, so instances are also shared for a while.
+        if round % 3 == 0 && global.reset_if_current(&instance) {
+            resets.fetch_add(1, Ordering::SeqCst);
+        }
+    })
+    .assert_ok();
+    let (inits, resets) = (inits.load(Ordering::SeqCst), resets.load(Ordering::SeqCst));
+    assert!(resets > 0);
+    assert!(
+        inits == resets || inits == resets + 1,
+        "{inits} inits, {resets} resets"
+    );
+    assert_eq!(global.is_initialized(), inits == resets + 1);
+}

@@ -34,3 +34,18 @@ pub const BUS_DELIVERY_REFUSED: &str = "bus.delivery_refused";
 pub const SINGLETON_INIT_FAILED: &str = "singleton.init_failed";
 /// A concurrent collection was used from inside one of its own closures.
 pub const COLLECTIONS_REENTRANT_USE: &str = "collections.reentrant_use";
+/// A session manager logged in (a first login, or a new one after expiry, invalidation or
+/// logout).
+pub const SESSION_LOGIN: &str = "session.login";
+/// A session manager logged in ahead of expiry while the old session was still live.
+pub const SESSION_REFRESH: &str = "session.refresh";
+/// A login attempt failed with a transient error and will be retried after a pause.
+pub const SESSION_LOGIN_RETRY: &str = "session.login_retry";
+/// A login flight failed (a permanent error, or retries exhausted); its waiters get the error.
+pub const SESSION_LOGIN_FAILED: &str = "session.login_failed";
+/// A caller gave up waiting for another caller's login after the manager's login timeout.
+pub const SESSION_WAIT_TIMEOUT: &str = "session.wait_timeout";
+/// The current session was dropped because a caller saw it rejected (a 401).
+pub const SESSION_INVALIDATED: &str = "session.invalidated";
+/// The current session was logged out.
+pub const SESSION_LOGOUT: &str = "session.logout";

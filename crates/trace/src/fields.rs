@@ -7,7 +7,7 @@
 //! assert_eq!(selvedge_trace::fields::WAIT_NS, "wait_ns");
 //! ```
 
-/// The user-given name of a lock or global; `"unnamed"` when none was given.
+/// The user-given name of a lock, global or session manager; `"unnamed"` when none was given.
 pub const NAME: &str = "name";
 /// A call site, `file:line:column`.
 pub const LOCATION: &str = "location";
@@ -35,3 +35,10 @@ pub const FIRST_LOCATION: &str = "first_location";
 pub const TOPIC: &str = "topic";
 /// The name of a bus subscriber (`"subscriber-N"` when none was given).
 pub const SUBSCRIBER: &str = "subscriber";
+/// The number of a session manager's login flight (`u64`, from 1): every login, retry,
+/// failure and timeout of one flight carries the same number.
+pub const FLIGHT: &str = "flight";
+/// How many times a login flight has called its authenticator so far (`u32`).
+pub const ATTEMPTS: &str = "attempts";
+/// How long a login flight took, in nanoseconds (`u64`).
+pub const LOGIN_NS: &str = "login_ns";

@@ -31,12 +31,21 @@
 //! | `bus.delivery_refused` | `selvedge::bus` | WARN | `topic`, `subscriber`, `reason` |
 //! | `singleton.init_failed` | `selvedge::singleton` | WARN | `name`, `message` |
 //! | `collections.reentrant_use` | `selvedge::collections` | ERROR | `location` |
+//! | `session.login` | `selvedge::session` | INFO | `name`, `flight`, `attempts`, `login_ns` |
+//! | `session.refresh` | `selvedge::session` | INFO | `name`, `flight`, `attempts`, `login_ns` |
+//! | `session.login_retry` | `selvedge::session` | DEBUG | `name`, `flight`, `attempts`, `wait_ns`, `message` |
+//! | `session.login_failed` | `selvedge::session` | WARN | `name`, `flight`, `attempts`, `login_ns`, `message` |
+//! | `session.wait_timeout` | `selvedge::session` | WARN | `name`, `flight`, `wait_ns` |
+//! | `session.invalidated` | `selvedge::session` | INFO | `name`, `flight` |
+//! | `session.logout` | `selvedge::session` | INFO | `name`, `flight` |
 //!
-//! Field meanings (names in [`fields`]): `name` is the user-given name of a lock or global
-//! (`"unnamed"` when none was given); `location` is a `file:line:column` call site (from
-//! `#[track_caller]`); `wait_ns` and `busy_ns` are nanoseconds as `u64`; `task_id` is a
-//! pool-unique `u64`; `pool` and `thread` are names; `reason` and `message` are human text.
-//! `topic` and `subscriber` are the names of a bus topic and of one of its subscribers.
+//! Field meanings (names in [`fields`]): `name` is the user-given name of a lock, global or
+//! session manager (`"unnamed"` when none was given); `location` is a `file:line:column` call
+//! site (from `#[track_caller]`); `wait_ns`, `busy_ns` and `login_ns` are nanoseconds as `u64`;
+//! `task_id` is a pool-unique `u64`; `pool` and `thread` are names; `reason` and `message` are
+//! human text; `topic` and `subscriber` are the names of a bus topic and of one of its
+//! subscribers; `flight` numbers a session manager's logins (every event of one login carries
+//! it) and `attempts` counts the authenticator calls of that flight so far.
 //!
 //! # Examples
 //!

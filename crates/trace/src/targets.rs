@@ -16,5 +16,6 @@ pub const SINGLETON: &str = "selvedge::singleton";
 pub const POOL: &str = "selvedge::pool";
 /// Events of `selvedge-bus`: delivery failures.
 pub const BUS: &str = "selvedge::bus";
-/// Events of `selvedge-session`: logins, reuse and expiry.
+/// Events of `selvedge-session`: logins, refreshes, retries, failures, wait timeouts,
+/// invalidations and logouts.
 pub const SESSION: &str = "selvedge::session";
