@@ -82,6 +82,9 @@ fn leaves_the_site(target: &str) -> bool {
 /// `dispatcher#setting-the-default-subscriber`: a link with no file name. Our own intra-doc
 /// links are checked by rustdoc itself (`-D warnings`), so in the API pages only links to files
 /// are this checker's business.
+/// Rustdoc also links every trait page to `trait.impl/<path>.js`, the implementors found in other
+/// crates, and writes that file only when there are some; a missing one means "none".
+///
 /// Likewise the standard library's own docs, shown under a `Deref` to `Option` or the like,
 /// keep their links relative to doc.rust-lang.org (`../../std/string/struct.String.html`).
 fn is_foreign_doc_text(target: &str) -> bool {
@@ -89,6 +92,7 @@ fn is_foreign_doc_text(target: &str) -> bool {
     let first = path.split('/').find(|part| !matches!(*part, ".." | "."));
     !path.is_empty() && !path.ends_with('/') && Path::new(path).extension().is_none()
         || path.contains("::")
+        || path.contains("trait.impl/") && path.ends_with(".js")
         || first.is_some_and(|krate| STD_DOCS.contains(&krate))
 }
 
