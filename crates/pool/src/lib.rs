@@ -149,6 +149,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod as_completed;
 mod builder;
 mod contain;
 mod error;
@@ -156,6 +157,8 @@ mod events;
 mod handle;
 mod intake;
 mod job;
+mod map;
+mod monitor;
 mod pool;
 mod priority;
 mod queue;
@@ -167,9 +170,11 @@ mod task_builder;
 mod task_id;
 mod worker;
 
+pub use as_completed::{AsCompleted, Completed, as_completed};
 pub use builder::{PoolBuilder, RejectionPolicy};
-pub use error::{BuildError, SubmitError, TaskError};
+pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;
+pub use map::{Map, MapError};
 pub use pool::ThreadPool;
 pub use priority::Priority;
 pub use queue::LOW_PRIORITY_GUARD;
@@ -177,4 +182,4 @@ pub use scope::Scope;
 pub use shutdown::{PendingTask, ShutdownReport};
 pub use stats::PoolStats;
 pub use strand::{Strand, StrandError, StrandRefusal, StrandTask};
-pub use task_builder::TaskBuilder;
+pub use task_builder::{Fallible, TaskBuilder};
