@@ -44,7 +44,11 @@ impl ThreadPool {
         F: Fn(I::Item) -> R + Send + Sync + 'static,
         R: Send + 'static,
     {
-        Map::new(self, inputs.into_iter(), Arc::new(move |input| Ok(f(input))))
+        Map::new(
+            self,
+            inputs.into_iter(),
+            Arc::new(move |input| Ok(f(input))),
+        )
     }
 
     /// [`map`](Self::map) for a function that can fail: the first `Err` (in input order) is

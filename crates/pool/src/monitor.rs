@@ -16,7 +16,10 @@ use crate::pool::Shared;
 
 /// Starts the monitor thread; the caller holds the pool lock (the thread takes it only
 /// after `build` has released it).
-pub(crate) fn spawn(shared: &Arc<Shared>, interval: Duration) -> Result<thread::JoinHandle<()>, String> {
+pub(crate) fn spawn(
+    shared: &Arc<Shared>,
+    interval: Duration,
+) -> Result<thread::JoinHandle<()>, String> {
     let name = format!("{}-monitor", shared.config.name);
     let shared = Arc::clone(shared);
     thread::Builder::new()

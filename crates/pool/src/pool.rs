@@ -18,9 +18,9 @@ use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 use crate::builder::Config;
-use crate::monitor;
 use crate::intake::{self, Hints, IDLE, Intake};
 use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
+use crate::monitor;
 use crate::queue::PriorityQueue;
 use crate::stats::Counters;
 use crate::{
@@ -779,7 +779,11 @@ impl ThreadPool {
         };
         st.idle_waiters -= 1;
         st.idle_waiting_workers -= own;
-        if idle { Ok(()) } else { Err(crate::WaitTimeout) }
+        if idle {
+            Ok(())
+        } else {
+            Err(crate::WaitTimeout)
+        }
     }
 
     /// The pool's name (the `thread_name` prefix), as used in its tracing events.

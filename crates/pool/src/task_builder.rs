@@ -158,7 +158,6 @@ impl<F, R, E> TaskBuilder<'_, F, R, E> {
         self.on_failure = Some(Box::new(callback));
         self
     }
-
 }
 
 impl<'p, F, R> TaskBuilder<'p, F, R>

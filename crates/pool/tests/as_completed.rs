@@ -16,7 +16,13 @@ fn yields_in_finishing_order_not_submission_order() {
     let mut handles = Vec::new();
     for (i, (release, gate)) in gates.into_iter().enumerate() {
         releases.push(release);
-        handles.push(pool.submit(move || { gate.recv().unwrap(); i }).unwrap());
+        handles.push(
+            pool.submit(move || {
+                gate.recv().unwrap();
+                i
+            })
+            .unwrap(),
+        );
     }
     let mut done = as_completed(handles, Some(Duration::from_secs(30)));
     for i in [2, 0, 1] {
@@ -59,10 +65,13 @@ fn failures_and_shutdown_drops_are_yielded_with_their_error() {
     assert_eq!(done.pending(), 3);
     drop(pool.shutdown_now()); // the two queued tasks are handed back, dropped: Shutdown
     release.send(()).unwrap();
-    let mut results: Vec<_> = done.by_ref().map(|d| {
-        let d = d.unwrap();
-        (d.index, d.result)
-    }).collect();
+    let mut results: Vec<_> = done
+        .by_ref()
+        .map(|d| {
+            let d = d.unwrap();
+            (d.index, d.result)
+        })
+        .collect();
     results.sort_by_key(|(i, _)| *i);
     assert_eq!(
         results,
@@ -94,7 +103,12 @@ fn timeout_yields_one_wait_timeout_then_ends_and_gives_the_rest_back() {
     let pool = ThreadPool::builder().max_threads(2).build().unwrap();
     let (release, gate) = mpsc::channel::<()>();
     let quick = pool.submit(|| "quick").unwrap();
-    let slow = pool.submit(move || { gate.recv().unwrap(); "slow" }).unwrap();
+    let slow = pool
+        .submit(move || {
+            gate.recv().unwrap();
+            "slow"
+        })
+        .unwrap();
     let mut done = as_completed([slow, quick], Some(Duration::from_millis(50)));
     let first = done.next().unwrap().unwrap();
     assert_eq!((first.index, first.result), (1, Ok("quick")));
@@ -132,7 +146,7 @@ fn stress_every_handle_is_yielded_exactly_once() {
                 .unwrap()
             })
             .collect();
-        let mut seen = vec![false; 50];
+        let mut seen = [false; 50];
         for done in as_completed(handles, Some(Duration::from_secs(30))) {
             let done = done.unwrap();
             assert!(!seen[done.index], "index {} yielded twice", done.index);

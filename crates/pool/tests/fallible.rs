@@ -37,7 +37,10 @@ fn err_returned_by_a_task_counts_as_failed_and_reaches_on_failure() {
         .unwrap();
     assert_eq!(handle.join(), Err(TaskError::Failed(NotFound(7))));
     assert_eq!(failed.recv().unwrap(), TaskError::Failed(NotFound(7)));
-    assert!(succeeded.try_recv().is_err(), "on_success must not fire for an Err");
+    assert!(
+        succeeded.try_recv().is_err(),
+        "on_success must not fire for an Err"
+    );
     pool.wait_idle(Duration::from_secs(10)).unwrap();
     let stats = pool.stats();
     assert_eq!((stats.completed, stats.failed), (0, 1));
@@ -56,7 +59,10 @@ fn ok_of_a_fallible_task_is_a_success_with_the_value() {
     assert_eq!(rx.recv().unwrap(), "ada");
     pool.shutdown(Duration::from_secs(10));
     let stats = pool.stats();
-    assert_eq!((stats.completed, stats.failed, stats.unaccounted()), (1, 0, 0));
+    assert_eq!(
+        (stats.completed, stats.failed, stats.unaccounted()),
+        (1, 0, 0)
+    );
 }
 
 #[test]
@@ -76,13 +82,20 @@ fn fire_and_forget_fallible_failures_are_counted() {
 #[test]
 fn submit_fallible_error_is_typed_and_its_source() {
     let pool = ThreadPool::builder().build().unwrap();
-    let err = pool.submit_fallible(|| Err::<(), _>(NotFound(3))).unwrap().join().unwrap_err();
+    let err = pool
+        .submit_fallible(|| Err::<(), _>(NotFound(3)))
+        .unwrap()
+        .join()
+        .unwrap_err();
     assert_eq!(err.to_string(), "task failed: user 3 not found");
     let source = std::error::Error::source(&err).expect("the task's error is the source");
     assert_eq!(source.to_string(), "user 3 not found");
     // A panic in a fallible task is still a panic, not a `Failed`.
     let panicked = pool.submit_fallible(|| -> Result<(), NotFound> { panic!("boom") });
-    assert_eq!(panicked.unwrap().join(), Err(TaskError::Panicked("boom".into())));
+    assert_eq!(
+        panicked.unwrap().join(),
+        Err(TaskError::Panicked("boom".into()))
+    );
 }
 
 #[test]
@@ -102,7 +115,10 @@ fn expired_fallible_task_reaches_on_failure_as_expired() {
 #[test]
 fn a_failed_task_emits_pool_task_failed_with_the_error() {
     let (id, captured) = capture_all(|| {
-        let pool = ThreadPool::builder().thread_name("fallible-evt").build().unwrap();
+        let pool = ThreadPool::builder()
+            .thread_name("fallible-evt")
+            .build()
+            .unwrap();
         let handle = pool.submit_fallible(|| Err::<(), _>(NotFound(42))).unwrap();
         let id = handle.id();
         assert!(handle.join().is_err());

@@ -59,7 +59,10 @@ fn wait_idle_counts_cancelled_and_expired_tasks_as_finished() {
     release.send(()).unwrap();
     pool.wait_idle(Duration::from_secs(10)).unwrap();
     let stats = pool.stats();
-    assert_eq!((stats.cancelled, stats.expired, stats.unaccounted()), (1, 1, 0));
+    assert_eq!(
+        (stats.cancelled, stats.expired, stats.unaccounted()),
+        (1, 1, 0)
+    );
 }
 
 /// A task that waits for the pool to be idle does not wait for itself (nor for another
@@ -150,7 +153,10 @@ fn shutdown_and_wait_runs_everything_however_long_it_takes() {
 fn stats_display_is_one_line_with_every_count() {
     let pool = ThreadPool::builder().max_threads(1).build().unwrap();
     pool.submit(|| ()).unwrap().join().unwrap();
-    pool.submit_fallible(|| Err::<(), _>("no")).unwrap().join().unwrap_err();
+    pool.submit_fallible(|| Err::<(), _>("no"))
+        .unwrap()
+        .join()
+        .unwrap_err();
     pool.shutdown(Duration::from_secs(10));
     let line = pool.stats().to_string();
     assert_eq!(
@@ -185,15 +191,25 @@ fn monitor_emits_stats_at_its_interval_and_stops_with_the_pool() {
         .iter()
         .filter(|e| e.name == events::POOL_STATS && e.field("pool") == Some("monitored"))
         .collect();
-    assert!(reports.len() >= 2, "{} reports in 80 ms at 10 ms", reports.len());
+    assert!(
+        reports.len() >= 2,
+        "{} reports in 80 ms at 10 ms",
+        reports.len()
+    );
     assert_eq!(reports[0].thread.as_deref(), Some("monitored-monitor"));
-    assert!(reports.iter().all(|e| e.field("stats").is_some_and(|s| s.starts_with("submitted "))));
+    assert!(reports.iter().all(|e| {
+        e.field("stats")
+            .is_some_and(|s| s.starts_with("submitted "))
+    }));
 }
 
 /// A monitor with a long interval does not hold up shutdown (it is woken, not waited out).
 #[test]
 fn monitor_with_a_long_interval_stops_at_once() {
-    let pool = ThreadPool::builder().monitor(Duration::from_secs(3600)).build().unwrap();
+    let pool = ThreadPool::builder()
+        .monitor(Duration::from_secs(3600))
+        .build()
+        .unwrap();
     let started = Instant::now();
     assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
     drop(pool);
@@ -202,6 +218,9 @@ fn monitor_with_a_long_interval_stops_at_once() {
 
 #[test]
 fn zero_monitor_interval_is_a_typed_build_error() {
-    let err = ThreadPool::builder().monitor(Duration::ZERO).build().unwrap_err();
+    let err = ThreadPool::builder()
+        .monitor(Duration::ZERO)
+        .build()
+        .unwrap_err();
     assert_eq!(err, BuildError::ZeroMonitorInterval);
 }

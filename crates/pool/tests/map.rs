@@ -35,12 +35,21 @@ fn never_more_than_in_flight_inputs_are_pulled_ahead() {
             pulled.fetch_add(1, Ordering::SeqCst);
         })
     };
-    let mut results = pool.map(counting, |n| n + 1).in_flight(NonZeroUsize::new(4).unwrap());
-    assert_eq!(pulled.load(Ordering::SeqCst), 0, "nothing before the first next");
+    let mut results = pool
+        .map(counting, |n| n + 1)
+        .in_flight(NonZeroUsize::new(4).unwrap());
+    assert_eq!(
+        pulled.load(Ordering::SeqCst),
+        0,
+        "nothing before the first next"
+    );
     for expected in 1..=10u64 {
         assert_eq!(results.next(), Some(Ok(expected)));
         let ahead = pulled.load(Ordering::SeqCst) - expected as usize;
-        assert!(ahead <= 3, "{ahead} inputs submitted beyond the one yielded");
+        assert!(
+            ahead <= 3,
+            "{ahead} inputs submitted beyond the one yielded"
+        );
     }
     drop(results);
     pool.wait_idle(Duration::from_secs(10)).unwrap();
@@ -55,17 +64,27 @@ fn first_failure_is_yielded_in_its_place_and_ends_the_map() {
     let mut results = pool
         .map_fallible(0..1000u32, move |n| {
             counter.fetch_add(1, Ordering::SeqCst);
-            if n == 3 { Err(format!("bad {n}")) } else { Ok(n) }
+            if n == 3 {
+                Err(format!("bad {n}"))
+            } else {
+                Ok(n)
+            }
         })
         .in_flight(NonZeroUsize::new(2).unwrap());
     for n in 0..3 {
         assert_eq!(results.next(), Some(Ok(n)));
     }
-    assert_eq!(results.next(), Some(Err(MapError::Task(TaskError::Failed("bad 3".to_string())))));
+    assert_eq!(
+        results.next(),
+        Some(Err(MapError::Task(TaskError::Failed("bad 3".to_string()))))
+    );
     assert_eq!(results.next(), None);
     drop(results);
     pool.wait_idle(Duration::from_secs(10)).unwrap();
-    assert!(ran.load(Ordering::SeqCst) <= 6, "the map stopped pulling inputs");
+    assert!(
+        ran.load(Ordering::SeqCst) <= 6,
+        "the map stopped pulling inputs"
+    );
 }
 
 #[test]
@@ -78,7 +97,10 @@ fn a_panicking_input_ends_the_map_with_panicked() {
         })
         .collect();
     assert_eq!(results[0], Ok(10));
-    assert_eq!(results[1], Err(MapError::Task(TaskError::Panicked("divide by zero".into()))));
+    assert_eq!(
+        results[1],
+        Err(MapError::Task(TaskError::Panicked("divide by zero".into())))
+    );
     assert_eq!(results.len(), 2);
 }
 
@@ -87,7 +109,10 @@ fn a_refused_submission_is_yielded_as_a_submit_error() {
     let pool = ThreadPool::builder().build().unwrap();
     pool.shutdown(Duration::from_secs(10));
     let mut results = pool.map(0..3, |n| n);
-    assert_eq!(results.next(), Some(Err(MapError::Submit(SubmitError::Shutdown))));
+    assert_eq!(
+        results.next(),
+        Some(Err(MapError::Submit(SubmitError::Shutdown)))
+    );
     assert_eq!(results.next(), None);
 }
 
