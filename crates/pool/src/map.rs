@@ -7,7 +7,9 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::num::NonZeroUsize;
 
-use selvedge_locks::sync::Arc;
+// std's `Arc`, not the facade's: loom's `Arc` cannot hold a `dyn Fn`, and this one only
+// shares an immutable function between a map's tasks (no protocol rests on its count).
+use std::sync::Arc;
 
 use crate::job::TaskImpl;
 use crate::{Priority, SubmitError, TaskError, TaskHandle, ThreadPool};

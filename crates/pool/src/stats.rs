@@ -139,6 +139,12 @@ impl PoolStats {
 /// One readable line, for logs and the monitor's `pool.stats` event (seed 002's
 /// `_print_stats`): task counts, then workers, then the queue by priority, then busy time.
 ///
+/// ```python
+/// stats = pool.get_stats()
+/// print(f"pool: active={stats['active_threads']}, idle={stats['idle_threads']}, "
+///       f"queued={stats['queue_size']}, completed={stats['completed_tasks']}")
+/// ```
+///
 /// ```
 /// use selvedge_pool::ThreadPool;
 /// use std::time::Duration;
