@@ -54,6 +54,8 @@ pub(crate) struct Config {
     pub(crate) policy: RejectionPolicy,
     pub(crate) slow_task: Option<Duration>,
     pub(crate) drop_timeout: Duration,
+    /// How often the monitor thread emits `pool.stats`, if there is one.
+    pub(crate) monitor: Option<Duration>,
     /// Yield rounds before parking (see `worker.rs`, "Spinning").
     pub(crate) spin_rounds: u32,
     /// Whether a fixed-size pool may take the lock-free intake path (see `intake.rs`).
@@ -74,6 +76,7 @@ pub(crate) struct Config {
 /// | [`rejection_policy`](Self::rejection_policy) | [`RejectionPolicy::Reject`] | |
 /// | [`slow_task_threshold`](Self::slow_task_threshold) | off | tasks running longer emit `pool.task_slow` |
 /// | [`drop_timeout`](Self::drop_timeout) | 10 s | how long `Drop` waits for workers |
+/// | [`monitor`](Self::monitor) | off | non-zero; emits `pool.stats` at that interval |
 ///
 /// # Examples
 ///
@@ -105,6 +108,7 @@ pub struct PoolBuilder {
     policy: RejectionPolicy,
     slow_task: Option<Duration>,
     drop_timeout: Duration,
+    monitor: Option<Duration>,
     spin_rounds: u32,
     fast_path: bool,
 }
@@ -127,6 +131,7 @@ impl fmt::Debug for PoolBuilder {
             .field("policy", &self.policy)
             .field("slow_task", &self.slow_task)
             .field("drop_timeout", &self.drop_timeout)
+            .field("monitor", &self.monitor)
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +177,7 @@ impl PoolBuilder {
             policy: RejectionPolicy::Reject,
             slow_task: None,
             drop_timeout: Duration::from_secs(10),
+            monitor: None,
             spin_rounds: crate::worker::SPIN_ROUNDS,
             fast_path: !cfg!(selvedge_loom),
         }
@@ -347,14 +353,49 @@ impl PoolBuilder {
         self
     }
 
+    /// Starts a monitor thread (`{thread_name}-monitor`) that emits the pool's
+    /// [`PoolStats`](crate::PoolStats) as a `pool.stats` tracing event (INFO, target
+    /// `selvedge::pool`, the [`Display`](crate::PoolStats#impl-Display-for-PoolStats) line in
+    /// field `stats`) every `interval`: seed 002's monitor thread. It sleeps on a condition
+    /// variable between reports, and shutdown (or drop) wakes and stops it at once.
+    ///
+    /// ```python
+    /// def _monitor_loop(self):
+    ///     while not self.shutdown:
+    ///         time.sleep(30)
+    ///         self._print_stats()
+    /// ```
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = selvedge_pool::ThreadPool::builder()
+    ///     .monitor(Duration::from_secs(30))
+    ///     .build()?;
+    /// pool.shutdown(Duration::from_secs(10)); // the monitor stops with the pool
+    /// # Ok::<(), selvedge_pool::BuildError>(())
+    /// ```
+    ///
+    /// A zero interval is refused:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let err = selvedge_pool::ThreadPool::builder().monitor(Duration::ZERO).build().unwrap_err();
+    /// assert_eq!(err, selvedge_pool::BuildError::ZeroMonitorInterval);
+    /// ```
+    pub fn monitor(mut self, interval: Duration) -> Self {
+        self.monitor = Some(interval);
+        self
+    }
+
     /// Validates the settings and starts the core workers.
     ///
     /// # Errors
     ///
     /// Every [`BuildError`] variant: zero `max_threads` or more than
     /// [`MAX_THREADS`](Self::MAX_THREADS), `core_threads > max_threads`, zero queue capacity,
-    /// zero stack size, an empty or NUL-containing name, or an OS refusal to start a core
-    /// worker (a stack size the OS cannot give included).
+    /// zero stack size, an empty or NUL-containing name, a zero monitor interval, or an OS
+    /// refusal to start a core worker or the monitor (a stack size the OS cannot give
+    /// included).
     ///
     /// ```
     /// use selvedge_pool::{BuildError, ThreadPool};
@@ -386,6 +427,9 @@ impl PoolBuilder {
         if self.name.is_empty() || self.name.contains('\0') {
             return Err(BuildError::InvalidThreadName);
         }
+        if self.monitor == Some(Duration::ZERO) {
+            return Err(BuildError::ZeroMonitorInterval);
+        }
         ThreadPool::start(Config {
             core,
             max: self.max,
@@ -400,6 +444,7 @@ impl PoolBuilder {
             spin_rounds: self.spin_rounds,
             fast_path: self.fast_path,
             drop_timeout: self.drop_timeout,
+            monitor: self.monitor,
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The pool's typed errors: [`BuildError`] (bad configuration), [`SubmitError`] (a task was
-//! refused, so it never entered the pool) and [`TaskError`] (an accepted task did not
-//! produce a value).
+//! refused, so it never entered the pool), [`TaskError`] (an accepted task did not
+//! produce a value) and [`WaitTimeout`] (a timed wait ran out).
 
+use std::convert::Infallible;
 use std::fmt;
 
 /// Why [`PoolBuilder::build`](crate::PoolBuilder::build) refused a configuration.
@@ -38,7 +39,10 @@ pub enum BuildError {
     ZeroStackSize,
     /// The `thread_name` prefix was empty or contained a NUL byte.
     InvalidThreadName,
-    /// The operating system refused to start a core worker (the message is the OS error).
+    /// [`monitor`](crate::PoolBuilder::monitor) was given a zero interval.
+    ZeroMonitorInterval,
+    /// The operating system refused to start a core worker or the monitor thread (the
+    /// message is the OS error).
     Spawn(String),
 }
 
@@ -59,6 +63,7 @@ impl fmt::Display for BuildError {
             Self::InvalidThreadName => {
                 f.write_str("thread_name must be non-empty and contain no NUL byte")
             }
+            Self::ZeroMonitorInterval => f.write_str("the monitor interval must be non-zero"),
             Self::Spawn(msg) => write!(f, "could not start a core worker thread: {msg}"),
         }
     }
@@ -110,6 +115,19 @@ impl std::error::Error for SubmitError {}
 /// Why an accepted task produced no value, as returned by
 /// [`TaskHandle::join`](crate::TaskHandle::join).
 ///
+/// `E` is the error type of a fallible task ([`ThreadPool::submit_fallible`](
+/// crate::ThreadPool::submit_fallible), [`ThreadPool::task_fallible`](
+/// crate::ThreadPool::task_fallible)): its `Err` comes back as [`Failed`](Self::Failed),
+/// typed. For every other task `E` is [`Infallible`], the default, so `TaskError` alone
+/// means what it always meant and `Failed` cannot occur.
+///
+/// # Why generic, not boxed
+///
+/// A `Box<dyn Error + Send + Sync>` would lose the type (a caller would downcast to act on
+/// it), allocate per failure, drop `Clone` and `PartialEq`, and refuse error types that are
+/// not `std::error::Error` (`anyhow::Error`). A type parameter keeps the error as the task
+/// returned it; with the `Infallible` default no existing signature changes.
+///
 /// # Examples
 ///
 /// ```
@@ -118,10 +136,16 @@ impl std::error::Error for SubmitError {}
 /// let pool = ThreadPool::builder().build().unwrap();
 /// let handle = pool.submit(|| -> u32 { panic!("boom") }).unwrap();
 /// assert_eq!(handle.join(), Err(TaskError::Panicked("boom".into())));
+///
+/// let handle = pool.submit_fallible(|| "x".parse::<u32>()).unwrap();
+/// assert!(matches!(handle.join(), Err(TaskError::Failed(e)) if e.to_string().contains("invalid digit")));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TaskError {
+pub enum TaskError<E = Infallible> {
+    /// The task returned `Err`: Python's `raise`. Counted as `failed` in
+    /// [`PoolStats`](crate::PoolStats) and passed to `on_failure`.
+    Failed(E),
     /// The task panicked; the message is the panic payload when it was a string. The worker
     /// survived.
     Panicked(String),
@@ -134,9 +158,29 @@ pub enum TaskError {
     Shutdown,
 }
 
-impl fmt::Display for TaskError {
+impl<E> TaskError<E> {
+    /// The same error with the task's error mapped by `f` (the other variants carry no `E`).
+    ///
+    /// ```
+    /// use selvedge_pool::TaskError;
+    /// let e: TaskError<u8> = TaskError::Failed(7);
+    /// assert_eq!(e.map_failed(|n| n.to_string()), TaskError::Failed("7".to_string()));
+    /// ```
+    pub fn map_failed<E2>(self, f: impl FnOnce(E) -> E2) -> TaskError<E2> {
+        match self {
+            Self::Failed(e) => TaskError::Failed(f(e)),
+            Self::Panicked(msg) => TaskError::Panicked(msg),
+            Self::Cancelled => TaskError::Cancelled,
+            Self::Expired => TaskError::Expired,
+            Self::Shutdown => TaskError::Shutdown,
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for TaskError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Failed(e) => write!(f, "task failed: {e}"),
             Self::Panicked(msg) => write!(f, "task panicked: {msg}"),
             Self::Cancelled => f.write_str("task cancelled before it started"),
             Self::Expired => f.write_str("task expired while queued"),
@@ -145,7 +189,43 @@ impl fmt::Display for TaskError {
     }
 }
 
-impl std::error::Error for TaskError {}
+impl<E: std::error::Error + 'static> std::error::Error for TaskError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A wait with a timeout ran out first: [`ThreadPool::wait_idle`](crate::ThreadPool::wait_idle)
+/// and [`AsCompleted`](crate::AsCompleted) (Python's `TimeoutError` from
+/// `concurrent.futures.wait`/`as_completed` and `queue.join` with a deadline).
+///
+/// # Examples
+///
+/// ```
+/// use selvedge_pool::{ThreadPool, WaitTimeout};
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+/// let (release, gate) = mpsc::channel::<()>();
+/// pool.execute(move || gate.recv().unwrap()).unwrap();
+/// assert_eq!(pool.wait_idle(Duration::from_millis(10)), Err(WaitTimeout));
+/// release.send(()).unwrap();
+/// assert_eq!(pool.wait_idle(Duration::from_secs(10)), Ok(()));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimeout;
+
+impl fmt::Display for WaitTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out before the tasks finished")
+    }
+}
+
+impl std::error::Error for WaitTimeout {}
 
 /// The text of a panic payload: `&str` and `String` payloads verbatim, anything else a
 /// placeholder.

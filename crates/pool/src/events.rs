@@ -30,6 +30,21 @@ pub(crate) fn task_panicked(pool: &str, task_id: u64, message: &str) {
         pool = %pool, task_id = task_id, message = %message);
 }
 
+/// A fallible task returned `Err` (its `Debug` text; formatted only when a subscriber
+/// listens at WARN).
+#[cold]
+pub(crate) fn task_failed(pool: &str, task_id: u64, error: &dyn std::fmt::Debug) {
+    tracing::event!(name: events::POOL_TASK_FAILED, target: targets::POOL, Level::WARN,
+        pool = %pool, task_id = task_id, message = ?error);
+}
+
+/// The monitor's periodic statistics line.
+#[cold]
+pub(crate) fn stats(pool: &str, stats: &crate::PoolStats) {
+    tracing::event!(name: events::POOL_STATS, target: targets::POOL, Level::INFO,
+        pool = %pool, stats = %stats);
+}
+
 #[cold]
 pub(crate) fn task_slow(pool: &str, task_id: u64, busy_ns: u64) {
     tracing::event!(name: events::POOL_TASK_SLOW, target: targets::POOL, Level::WARN,

@@ -20,26 +20,42 @@ use std::time::{Duration, Instant};
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use selvedge_locks::sync::{Arc, Condvar, Mutex};
 
+use std::convert::Infallible;
+
 use crate::TaskError;
+use crate::as_completed::Completions;
 
 const QUEUED: u8 = 0;
 const TAKEN: u8 = 1;
 const CANCELLED: u8 = 2;
 
 /// Where a task's result lands; shared by the queued job and its [`TaskHandle`].
-pub(crate) struct Slot<R> {
+pub(crate) struct Slot<R, E = Infallible> {
     state: AtomicU8,
     done: AtomicBool,
-    result: Mutex<Option<Result<R, TaskError>>>,
+    inner: Mutex<Inner<R, E>>,
     ready: Condvar,
 }
 
-impl<R> Slot<R> {
+/// What the slot's mutex guards: the result, and who else to tell when it lands.
+struct Inner<R, E> {
+    result: Option<Result<R, TaskError<E>>>,
+    /// An [`AsCompleted`](crate::AsCompleted) watching this slot, and the handle's index
+    /// there. Set and taken under the same lock as `result`, so a result written before the
+    /// watch is found by `watch` and one written after finds the watch (modelled in
+    /// `tests/loom_as_completed.rs`).
+    watch: Option<(Arc<Completions>, usize)>,
+}
+
+impl<R, E> Slot<R, E> {
     pub(crate) fn new() -> Self {
         Self {
             state: AtomicU8::new(QUEUED),
             done: AtomicBool::new(false),
-            result: Mutex::new(None),
+            inner: Mutex::new(Inner {
+                result: None,
+                watch: None,
+            }),
             ready: Condvar::new(),
         }
     }
@@ -51,16 +67,20 @@ impl<R> Slot<R> {
             .is_ok()
     }
 
-    /// Stores the result (first write wins) and wakes every joiner.
-    pub(crate) fn finish(&self, result: Result<R, TaskError>) {
-        let mut guard = self.result.lock();
+    /// Stores the result (first write wins), wakes every joiner and tells the watcher.
+    pub(crate) fn finish(&self, result: Result<R, TaskError<E>>) {
+        let mut guard = self.inner.lock();
         if self.done.load(Ordering::Relaxed) {
             return;
         }
-        *guard = Some(result);
+        guard.result = Some(result);
         self.done.store(true, Ordering::Release);
+        let watch = guard.watch.take();
         drop(guard);
         self.ready.notify_all();
+        if let Some((completions, index)) = watch {
+            completions.push(index);
+        }
     }
 
     pub(crate) fn is_done(&self) -> bool {
@@ -75,13 +95,26 @@ impl<R> Slot<R> {
             self.finish(Err(TaskError::Shutdown));
         }
     }
+
+    /// Tells `completions` (as `index`) when the result lands, or now if it has landed.
+    pub(crate) fn watch(&self, completions: &Arc<Completions>, index: usize) {
+        let mut guard = self.inner.lock();
+        if guard.result.is_some() {
+            drop(guard);
+            completions.push(index);
+        } else {
+            guard.watch = Some((Arc::clone(completions), index));
+        }
+    }
 }
 
 /// The caller's handle to a submitted task: wait for its value, poll it, or cancel it before
 /// it starts.
 ///
 /// Dropping the handle detaches the task: it still runs (or expires, or is handed back), and
-/// its callbacks still fire. `TaskHandle<R>` is `Send` and `Sync` when `R: Send`.
+/// its callbacks still fire. `TaskHandle<R, E>` is `Send` and `Sync` when `R` and `E` are
+/// `Send`. `E` is a fallible task's error type ([`ThreadPool::submit_fallible`](
+/// crate::ThreadPool::submit_fallible)); [`Infallible`] otherwise.
 ///
 /// # Examples
 ///
@@ -92,14 +125,18 @@ impl<R> Slot<R> {
 /// let handle = pool.submit(|| 6 * 7).unwrap();
 /// assert_eq!(handle.join(), Ok(42));
 /// ```
-pub struct TaskHandle<R> {
-    slot: Arc<Slot<R>>,
+pub struct TaskHandle<R, E = Infallible> {
+    slot: Arc<Slot<R, E>>,
     id: u64,
 }
 
-impl<R> TaskHandle<R> {
-    pub(crate) fn new(slot: Arc<Slot<R>>, id: u64) -> Self {
+impl<R, E> TaskHandle<R, E> {
+    pub(crate) fn new(slot: Arc<Slot<R, E>>, id: u64) -> Self {
         Self { slot, id }
+    }
+
+    pub(crate) fn slot(&self) -> &Slot<R, E> {
+        &self.slot
     }
 
     /// The pool-unique id of the task (the `task_id` of its tracing events).
@@ -119,18 +156,19 @@ impl<R> TaskHandle<R> {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Panicked`], [`Cancelled`](TaskError::Cancelled),
-    /// [`Expired`](TaskError::Expired) or [`Shutdown`](TaskError::Shutdown): see [`TaskError`].
+    /// [`TaskError::Failed`] (a fallible task's `Err`), [`Panicked`](TaskError::Panicked),
+    /// [`Cancelled`](TaskError::Cancelled), [`Expired`](TaskError::Expired) or
+    /// [`Shutdown`](TaskError::Shutdown): see [`TaskError`].
     ///
     /// ```
     /// use selvedge_pool::ThreadPool;
     /// let pool = ThreadPool::builder().build().unwrap();
     /// assert_eq!(pool.submit(|| "done").unwrap().join(), Ok("done"));
     /// ```
-    pub fn join(self) -> Result<R, TaskError> {
-        let mut guard = self.slot.result.lock();
+    pub fn join(self) -> Result<R, TaskError<E>> {
+        let mut guard = self.slot.inner.lock();
         loop {
-            if let Some(result) = guard.take() {
+            if let Some(result) = guard.result.take() {
                 return result;
             }
             self.slot.ready.wait(&mut guard);
@@ -155,11 +193,11 @@ impl<R> TaskHandle<R> {
     ///     Err(_still_running) => unreachable!("an empty task finishes well within 10 s"),
     /// }
     /// ```
-    pub fn join_timeout(self, timeout: Duration) -> Result<Result<R, TaskError>, Self> {
+    pub fn join_timeout(self, timeout: Duration) -> Result<Result<R, TaskError<E>>, Self> {
         let deadline = Instant::now().checked_add(timeout);
-        let mut guard = self.slot.result.lock();
+        let mut guard = self.slot.inner.lock();
         loop {
-            if let Some(result) = guard.take() {
+            if let Some(result) = guard.result.take() {
                 return Ok(result);
             }
             let timed_out = match deadline {
@@ -170,7 +208,7 @@ impl<R> TaskHandle<R> {
                 }
             };
             if timed_out {
-                return match guard.take() {
+                return match guard.result.take() {
                     Some(result) => Ok(result),
                     None => {
                         drop(guard);
@@ -200,8 +238,8 @@ impl<R> TaskHandle<R> {
     /// };
     /// assert_eq!(value, Ok(5));
     /// ```
-    pub fn try_join(self) -> Result<Result<R, TaskError>, Self> {
-        let taken = self.slot.result.lock().take();
+    pub fn try_join(self) -> Result<Result<R, TaskError<E>>, Self> {
+        let taken = self.slot.inner.lock().result.take();
         taken.ok_or(self)
     }
 
@@ -252,7 +290,7 @@ impl<R> TaskHandle<R> {
     }
 }
 
-impl<R> fmt::Debug for TaskHandle<R> {
+impl<R, E> fmt::Debug for TaskHandle<R, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskHandle")
             .field("id", &self.id)

@@ -17,6 +17,8 @@
 //! unresolved task resolves its handle as [`TaskError::Shutdown`] (see `Drop for TaskImpl`).
 
 use std::cell::Cell;
+use std::convert::Infallible;
+use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -249,20 +251,22 @@ impl Job {
 
 /// Success callback: sees the value before the handle gets it.
 pub(crate) type OnSuccess<R> = Box<dyn FnOnce(&R) + Send>;
-/// Failure callback: sees [`TaskError::Panicked`] or [`TaskError::Expired`].
-pub(crate) type OnFailure = Box<dyn FnOnce(&TaskError) + Send>;
+/// Failure callback: sees [`TaskError::Failed`], [`TaskError::Panicked`] or
+/// [`TaskError::Expired`].
+pub(crate) type OnFailure<E> = Box<dyn FnOnce(&TaskError<E>) + Send>;
 
-/// A user closure, its optional handle slot and its optional callbacks.
-pub(crate) struct TaskImpl<F, R> {
+/// A user closure returning `Result<R, E>` (an infallible one is wrapped to return
+/// `Ok`), its optional handle slot and its optional callbacks.
+pub(crate) struct TaskImpl<F, R, E = Infallible> {
     pub(crate) f: Option<F>,
     pub(crate) deadline: Option<Instant>,
-    pub(crate) slot: Option<Arc<Slot<R>>>,
+    pub(crate) slot: Option<Arc<Slot<R, E>>>,
     pub(crate) on_success: Option<OnSuccess<R>>,
-    pub(crate) on_failure: Option<OnFailure>,
+    pub(crate) on_failure: Option<OnFailure<E>>,
 }
 
-impl<F, R> TaskImpl<F, R> {
-    pub(crate) fn new(f: F, slot: Option<Arc<Slot<R>>>) -> Self {
+impl<F, R, E> TaskImpl<F, R, E> {
+    pub(crate) fn new(f: F, slot: Option<Arc<Slot<R, E>>>) -> Self {
         Self {
             f: Some(f),
             deadline: None,
@@ -272,7 +276,7 @@ impl<F, R> TaskImpl<F, R> {
         }
     }
 
-    fn fail(&mut self, ctx: RunCtx<'_>, err: TaskError) {
+    fn fail(&mut self, ctx: RunCtx<'_>, err: TaskError<E>) {
         if let Some(cb) = self.on_failure.take() {
             contain_callback(ctx, || cb(&err));
         }
@@ -305,10 +309,11 @@ fn contain_callback(ctx: RunCtx<'_>, cb: impl FnOnce()) {
     }
 }
 
-impl<F, R> Work for TaskImpl<F, R>
+impl<F, R, E> Work for TaskImpl<F, R, E>
 where
-    F: FnOnce() -> R + Send,
+    F: FnOnce() -> Result<R, E> + Send,
     R: Send,
+    E: fmt::Debug + Send,
 {
     fn claim(&self) -> bool {
         self.slot.as_ref().is_none_or(|slot| slot.claim())
@@ -319,7 +324,7 @@ where
             return;
         };
         match catch_unwind(AssertUnwindSafe(f)) {
-            Ok(value) => {
+            Ok(Ok(value)) => {
                 if let Some(cb) = self.on_success.take() {
                     contain_callback(ctx, || cb(&value));
                 }
@@ -333,6 +338,11 @@ where
                         }
                     }
                 }
+            }
+            Ok(Err(error)) => {
+                events::task_failed(ctx.pool, ctx.task_id, &error);
+                ctx.count(|c| &c.failed);
+                self.fail(ctx, TaskError::Failed(error));
             }
             Err(payload) => {
                 let message = into_message(payload);
@@ -405,7 +415,7 @@ impl Drop for Job {
     }
 }
 
-impl<F, R> Drop for TaskImpl<F, R> {
+impl<F, R, E> Drop for TaskImpl<F, R, E> {
     /// A task dropped unresolved (a handed-back `PendingTask` the caller discarded) tells its
     /// joiner [`TaskError::Shutdown`] instead of leaving it blocked forever. `finish` keeps the
     /// first result, so this is a no-op after a run, an expiry or a cancel.

@@ -4,13 +4,19 @@
 //! - [`ThreadPool`]: the pool; [`PoolBuilder`] configures it (validated, typed
 //!   [`BuildError`]), [`RejectionPolicy`] says what a saturated pool does.
 //! - [`TaskBuilder`]: one task's [`Priority`], timeout or deadline and callbacks;
-//!   [`TaskHandle`] joins, polls or cancels it; [`TaskError`] says why it has no value.
+//!   [`TaskHandle`] joins, polls or cancels it; [`TaskError`] says why it has no value
+//!   (for a fallible task, [`ThreadPool::submit_fallible`], its typed `Err` included);
+//!   [`Fallible`] marks a builder of a fallible task.
+//! - [`as_completed`]: handles in finishing order ([`AsCompleted`], [`Completed`]);
+//!   [`ThreadPool::map`]: a lazy, bounded, ordered map ([`Map`], [`MapError`]);
+//!   [`ThreadPool::wait_idle`]: wait for everything submitted so far ([`WaitTimeout`]).
 //! - [`Scope`]: tasks that borrow from the caller's stack ([`ThreadPool::scope`]), and
 //!   [`ThreadPool::run`] for one borrowing closure.
 //! - [`Strand`]: a serial executor on a pool (tasks of one strand run one at a time, in
 //!   order); [`StrandError`] hands a refused task back.
-//! - [`PoolStats`]: counters and worker counts; [`ShutdownReport`] and [`PendingTask`]: what
-//!   graceful and immediate shutdown give back.
+//! - [`PoolStats`]: counters and worker counts, one line by `Display`, emitted periodically by
+//!   an optional monitor ([`PoolBuilder::monitor`]); [`ShutdownReport`] and [`PendingTask`]:
+//!   what graceful and immediate shutdown give back.
 //!
 //! # Motivation
 //!
@@ -86,11 +92,30 @@
 //!   as [`TaskError::Expired`] and never runs.
 //! - **Stop now, keep the backlog**: [`ThreadPool::shutdown_now`] returns every task that had
 //!   not started as a [`PendingTask`]: persist it, run it, or drop it.
-//! - **Monitor** (seed 002's monitor thread): log [`ThreadPool::stats`] from a timer thread;
-//!   `stats()` takes the pool lock once and reads atomics, so polling it is cheap.
+//! - **Monitor** (seed 002's monitor thread): `.monitor(interval)` on the builder emits the
+//!   stats' one-line `Display` as a `pool.stats` event at that interval, from a thread that
+//!   stops with the pool; `stats()` takes the pool lock once and reads atomics, so calling
+//!   it yourself is cheap too.
+//! - **Drain without closing** (`queue.join()`): [`ThreadPool::wait_idle`]; then submit more.
 //! - **An ordered stream on a pool** (what an event bus needs): a [`Strand`] per subscriber or
 //!   key runs its tasks one at a time, in submission order, on the pool's workers, and holds no
 //!   worker while it has nothing to run.
+//!
+//! # Porting from Python
+//!
+//! | Python (seed 002, `concurrent.futures`, `queue`) | `selvedge-pool` |
+//! | --- | --- |
+//! | `ThreadPoolExecutor(min_threads, max_threads)` | `ThreadPool::builder().core_threads(n).max_threads(m).build()?` |
+//! | `executor.submit(fn, *args)`, `future.result()` | [`submit`](ThreadPool::submit), [`TaskHandle::join`] |
+//! | `submit(..., priority=, callback=, error_callback=, timeout=)` | [`task`](ThreadPool::task)`(f).priority(p).on_success(..).on_failure(..).timeout(d)` |
+//! | a task that `raise`s: counted failed, `error_callback(e)`, `future.result()` re-raises | [`submit_fallible`](ThreadPool::submit_fallible) / [`task_fallible`](ThreadPool::task_fallible): the `Err` counts as `failed`, reaches `on_failure`, `join` gives [`TaskError::Failed`]`(e)` |
+//! | `concurrent.futures.as_completed(fs, timeout)` | [`as_completed`]`(handles, Some(timeout))`: `Err(`[`WaitTimeout`]`)` for `TimeoutError` |
+//! | `executor.map(fn, items)` | [`map`](ThreadPool::map) / [`map_fallible`](ThreadPool::map_fallible): lazy, bounded by [`Map::in_flight`], input order, first failure ends it |
+//! | `queue.join()` (wait for the backlog, keep the workers) | [`wait_idle`](ThreadPool::wait_idle)`(timeout)` |
+//! | `get_stats()`, `_print_stats()`, the monitor thread | [`stats`](ThreadPool::stats), its `Display`, [`PoolBuilder::monitor`] |
+//! | `with executor:` / `shutdown(wait=True)` (no limit) | [`shutdown_and_wait`](ThreadPool::shutdown_and_wait); `Drop` waits at most [`drop_timeout`](PoolBuilder::drop_timeout) (see [`ThreadPool`]'s "Drop") |
+//! | `shutdown_gracefully(timeout)` | [`shutdown`](ThreadPool::shutdown)`(timeout)` |
+//! | `shutdown(cancel_futures=True)` | [`shutdown_now`](ThreadPool::shutdown_now) (hands the backlog back) |
 //!
 //! # Comparison
 //!
@@ -149,6 +174,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod as_completed;
 mod builder;
 mod contain;
 mod error;
@@ -156,6 +182,8 @@ mod events;
 mod handle;
 mod intake;
 mod job;
+mod map;
+mod monitor;
 mod pool;
 mod priority;
 mod queue;
@@ -167,9 +195,11 @@ mod task_builder;
 mod task_id;
 mod worker;
 
+pub use as_completed::{AsCompleted, Completed, as_completed};
 pub use builder::{PoolBuilder, RejectionPolicy};
-pub use error::{BuildError, SubmitError, TaskError};
+pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;
+pub use map::{Map, MapError};
 pub use pool::ThreadPool;
 pub use priority::Priority;
 pub use queue::LOW_PRIORITY_GUARD;
@@ -177,4 +207,4 @@ pub use scope::Scope;
 pub use shutdown::{PendingTask, ShutdownReport};
 pub use stats::PoolStats;
 pub use strand::{Strand, StrandError, StrandRefusal, StrandTask};
-pub use task_builder::TaskBuilder;
+pub use task_builder::{Fallible, TaskBuilder};

@@ -20,6 +20,7 @@ use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 use crate::builder::Config;
 use crate::intake::{self, Hints, IDLE, Intake};
 use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
+use crate::monitor;
 use crate::queue::PriorityQueue;
 use crate::stats::Counters;
 use crate::{
@@ -53,11 +54,22 @@ pub(crate) struct State {
     pub(crate) starting: usize,
     /// Submitters waiting for queue space (`RejectionPolicy::Block`).
     pub(crate) blocked: usize,
+    /// Jobs a worker took out of the queue and has not finished (re-locked after) yet:
+    /// with `reserved() == 0`, zero means idle (see [`ThreadPool::wait_idle`]). Changed
+    /// under the lock workers take around every task anyway, on the line it already writes.
+    pub(crate) running: usize,
+    /// Callers in `wait_idle`; while zero, finishing a task notifies nobody.
+    pub(crate) idle_waiters: usize,
+    /// Those of `idle_waiters` that are the pool's own workers (a task waiting for the pool
+    /// to be idle): each counts as running, so idle means `running == idle_waiting_workers`.
+    pub(crate) idle_waiting_workers: usize,
     pub(crate) queue: PriorityQueue<Job>,
     pub(crate) peak: usize,
     pub(crate) workers: Vec<WorkerEntry>,
     /// Workers ever started (names them).
     pub(crate) spawned: u64,
+    /// The monitor thread (`PoolBuilder::monitor`), joined by a completed shutdown.
+    pub(crate) monitor: Option<thread::JoinHandle<()>>,
     /// Tasks ever taken out of the queue, modulo 2^40 (see `intake.rs`).
     pub(crate) popped: u64,
     /// The intake ring's consumer position: ring indices ever moved into the queue, modulo
@@ -83,6 +95,10 @@ pub(crate) struct Shared {
     pub(crate) space: Condvar,
     /// `shutdown` waits here for workers to exit.
     pub(crate) exited: Condvar,
+    /// `wait_idle` waits here for the last running task to finish.
+    pub(crate) drained: Condvar,
+    /// The monitor sleeps here between reports; `close` wakes it to stop.
+    pub(crate) monitor_wake: Condvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
     /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
@@ -165,10 +181,20 @@ pub(crate) enum NotQueued {
 /// # Drop
 ///
 /// Dropping the pool is [`shutdown`](Self::shutdown) with the builder's
-/// [`drop_timeout`](PoolBuilder::drop_timeout) (10 s by default): intake stops, queued tasks
-/// still run, and the drop waits for the workers at most that long. Workers still busy after
-/// it are detached, not killed: they finish the queue and exit on their own. So a drop never
-/// hangs forever and never loses a queued task; call `shutdown_now` first to drop the backlog.
+/// [`drop_timeout`](PoolBuilder::drop_timeout) (10 s by default), exactly:
+///
+/// 1. intake stops;
+/// 2. every queued task still runs, on the workers, in priority order;
+/// 3. the drop blocks until every worker has exited, or `drop_timeout` has passed;
+/// 4. workers still busy then are detached, not killed: they finish the queue and exit on
+///    their own, and nothing reports their tasks' outcome but their handles and callbacks;
+/// 5. the monitor thread, if any, stops.
+///
+/// So a drop never loses a queued task and never blocks longer than `drop_timeout`.
+/// Python's `with executor:` waits without limit: call
+/// [`shutdown_and_wait`](Self::shutdown_and_wait) before the pool goes out of scope (or set
+/// `drop_timeout(Duration::MAX)`). To drop the backlog instead, call
+/// [`shutdown_now`](Self::shutdown_now) first.
 ///
 /// # Send and Sync
 ///
@@ -244,6 +270,10 @@ impl ThreadPool {
                 wakeups: 0,
                 starting: 0,
                 blocked: 0,
+                running: 0,
+                idle_waiters: 0,
+                idle_waiting_workers: 0,
+                monitor: None,
                 // Grows as workers start: never in proportion to `max_threads`, which may be
                 // far above what the OS will ever start.
                 workers: Vec::new(),
@@ -257,6 +287,8 @@ impl ThreadPool {
             work: Condvar::new(),
             space: Condvar::new(),
             exited: Condvar::new(),
+            drained: Condvar::new(),
+            monitor_wake: Condvar::new(),
             config,
             counters: Counters::default(),
             tally: CachePadded::new(AtomicU64::new(0)),
@@ -273,6 +305,16 @@ impl ThreadPool {
                     drop(st);
                     pool.shutdown(Duration::from_secs(10));
                     return Err(crate::BuildError::Spawn(msg));
+                }
+            }
+            if let Some(interval) = pool.shared.config.monitor {
+                match monitor::spawn(&pool.shared, interval) {
+                    Ok(handle) => st.monitor = Some(handle),
+                    Err(msg) => {
+                        drop(st);
+                        pool.shutdown(Duration::from_secs(10));
+                        return Err(crate::BuildError::Spawn(msg));
+                    }
                 }
             }
         }
@@ -301,7 +343,87 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.submit_task(TaskImpl::new(move || Ok(f()), None), Priority::Normal, None)
+    }
+
+    /// Submits a task that can fail: `f` returns `Result<R, E>`, and an `Err` is the task's
+    /// failure, as a Python `raise` is. It counts as `failed` in [`stats`](Self::stats),
+    /// reaches `on_failure` ([`task_fallible`](Self::task_fallible)), is reported as a
+    /// `pool.task_failed` event (the error's `Debug` text) and comes back typed from the
+    /// handle as [`TaskError::Failed`](crate::TaskError::Failed). (A plain
+    /// [`submit`](Self::submit) of the same closure would count the `Err` as a value.)
+    ///
+    /// ```python
+    /// future = executor.submit(load_user, user_id)   # load_user may raise KeyError
+    /// try:
+    ///     user = future.result()
+    /// except KeyError as e:
+    ///     print("no such user", e)
+    /// ```
+    ///
+    /// ```
+    /// use selvedge_pool::{TaskError, ThreadPool};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct NoSuchUser(u32);
+    ///
+    /// let pool = ThreadPool::builder().build()?;
+    /// let load_user = |id: u32| if id == 1 { Ok("ada") } else { Err(NoSuchUser(id)) };
+    /// let found = pool.submit_fallible(move || load_user(1))?;
+    /// let missing = pool.submit_fallible(move || load_user(7))?;
+    /// assert_eq!(found.join(), Ok("ada"));
+    /// match missing.join() {
+    ///     Err(TaskError::Failed(NoSuchUser(id))) => println!("no such user {id}"),
+    ///     other => unreachable!("{other:?}"),
+    /// }
+    /// pool.wait_idle(std::time::Duration::from_secs(10))?;
+    /// assert_eq!(pool.stats().failed, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`submit`](Self::submit).
+    pub fn submit_fallible<F, R, E>(&self, f: F) -> Result<TaskHandle<R, E>, SubmitError>
+    where
+        F: FnOnce() -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: fmt::Debug + Send + 'static,
+    {
         self.submit_task(TaskImpl::new(f, None), Priority::Normal, None)
+    }
+
+    /// Starts a [`TaskBuilder`] for a fallible `f` (see
+    /// [`submit_fallible`](Self::submit_fallible)): `on_success` sees the `Ok` value,
+    /// `on_failure` the `Err` as [`TaskError::Failed`](crate::TaskError::Failed).
+    ///
+    /// Seed 002 passes `error_callback=` to `submit`; a task that raises reaches it:
+    ///
+    /// ```python
+    /// pool.submit(fetch, url, callback=on_page, error_callback=on_error)
+    /// ```
+    ///
+    /// ```
+    /// use selvedge_pool::{TaskError, ThreadPool};
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = ThreadPool::builder().build().unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// let fetch = |url: &str| if url.starts_with("https://") { Ok(url.len()) } else { Err(format!("bad url {url}")) };
+    /// pool.task_fallible(move || fetch("ftp://x"))
+    ///     .on_success(|len: &usize| println!("page of {len} bytes"))
+    ///     .on_failure(move |e: &TaskError<String>| tx.send(e.to_string()).unwrap())
+    ///     .execute()
+    ///     .unwrap();
+    /// assert_eq!(rx.recv().unwrap(), "task failed: bad url ftp://x");
+    /// ```
+    pub fn task_fallible<F, R, E>(&self, f: F) -> TaskBuilder<'_, crate::Fallible<F>, R, E>
+    where
+        F: FnOnce() -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: fmt::Debug + Send + 'static,
+    {
+        TaskBuilder::new_fallible(self, f)
     }
 
     /// Submits `f` without a handle (fire and forget), at [`Priority::Normal`]. Cheaper than
@@ -340,15 +462,16 @@ impl ThreadPool {
         self.dispatch(job)
     }
 
-    pub(crate) fn execute_task<F, R>(
+    pub(crate) fn execute_task<F, R, E>(
         &self,
-        mut task: TaskImpl<F, R>,
+        mut task: TaskImpl<F, R, E>,
         priority: Priority,
         deadline: Option<Instant>,
     ) -> Result<(), SubmitError>
     where
-        F: FnOnce() -> R + Send + 'static,
+        F: FnOnce() -> Result<R, E> + Send + 'static,
         R: Send + 'static,
+        E: fmt::Debug + Send + 'static,
     {
         let id = task_id::next();
         task.deadline = deadline;
@@ -380,15 +503,16 @@ impl ThreadPool {
         TaskBuilder::new(self, f)
     }
 
-    pub(crate) fn submit_task<F, R>(
+    pub(crate) fn submit_task<F, R, E>(
         &self,
-        mut task: TaskImpl<F, R>,
+        mut task: TaskImpl<F, R, E>,
         priority: Priority,
         deadline: Option<Instant>,
-    ) -> Result<TaskHandle<R>, SubmitError>
+    ) -> Result<TaskHandle<R, E>, SubmitError>
     where
-        F: FnOnce() -> R + Send + 'static,
+        F: FnOnce() -> Result<R, E> + Send + 'static,
         R: Send + 'static,
+        E: fmt::Debug + Send + 'static,
     {
         let slot = Arc::new(Slot::new());
         task.slot = Some(Arc::clone(&slot));
@@ -562,6 +686,7 @@ impl ThreadPool {
             Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
                 Some(job) => {
                     st.count_popped(1);
+                    st.notify_if_idle(&self.shared);
                     // Refused after all: counted as rejected, not as accepted.
                     st.accepted -= u64::from(job.counted());
                     Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job))
@@ -582,35 +707,82 @@ impl ThreadPool {
     /// assert_eq!(stats.active + stats.idle, stats.threads);
     /// ```
     pub fn stats(&self) -> PoolStats {
-        let c = &self.shared.counters;
-        let (threads, parked, peak, queued, accepted, completed) = {
-            let mut st = self.shared.state.lock();
-            st.take_intake(&self.shared);
-            let queued = Priority::ALL.map(|p| st.queue.len_of(p));
-            (
-                st.threads,
-                st.idle + st.wakeups,
-                st.peak,
-                queued,
-                st.accepted,
-                st.completed,
-            )
+        self.shared.stats()
+    }
+
+    /// Waits until every task submitted so far has finished, without shutting down: Python's
+    /// `queue.join()` (seed 002 calls it to drain the queue), here with a timeout. "Finished"
+    /// covers every outcome: ran, failed, expired, cancelled and discarded, or handed back.
+    /// Tasks submitted while it waits may extend the wait (as with `queue.join()`); the pool
+    /// stays open throughout. Called from one of the pool's own tasks it does not wait for
+    /// that task (or any other task that is itself in `wait_idle`).
+    ///
+    /// It reads the counts the pool keeps anyway (tasks reserved, tasks being run, under
+    /// the pool lock), and the last worker to finish wakes it: no polling.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitTimeout`](crate::WaitTimeout) if tasks were still queued or running when
+    /// `timeout` ran out (they go on).
+    ///
+    /// ```python
+    /// for url in urls:
+    ///     q.put(url)
+    /// q.join()          # blocks until every task is done; the workers stay up
+    /// print(stats)
+    /// ```
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let pool = ThreadPool::builder().max_threads(2).build()?;
+    /// let fetched = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..20 {
+    ///     let fetched = fetched.clone();
+    ///     pool.execute(move || { fetched.fetch_add(1, Ordering::Relaxed); })?;
+    /// }
+    /// pool.wait_idle(Duration::from_secs(30))?;
+    /// assert_eq!(fetched.load(Ordering::Relaxed), 20);
+    /// assert!(!pool.is_shutdown()); // still open for more
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_idle(&self, timeout: Duration) -> Result<(), crate::WaitTimeout> {
+        let deadline = Instant::now().checked_add(timeout);
+        let shared = &self.shared;
+        let mut st = shared.state.lock();
+        let own = usize::from(self.on_own_worker(&st));
+        st.idle_waiters += 1;
+        st.idle_waiting_workers += own;
+        if own == 1 {
+            // One more task counted as waiting may be what other waiters lacked.
+            st.notify_if_idle(shared);
+        }
+        let mut timed_out = false;
+        let idle = loop {
+            st.take_intake(shared);
+            if st.is_idle(shared) {
+                break true;
+            }
+            if timed_out {
+                break false;
+            }
+            timed_out = match deadline {
+                Some(deadline) => shared.drained.wait_until(&mut st, deadline).timed_out(),
+                None => {
+                    shared.drained.wait(&mut st);
+                    false
+                }
+            };
         };
-        let rejected = c.rejected.load(Ordering::Relaxed);
-        PoolStats {
-            submitted: accepted + rejected + c.ran_on_caller.load(Ordering::Relaxed),
-            completed: completed + c.completed.load(Ordering::Relaxed),
-            failed: c.failed.load(Ordering::Relaxed),
-            rejected,
-            expired: c.expired.load(Ordering::Relaxed),
-            cancelled: c.cancelled.load(Ordering::Relaxed),
-            handed_back: c.handed_back.load(Ordering::Relaxed),
-            active: threads - parked,
-            idle: parked,
-            threads,
-            peak_threads: peak,
-            queued,
-            busy: Duration::from_nanos(c.busy_ns.load(Ordering::Relaxed)),
+        st.idle_waiters -= 1;
+        st.idle_waiting_workers -= own;
+        if idle {
+            Ok(())
+        } else {
+            Err(crate::WaitTimeout)
         }
     }
 
@@ -653,7 +825,42 @@ impl ThreadPool {
     /// ```
     pub fn shutdown(&self, timeout: Duration) -> ShutdownReport {
         let started = Instant::now();
-        let deadline = started.checked_add(timeout);
+        self.shutdown_until(started, started.checked_add(timeout))
+    }
+
+    /// Graceful shutdown that waits without limit: intake stops, every queued task runs, and
+    /// this returns once every worker has exited. Python's `with executor:` block (and
+    /// `executor.shutdown(wait=True)`), which [`Drop`](#drop) does only up to
+    /// [`drop_timeout`](PoolBuilder::drop_timeout). From one of the pool's own tasks it waits
+    /// for every worker but its own.
+    ///
+    /// ```python
+    /// with ThreadPoolExecutor(max_workers=2) as executor:
+    ///     for item in items:
+    ///         executor.submit(process, item)
+    /// # every task has run here
+    /// ```
+    ///
+    /// ```
+    /// use selvedge_pool::ThreadPool;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let processed = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..50 {
+    ///     let processed = processed.clone();
+    ///     pool.execute(move || { processed.fetch_add(1, Ordering::Relaxed); }).unwrap();
+    /// }
+    /// assert!(pool.shutdown_and_wait().is_complete());
+    /// assert_eq!(processed.load(Ordering::Relaxed), 50);
+    /// ```
+    pub fn shutdown_and_wait(&self) -> ShutdownReport {
+        self.shutdown_until(Instant::now(), None)
+    }
+
+    /// Graceful shutdown, waiting for the workers until `deadline` (`None`: no limit).
+    fn shutdown_until(&self, started: Instant, deadline: Option<Instant>) -> ShutdownReport {
         let shared = &self.shared;
         let mut st = shared.close();
         shared.work.notify_all();
@@ -678,11 +885,18 @@ impl ThreadPool {
         } else {
             Vec::new()
         };
+        // `close` told the monitor to stop; it takes no lock but ours on its way out.
+        let monitor = st
+            .monitor
+            .take_if(|m| m.thread().id() != thread::current().id());
         drop(st);
         for entry in to_join {
             // Every worker has uncounted itself, so this waits only for thread teardown;
             // workers contain every user panic, so the result carries nothing.
             let _ = entry.handle.join();
+        }
+        if let Some(monitor) = monitor {
+            let _ = monitor.join();
         }
         ShutdownReport::new(still_running, queued, started.elapsed())
     }
@@ -719,6 +933,7 @@ impl ThreadPool {
             self.shared.space.notify_all();
             let jobs = st.queue.drain();
             st.count_popped(jobs.len() as u64);
+            st.notify_if_idle(&self.shared);
             jobs
         };
         let counters = &self.shared.counters;
@@ -753,6 +968,21 @@ impl ThreadPool {
 }
 
 impl State {
+    /// Whether every task accepted so far has finished: none reserved (queued, in the ring,
+    /// or being written there) and none running but those waiting in `wait_idle` themselves.
+    pub(crate) fn is_idle(&self, shared: &Shared) -> bool {
+        self.running <= self.idle_waiting_workers && self.reserved(shared) == 0
+    }
+
+    /// Wakes `wait_idle` callers if the pool just became idle. Costs one comparison while
+    /// nobody waits, so the worker calls it after every task.
+    #[inline]
+    pub(crate) fn notify_if_idle(&self, shared: &Shared) {
+        if self.idle_waiters > 0 && self.is_idle(shared) {
+            shared.drained.notify_all();
+        }
+    }
+
     /// Tasks accepted and not yet taken out of the queue, exactly (the caller holds the lock).
     pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
         intake::reserved(shared.tally.load(Ordering::Acquire), self.popped)
@@ -804,6 +1034,40 @@ impl State {
 }
 
 impl Shared {
+    /// See [`ThreadPool::stats`].
+    pub(crate) fn stats(&self) -> PoolStats {
+        let c = &self.counters;
+        let (threads, parked, peak, queued, accepted, completed) = {
+            let mut st = self.state.lock();
+            st.take_intake(self);
+            let queued = Priority::ALL.map(|p| st.queue.len_of(p));
+            (
+                st.threads,
+                st.idle + st.wakeups,
+                st.peak,
+                queued,
+                st.accepted,
+                st.completed,
+            )
+        };
+        let rejected = c.rejected.load(Ordering::Relaxed);
+        PoolStats {
+            submitted: accepted + rejected + c.ran_on_caller.load(Ordering::Relaxed),
+            completed: completed + c.completed.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            rejected,
+            expired: c.expired.load(Ordering::Relaxed),
+            cancelled: c.cancelled.load(Ordering::Relaxed),
+            handed_back: c.handed_back.load(Ordering::Relaxed),
+            active: threads - parked,
+            idle: parked,
+            threads,
+            peak_threads: peak,
+            queued,
+            busy: Duration::from_nanos(c.busy_ns.load(Ordering::Relaxed)),
+        }
+    }
+
     /// Stops intake (no new reservation, locked submissions refused), then waits until every
     /// submitter that reserved before has pushed, and queues it all; returns the lock. It
     /// yields with the lock released between looks, so workers keep running tasks meanwhile.
@@ -813,6 +1077,7 @@ impl Shared {
         let mut st = self.state.lock();
         self.tally.fetch_or(intake::CLOSED, Ordering::AcqRel);
         st.accepting = false;
+        self.monitor_wake.notify_all();
         loop {
             st.take_intake(self);
             if st.reserved(self) == st.queue.len() as u64 {
@@ -847,6 +1112,8 @@ impl Drop for Shared {
 }
 
 impl Drop for ThreadPool {
+    /// [`shutdown`](ThreadPool::shutdown) with the builder's
+    /// [`drop_timeout`](PoolBuilder::drop_timeout); see the type's "Drop" section.
     fn drop(&mut self) {
         self.shutdown(self.shared.config.drop_timeout);
     }

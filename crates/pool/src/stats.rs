@@ -4,6 +4,7 @@
 //! never under the pool lock; worker counts (threads, idle, active) live under the pool lock
 //! and are read there, so they are always mutually consistent and never negative.
 
+use std::fmt;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
@@ -62,7 +63,7 @@ pub struct PoolStats {
     pub submitted: u64,
     /// Tasks that ran and returned.
     pub completed: u64,
-    /// Tasks that ran and panicked.
+    /// Tasks that ran and panicked, or (fallible tasks) returned `Err`.
     pub failed: u64,
     /// Tasks refused at submission (queue full, block timeout, shut down).
     pub rejected: u64,
@@ -132,5 +133,55 @@ impl PoolStats {
             + self.rejected
             + self.handed_back;
         self.submitted.saturating_sub(ended)
+    }
+}
+
+/// One readable line, for logs and the monitor's `pool.stats` event (seed 002's
+/// `_print_stats`): task counts, then workers, then the queue by priority, then busy time.
+///
+/// ```python
+/// stats = pool.get_stats()
+/// print(f"pool: active={stats['active_threads']}, idle={stats['idle_threads']}, "
+///       f"queued={stats['queue_size']}, completed={stats['completed_tasks']}")
+/// ```
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::time::Duration;
+///
+/// let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+/// pool.submit(|| ()).unwrap();
+/// pool.shutdown(Duration::from_secs(10));
+/// let line = pool.stats().to_string();
+/// assert!(line.starts_with("submitted 1, completed 1, failed 0, "), "{line}");
+/// assert!(line.contains("threads 0 (active 0, idle 0, peak 2)"), "{line}");
+/// assert!(!line.contains('\n'));
+/// ```
+impl fmt::Display for PoolStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [urgent, high, normal, low] = self.queued;
+        write!(
+            f,
+            "submitted {}, completed {}, failed {}, rejected {}, expired {}, cancelled {}, \
+             handed back {}; threads {} (active {}, idle {}, peak {}); queued {} (urgent {}, \
+             high {}, normal {}, low {}); busy {:.3}s",
+            self.submitted,
+            self.completed,
+            self.failed,
+            self.rejected,
+            self.expired,
+            self.cancelled,
+            self.handed_back,
+            self.threads,
+            self.active,
+            self.idle,
+            self.peak_threads,
+            self.queued_total(),
+            urgent,
+            high,
+            normal,
+            low,
+            self.busy.as_secs_f64(),
+        )
     }
 }

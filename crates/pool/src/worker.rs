@@ -100,6 +100,8 @@ enum Phase {
     Starting,
     /// Counted in `threads` only.
     Running,
+    /// Counted in `threads`, and in `running` for the job it took.
+    InTask,
     /// Uncounted: the pool no longer waits for it.
     Gone,
 }
@@ -140,6 +142,10 @@ fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
     if phase == Phase::Starting {
         st.starting -= 1;
     }
+    if phase == Phase::InTask {
+        st.running -= 1;
+        st.notify_if_idle(shared);
+    }
     st.threads -= 1;
     st.completed += completed_here;
     if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
@@ -170,6 +176,8 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
         st.take_intake(shared);
         if let Some(job) = st.queue.pop() {
             st.count_popped(1);
+            st.running += 1;
+            phase.set(Phase::InTask);
             let popped = st.popped;
             if popped.is_multiple_of(POPPED_HINT_EVERY) {
                 shared.hints.popped.store(popped, Ordering::Relaxed);
@@ -187,6 +195,9 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
             // line every submission writes, and reading it after every task moved it between
             // the cores once more per task. An empty ring costs one more (local) lock.
             st = shared.state.lock();
+            st.running -= 1;
+            phase.set(Phase::Running);
+            st.notify_if_idle(shared);
             continue;
         }
         if !st.accepting {

@@ -18,6 +18,10 @@ pub const POOL_WORKER_STOPPED: &str = "pool.worker_stopped";
 pub const POOL_TASK_REJECTED: &str = "pool.task_rejected";
 /// A pool task panicked; its worker survived.
 pub const POOL_TASK_PANICKED: &str = "pool.task_panicked";
+/// A fallible pool task returned `Err` (Python's `raise`); counted as failed.
+pub const POOL_TASK_FAILED: &str = "pool.task_failed";
+/// A pool's periodic statistics, from its monitor (`PoolBuilder::monitor`).
+pub const POOL_STATS: &str = "pool.stats";
 /// A pool task ran longer than the pool's slow-task threshold.
 pub const POOL_TASK_SLOW: &str = "pool.task_slow";
 /// A task's success or failure callback panicked; the worker survived.

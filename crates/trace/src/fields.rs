@@ -25,6 +25,8 @@ pub const THREAD: &str = "thread";
 pub const REASON: &str = "reason";
 /// A panic or error message.
 pub const MESSAGE: &str = "message";
+/// A pool's statistics as one human-readable line.
+pub const STATS: &str = "stats";
 /// The name of a lock already held by the acquiring thread.
 pub const HELD: &str = "held";
 /// Where the held lock was acquired.

@@ -23,6 +23,8 @@
 //! | `pool.worker_stopped` | `selvedge::pool` | DEBUG | `pool`, `thread`, `reason` |
 //! | `pool.task_rejected` | `selvedge::pool` | WARN | `pool`, `task_id`, `reason` |
 //! | `pool.task_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
+//! | `pool.task_failed` | `selvedge::pool` | WARN | `pool`, `task_id`, `message` |
+//! | `pool.stats` | `selvedge::pool` | INFO | `pool`, `stats` |
 //! | `pool.task_slow` | `selvedge::pool` | WARN | `pool`, `task_id`, `busy_ns` |
 //! | `pool.callback_panicked` | `selvedge::pool` | ERROR | `pool`, `task_id`, `message` |
 //! | `pool.strand_task_panicked` | `selvedge::pool` | ERROR | `pool`, `message` |
@@ -43,9 +45,11 @@
 //! session manager (`"unnamed"` when none was given); `location` is a `file:line:column` call
 //! site (from `#[track_caller]`); `wait_ns`, `busy_ns` and `login_ns` are nanoseconds as `u64`;
 //! `task_id` is a pool-unique `u64`; `pool` and `thread` are names; `reason` and `message` are
-//! human text; `topic` and `subscriber` are the names of a bus topic and of one of its
-//! subscribers; `flight` numbers a session manager's logins (every event of one login carries
-//! it) and `attempts` counts the authenticator calls of that flight so far.
+//! human text (for `pool.task_failed`, the `Debug` text of the task's error); `stats` is a
+//! pool's statistics as one line (`PoolStats`'s `Display`); `topic` and `subscriber` are the
+//! names of a bus topic and of one of its subscribers; `flight` numbers a session manager's
+//! logins (every event of one login carries it) and `attempts` counts the authenticator calls
+//! of that flight so far.
 //!
 //! # Examples
 //!
