@@ -1,5 +1,7 @@
 //! Stress: eight threads for a second against a session that lives 40 ms, refreshed ahead,
-//! while some threads report 401s and one logs out now and then. Invariants: no call fails, no
+//! while two threads report 401s and one logs out now and then. The 401s and logouts are paced
+//! by time, not by rounds: on a starved machine rounds slow down, and paced by rounds they
+//! replaced every session before its refresh point, so no refresh was ever exercised. Invariants: no call fails, no
 //! call is handed a session that had expired or was logged out before the call began, and every
 //! login is accounted for.
 #![cfg(not(selvedge_loom))]
@@ -25,10 +27,21 @@ fn free_for_all_of_ensure_refresh_invalidate_and_logout() {
         .build()
         .unwrap();
     let stale = AtomicU64::new(0);
+    let start = Instant::now();
+    // The next moment (ms since `start`) a logout, and a 401, is due; one thread claims each.
+    let next_logout = AtomicU64::new(100);
+    let next_401 = AtomicU64::new(50);
+    let claim = |slot: &AtomicU64, now_ms: u64, every_ms: u64| {
+        let due = slot.load(Ordering::Relaxed);
+        now_ms >= due
+            && slot
+                .compare_exchange(due, now_ms + every_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    };
     Stress::new(8)
         .unwrap()
         .duration(Duration::from_secs(1))
-        .run(|thread, round| {
+        .run(|thread, _round| {
             let began = Instant::now();
             let session = manager.ensure().expect("the fake never fails");
             let logged_out = *session.logged_out_at.lock().unwrap();
@@ -39,9 +52,10 @@ fn free_for_all_of_ensure_refresh_invalidate_and_logout() {
             if logged_out.is_some_and(|at| at < began) {
                 stale.fetch_add(1 << 32, Ordering::Relaxed);
             }
-            match (thread, round % 64) {
-                (0, 0) => manager.logout().unwrap(),
-                (1 | 2, 7) => {
+            let now_ms = u64::try_from(began.duration_since(start).as_millis()).unwrap();
+            match thread {
+                0 if claim(&next_logout, now_ms, 200) => manager.logout().unwrap(),
+                1 | 2 if claim(&next_401, now_ms, 75) => {
                     manager.invalidate_if_current(&session);
                 }
                 _ => {}
