@@ -21,15 +21,3 @@ pub(crate) fn delivery_refused(topic: &str, subscriber: &str, reason: &str) {
     tracing::event!(name: events::BUS_DELIVERY_REFUSED, target: targets::BUS, Level::WARN,
         topic = %topic, subscriber = %subscriber, reason = %reason);
 }
-
-/// The text of a panic payload: `&str` and `String` payloads verbatim, anything else a
-/// placeholder.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    }
-}

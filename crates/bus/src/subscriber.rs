@@ -147,7 +147,7 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
 
     #[cold]
     fn report_panic(&self, payload: &(dyn std::any::Any + Send)) {
-        events::handler_panicked(&self.topic, &self.name, &events::panic_message(payload));
+        events::handler_panicked(&self.topic, &self.name, selvedge_trace::panic_text(payload));
     }
 
     /// Offers an event for asynchronous delivery, applying the overflow policy.

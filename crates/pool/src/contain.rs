@@ -5,8 +5,6 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::error::panic_message;
-
 /// Drops `value`; if its `Drop` panics, the panic stops here and its message is returned.
 pub(crate) fn drop_contained<T>(value: T) -> Option<String> {
     let payload = catch_unwind(AssertUnwindSafe(move || drop(value))).err()?;
@@ -17,7 +15,7 @@ pub(crate) fn drop_contained<T>(value: T) -> Option<String> {
 /// if the caller's next step unwinds (a panicking tracing subscriber), no payload is left to
 /// drop while unwinding, where a panicking `Drop` would abort.
 pub(crate) fn into_message(payload: Box<dyn Any + Send>) -> String {
-    let message = panic_message(&*payload);
+    let message = selvedge_trace::panic_text(&*payload).to_owned();
     drop_payload(payload);
     message
 }

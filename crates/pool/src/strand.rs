@@ -482,8 +482,8 @@ impl Inner {
     fn run(&self, work: Work) {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(work)) {
             self.panicked.fetch_add(1, Ordering::Relaxed);
-            let message = crate::error::panic_message(&*payload);
-            strand_task_panicked(self.pool.name(), &message);
+            let message = selvedge_trace::panic_text(&*payload);
+            strand_task_panicked(self.pool.name(), message);
         }
     }
 }

@@ -803,7 +803,10 @@ impl<A: Authenticator> SessionManager<A> {
                 drop(control);
                 self.landed.notify_all();
                 Counters::bump(&self.counters.failures);
-                let message = format!("the authenticator panicked: {}", panic_text(&*payload));
+                let message = format!(
+                    "the authenticator panicked: {}",
+                    selvedge_trace::panic_text(&*payload)
+                );
                 report::login_failed(self.settings.name, flight, 0, took, &message);
                 panic::resume_unwind(payload)
             }
@@ -838,17 +841,6 @@ impl<A: Authenticator> SessionManager<A> {
                 std::thread::sleep(pause);
             }
         }
-    }
-}
-
-/// The text of a panic payload (`&str` or `String`), as the standard panic hook prints it.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text
-    } else {
-        "a non-string payload"
     }
 }
 

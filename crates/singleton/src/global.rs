@@ -653,7 +653,10 @@ impl<T> Global<T> {
                 Outcome::Failed(error)
             }
             Err(Err(payload)) => {
-                self.report_failure(&format!("initialiser panicked: {}", panic_text(&*payload)));
+                self.report_failure(&format!(
+                    "initialiser panicked: {}",
+                    selvedge_trace::panic_text(&*payload)
+                ));
                 panic::resume_unwind(payload)
             }
         }
@@ -689,17 +692,6 @@ impl<T> Global<T> {
             name = self.name,
             message = message,
         );
-    }
-}
-
-/// The text of a panic payload (`&str` or `String`), as the standard panic hook prints it.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text
-    } else {
-        "a non-string payload"
     }
 }
 

@@ -71,11 +71,13 @@
 
 pub mod events;
 pub mod fields;
+mod panic_text;
 pub mod targets;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod wait_timer;
 
+pub use panic_text::panic_text;
 pub use wait_timer::WaitTimer;
 
 /// Re-exports for the macros of this crate; not public API.
