@@ -1,6 +1,6 @@
 //! Containment of user panics that do not come from a task body: a `Drop` of user data (a
 //! task's value, captures or unfired callbacks) and a panic payload whose own `Drop` panics.
-//! A worker calls these so that no user code can unwind it (issue 12).
+//! A worker calls these so that no user code can unwind it.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
