@@ -221,27 +221,37 @@
 //! The workspace's `rust-version` (the toolchain pinned in `rust-toolchain.toml`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authenticator;
 mod builder;
 mod clock;
+mod codec;
 mod current;
 mod error;
 mod global_session;
 mod manager;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod report;
 mod retry;
 mod session_map;
 mod stats;
+mod store;
 
 pub use authenticator::{Authenticator, ErrorClass, Login};
 pub use builder::SessionManagerBuilder;
+pub use codec::{SessionCodec, StringCodec};
 pub use error::{BuildError, SessionError};
 pub use global_session::GlobalSession;
 pub use manager::SessionManager;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::{RedisStore, RedisStoreBuilder};
 pub use retry::RetryPolicy;
 pub use session_map::SessionMap;
 pub use stats::SessionStats;
+pub use store::{InProcess, Lease, SessionStore, Shared, StoreError, StoreFallback};
 
 /// The model's clock, for loom models only (`--cfg selvedge_loom`); not public API.
 #[cfg(selvedge_loom)]
