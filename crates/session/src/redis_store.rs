@@ -9,7 +9,7 @@
 //! | --- | --- | --- | --- |
 //! | `P` | hash | `generation`, `expires` (Unix ms, 0: never), `session` (the codec's bytes) | with the session (`PEXPIRE`) |
 //! | `P:lease` | string | the holder's random token | `lease_ttl` after it was taken (`SET NX PX`) |
-//! | `P:generation` | counter | the last generation handed out | never |
+//! | `P:generation` | string | the last generation handed out (at least the server's clock in µs) | never |
 //!
 //! Publishing and releasing are Lua scripts, so each is one atomic step in Redis: a publish
 //! writes only while its lease is held, a release deletes the lease only if it still holds
@@ -26,13 +26,23 @@ use crate::{Lease, SessionCodec, SessionStore, Shared, StoreError};
 /// Publishes the session if the caller still holds the lease: KEYS session, lease,
 /// generation; ARGV token, expires (Unix ms), time to live (ms, 0: none), session bytes.
 /// Returns the new generation, or -1 if the lease is held by no one or someone else.
+///
+/// A generation is the counter plus one, or the server's clock in microseconds if that is
+/// greater: so generations keep growing across a restart that lost the counter (a server
+/// without persistence), and a process never mistakes a new session for one it rejected.
+/// Written with `%.0f`: Lua numbers are doubles, and `tostring` would give `1.7e+15`.
 const PUBLISH: &str = r"
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
-local generation = redis.call('INCR', KEYS[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local generation = (tonumber(redis.call('GET', KEYS[3])) or 0) + 1
+if generation < now then generation = now end
+generation = string.format('%.0f', generation)
+redis.call('SET', KEYS[3], generation)
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'generation', generation, 'expires', ARGV[2], 'session', ARGV[4])
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return generation
+return tonumber(generation)
 ";
 
 /// Compare-and-delete: releases the lease only for its holder. KEYS lease; ARGV token.
