@@ -160,8 +160,11 @@ impl Authenticator for Platform {
             Counter::Local(count) => count.fetch_add(1, Ordering::SeqCst) + 1,
         };
         std::thread::sleep(self.delay);
-        while self.hang {
-            std::thread::sleep(Duration::from_secs(3600));
+        if self.hang {
+            // A login that never returns: the parent kills this process mid-login.
+            loop {
+                std::thread::park();
+            }
         }
         let login = Login::new(format!("token-{number}"));
         Ok(match self.ttl {
@@ -191,14 +194,21 @@ fn manager(url: &str, platform: Platform, login_timeout: Duration) -> SessionMan
 }
 
 fn unix_ms() -> u64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970");
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970");
     u64::try_from(since.as_millis()).expect("fits")
 }
 
 /// This binary again, running `child_process` as `scenario`.
 fn spawn_child(scenario: &str, url: &str, start_ms: u64) -> Child {
     Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["child_process", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_process",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, scenario)
         .env(CHILD_URL, url)
         .env(CHILD_START, start_ms.to_string())
@@ -219,7 +229,10 @@ fn child_result(mut child: Child) -> String {
             // Read to the end, so that the child never writes into a closed pipe. libtest may
             // print `test child_process ... ` on the same line first.
             .fold(None, |found, line| {
-                found.or_else(|| line.split_once("RESULT ").map(|(_, result)| result.to_owned()))
+                found.or_else(|| {
+                    line.split_once("RESULT ")
+                        .map(|(_, result)| result.to_owned())
+                })
             })
     });
     let status = loop {
@@ -268,7 +281,10 @@ fn child_process() {
                         })
                     })
                     .collect();
-                workers.into_iter().map(|w| w.join().expect("no panic")).collect()
+                workers
+                    .into_iter()
+                    .map(|w| w.join().expect("no panic"))
+                    .collect()
             });
             let first = &tokens[0];
             assert!(tokens.iter().all(|token| token == first), "{tokens:?}");
@@ -338,7 +354,10 @@ fn a_refresh_in_one_process_reaches_the_others() {
     assert_eq!(*a.ensure().expect("logs in"), "token-1");
     assert_eq!(*b.ensure().expect("adopts"), "token-1");
     let ttl: i64 = server.connection().pttl(PREFIX).expect("reads the TTL");
-    assert!(ttl > 0 && ttl <= 1200, "the key expires with the session: {ttl}");
+    assert!(
+        ttl > 0 && ttl <= 1200,
+        "the key expires with the session: {ttl}"
+    );
 
     std::thread::sleep(Duration::from_millis(650)); // past the refresh point, still live
     assert_eq!(*a.ensure().expect("refreshes"), "token-2");
@@ -381,7 +400,10 @@ fn a_stale_rejection_never_drops_a_session_another_process_just_fetched() {
     let b = manager(&url, platform(), Duration::from_secs(3));
     let seen_by_a = a.ensure().expect("logs in");
     let seen_by_b = b.ensure().expect("adopts");
-    assert_eq!((seen_by_a.as_str(), seen_by_b.as_str()), ("token-1", "token-1"));
+    assert_eq!(
+        (seen_by_a.as_str(), seen_by_b.as_str()),
+        ("token-1", "token-1")
+    );
 
     // A gets a 401 and logs in again.
     assert!(a.invalidate_if_current(&seen_by_a));
@@ -412,12 +434,19 @@ fn a_crashed_lease_holder_is_taken_over_after_the_lease_expires() {
     let mut holder = spawn_child("hang", &url, 0);
     let deadline = Instant::now() + Duration::from_secs(5);
     while server.logins() == 0 {
-        assert!(Instant::now() < deadline, "the holder never started its login");
+        assert!(
+            Instant::now() < deadline,
+            "the holder never started its login"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let login_timeout = Duration::from_secs(3);
     // The holder's lease lasts 2 s (`manager`); it dies mid-login without releasing it.
-    let others = manager(&url, Platform::new(Counter::Redis(url.clone())), login_timeout);
+    let others = manager(
+        &url,
+        Platform::new(Counter::Redis(url.clone())),
+        login_timeout,
+    );
     let results: Vec<(Result<String, String>, Duration)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..4)
             .map(|_| {
@@ -430,7 +459,10 @@ fn a_crashed_lease_holder_is_taken_over_after_the_lease_expires() {
             .collect();
         holder.kill().expect("kills the holder");
         holder.wait().expect("reaps it");
-        workers.into_iter().map(|w| w.join().expect("no panic")).collect()
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("no panic"))
+            .collect()
     });
     for (got, waited) in &results {
         assert_eq!(got.as_deref(), Ok("token-2"), "{results:?}");
@@ -499,7 +531,15 @@ fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
         Err(SessionError::Store(error)) => assert!(error.is_unavailable(), "{error:?}"),
         other => panic!("expected a store error, got {other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
-    assert_eq!(count.load(Ordering::SeqCst), 0, "no login without the store");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "no login without the store"
+    );
     drop(silent); // listened until here
 }
