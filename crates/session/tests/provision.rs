@@ -457,6 +457,7 @@ fn processes_need_a_redis_url_to_share_the_session_through() {
     ));
 }
 
+#[cfg(feature = "redis")]
 #[test]
 fn the_session_codec_carries_the_cookie_between_processes() {
     use selvedge_session::SessionCodec;

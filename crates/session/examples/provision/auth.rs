@@ -6,7 +6,9 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use selvedge_session::{Authenticator, ErrorClass, Login, SessionCodec};
+#[cfg(feature = "redis")]
+use selvedge_session::SessionCodec;
+use selvedge_session::{Authenticator, ErrorClass, Login};
 
 use crate::client::{ApiError, Cookie, PnetClient};
 
@@ -31,10 +33,12 @@ impl PnetSession {
 }
 
 /// How a [`PnetSession`] travels between processes (`--processes`): its cookie's value. The
-/// login log stays with the process that logged in.
+/// login log stays with the process that logged in. Only the `redis` feature shares sessions.
+#[cfg(feature = "redis")]
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PnetCodec;
 
+#[cfg(feature = "redis")]
 impl SessionCodec<PnetSession> for PnetCodec {
     fn encode(&self, session: &PnetSession) -> Vec<u8> {
         session.cookie.value().as_bytes().to_vec()
