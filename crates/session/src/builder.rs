@@ -226,7 +226,7 @@ impl<A: Authenticator> SessionManagerBuilder<A> {
     }
 
     /// Where the session is kept beyond this process: [`InProcess`] (the default) shares
-    /// nothing; [`RedisStore`](crate::RedisStore) (feature `redis`) shares one login between
+    /// nothing; `RedisStore` (feature `redis`) shares one login between
     /// every process using the same Redis key. The store is touched only on the slow path (a
     /// login, a refresh, an invalidation, a logout): `ensure` on a live session reads the
     /// manager's own copy, as fast as without a store. See [`SessionStore`] for the protocol.

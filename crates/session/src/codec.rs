@@ -3,7 +3,7 @@
 
 use std::error::Error;
 
-/// Turns a session into bytes for a shared store (such as [`RedisStore`](crate::RedisStore))
+/// Turns a session into bytes for a shared store (such as `RedisStore`)
 /// and back. A session that holds a live connection cannot be shared; share its token and
 /// rebuild the client around it in `decode`.
 ///

@@ -297,6 +297,13 @@
 //! # Minimum supported Rust version
 //!
 //! The workspace's `rust-version` (the toolchain pinned in `rust-toolchain.toml`).
+// Without the `redis` feature the crate doc's links to the Redis store point at its section.
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "",
+    doc = "[`RedisStore`]: #one-login-for-several-processes",
+    doc = "[`RedisStoreBuilder`]: #one-login-for-several-processes"
+)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

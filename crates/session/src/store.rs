@@ -138,7 +138,7 @@ impl Error for StoreError {
 ///
 /// The default store is [`InProcess`]: nothing is shared, `load` finds nothing and the lease
 /// is always free, so the manager behaves exactly as a single-process one.
-/// [`RedisStore`](crate::RedisStore) (feature `redis`) shares the session through Redis.
+/// `RedisStore` (feature `redis`) shares the session through Redis.
 ///
 /// # Examples
 ///
