@@ -1,7 +1,8 @@
 //! `RedisStore` against a real `redis-server` on loopback, started by the tests themselves
 //! (a free port, no persistence, killed on drop): one login for 4 processes of 50 threads,
 //! refresh and expiry across managers, invalidation by generation, a lease holder killed
-//! mid-login, Redis stopped mid-run and a server that never answers.
+//! mid-login, a login that outlived its lease, a panicking login, Redis stopped mid-run and a
+//! server that never answers.
 //!
 //! The multi-process tests run this test binary again as child processes
 //! (`child_process`, steered by `SELVEDGE_REDIS_CHILD`); logins are counted in Redis, where
@@ -128,12 +129,14 @@ enum Counter {
     Local(Arc<AtomicU32>),
 }
 
-/// Logs in after `delay` (or never, with `hang`), issuing `token-N` for the N-th login.
+/// Logs in after `delay` (or never, with `hang`; or panics, with `panic`), issuing `token-N`
+/// for the N-th login.
 struct Platform {
     counter: Counter,
     delay: Duration,
     ttl: Option<Duration>,
     hang: bool,
+    panic: bool,
 }
 
 impl Platform {
@@ -143,6 +146,7 @@ impl Platform {
             delay: Duration::ZERO,
             ttl: None,
             hang: false,
+            panic: false,
         }
     }
 }
@@ -160,6 +164,7 @@ impl Authenticator for Platform {
             Counter::Local(count) => count.fetch_add(1, Ordering::SeqCst) + 1,
         };
         std::thread::sleep(self.delay);
+        assert!(!self.panic, "the platform's login handler panicked");
         if self.hang {
             // A login that never returns: the parent kills this process mid-login.
             loop {
@@ -542,4 +547,64 @@ fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
         "no login without the store"
     );
     drop(silent); // listened until here
+}
+
+#[test]
+fn a_login_that_outlived_its_lease_is_not_published() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    let mut slow = Platform::new(Counter::Redis(url.clone()));
+    slow.delay = Duration::from_millis(600);
+    let a = SessionManager::builder(slow)
+        .login_timeout(Duration::from_secs(3))
+        .store(store(&url, Duration::from_millis(150)))
+        .build()
+        .expect("valid settings");
+    let b = manager(
+        &url,
+        Platform::new(Counter::Redis(url.clone())),
+        Duration::from_secs(3),
+    );
+    std::thread::scope(|s| {
+        let late = s.spawn(|| a.ensure().expect("its own login").to_string());
+        // A's lease has expired by now; B takes it over and publishes first.
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(*b.ensure().expect("logs in"), "token-2");
+        // A's caller gets A's login, but Redis keeps B's.
+        assert_eq!(late.join().expect("no panic"), "token-1");
+    });
+    let stored: Vec<u8> = server.connection().hget(PREFIX, "session").expect("reads");
+    assert_eq!(stored, b"token-2");
+    assert_eq!(*a.ensure().expect("adopts"), "token-2");
+    assert_eq!(server.logins(), 2);
+}
+
+#[test]
+fn a_panicking_login_releases_the_lease() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    let mut panicking = Platform::new(Counter::Redis(url.clone()));
+    panicking.panic = true;
+    // The lease would block B for 2 s, longer than B waits: only a release lets B in.
+    let a = manager(&url, panicking, Duration::from_secs(3));
+    let b = manager(
+        &url,
+        Platform::new(Counter::Redis(url.clone())),
+        Duration::from_secs(1),
+    );
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.ensure()));
+    assert!(
+        panicked.is_err(),
+        "the authenticator's panic reaches its caller"
+    );
+    let lease: Option<String> = server
+        .connection()
+        .get(format!("{PREFIX}:lease"))
+        .expect("reads");
+    assert_eq!(lease, None, "released while unwinding");
+    assert_eq!(*b.ensure().expect("logs in at once"), "token-2");
 }
