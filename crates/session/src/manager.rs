@@ -52,6 +52,22 @@
 //! landing flight; they never wait for one. Neither cancels a running flight: a login that was
 //! already under way when the session was invalidated or logged out publishes when it lands.
 //!
+//! # Across processes: the store
+//!
+//! A flight's leader does its work through the manager's [`SessionStore`] (`fly`), without the
+//! control lock: it adopts the store's session if that is live and newer than generation
+//! `stale` (the refreshed session's generation, or the greatest one this process saw rejected,
+//! `Control::rejected`), else takes the store's lease, looks again, logs in and publishes under
+//! it; if another process holds the lease it polls the store (`POLL_FIRST` doubling to
+//! `POLL_MAX`) until a session appears, the lease frees, or the flight is `login_timeout` old.
+//! So the table above holds per process, with "the running flight" now possibly waiting on
+//! another process; a flight's local waiters cannot tell the difference. A store failure
+//! lands as a failed flight ([`SessionError::Store`], or a local login with
+//! [`StoreFallback::LoginLocally`]); a wait that ran out lands as [`SessionError::Timeout`]. A
+//! login whose lease expired before it landed is handed to its leader's caller only, as a
+//! replaced flight's is. With the default [`InProcess`](crate::InProcess) store, `load` finds
+//! nothing and the lease is always free: a flight is exactly one login, as before.
+//!
 //! # What loom cannot check here
 //!
 //! Loom has no clock: timed waits never time out under it, so `tests/loom_session.rs` models
@@ -941,7 +957,7 @@ impl<A: Authenticator> SessionManager<A> {
             if left.is_some_and(|left| left.is_zero()) {
                 return Err(Grounded::Timeout);
             }
-            std::thread::sleep(left.map_or(pause, |left| left.min(pause)));
+            clock::pause(left.map_or(pause, |left| left.min(pause)));
             pause = (pause * 2).min(POLL_MAX);
         }
     }
