@@ -109,30 +109,42 @@ const NEEDS: &[Need] = &[
     Need {
         what: "headless Chromium (docs)",
         present: |_| browser::any_installed(),
-        install: |_| {
-            // Debian's package; root installs it directly, anyone else through a password-less sudo.
-            let root_user = Command::new("id")
-                .arg("-u")
+        install: |_| apt_install("chromium"),
+    },
+    Need {
+        what: "redis-server (test: selvedge-session's RedisStore tests)",
+        present: |_| {
+            Command::new("redis-server")
+                .arg("--version")
                 .output()
-                .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
-            let apt = |args: &[&str]| {
-                let mut command = if root_user {
-                    command("apt-get", args)
-                } else {
-                    let mut sudo = command("sudo", &["-n", "apt-get"]);
-                    sudo.args(args);
-                    sudo
-                };
-                command.env("DEBIAN_FRONTEND", "noninteractive");
-                command
-            };
-            vec![
-                apt(&["update", "-qq"]),
-                apt(&["install", "-y", "-qq", "chromium"]),
-            ]
+                .is_ok_and(|out| out.status.success())
         },
+        install: |_| apt_install("redis-server"),
     },
 ];
+
+/// Installs Debian's `package`: root directly, anyone else through a password-less sudo.
+fn apt_install(package: &str) -> Vec<Command> {
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if root_user {
+            command("apt-get", args)
+        } else {
+            let mut sudo = command("sudo", &["-n", "apt-get"]);
+            sudo.args(args);
+            sudo
+        };
+        command.env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    vec![
+        apt(&["update", "-qq"]),
+        apt(&["install", "-y", "-qq", package]),
+    ]
+}
 
 /// Installs every missing need; passes when all are present afterwards.
 pub(crate) fn run_setup(root: &Path) -> Outcome {

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::{Authenticator, BuildError, RetryPolicy, SessionManager};
+use crate::{
+    Authenticator, BuildError, InProcess, RetryPolicy, SessionManager, SessionStore, StoreFallback,
+};
 
 /// The name a manager's errors and events carry when it was given none.
 pub(crate) const UNNAMED: &str = "unnamed";
@@ -15,6 +17,7 @@ pub(crate) struct Settings {
     pub(crate) refresh_buffer: Duration,
     pub(crate) refresh_jitter: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) fallback: StoreFallback,
 }
 
 /// The builder's settings before `build`: the retry policy stays unset until the login
@@ -26,6 +29,7 @@ struct Draft {
     refresh_buffer: Duration,
     refresh_jitter: Duration,
     retry: Option<RetryPolicy>,
+    fallback: StoreFallback,
 }
 
 /// Builds a [`SessionManager`]; from [`SessionManager::builder`].
@@ -37,6 +41,8 @@ struct Draft {
 /// | [`refresh_buffer`](Self::refresh_buffer) | 10 s | how long before expiry a refresh may start |
 /// | [`refresh_jitter`](Self::refresh_jitter) | 5 s | how much later than that, at random |
 /// | [`retry`](Self::retry) | [`RetryPolicy::default`], its pauses capped at a quarter of `login_timeout` | retries of transient errors |
+/// | [`store`](Self::store) | [`InProcess`] | where the session is shared beyond this process |
+/// | [`store_fallback`](Self::store_fallback) | [`StoreFallback::Fail`] | what a login does when the store cannot be used |
 ///
 /// # Errors
 ///
@@ -68,16 +74,26 @@ struct Draft {
 /// assert_eq!(manager.name(), "pnet admin");
 /// # Ok::<(), selvedge_session::BuildError>(())
 /// ```
-#[derive(Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct SessionManagerBuilder<A> {
+pub struct SessionManagerBuilder<A: Authenticator> {
     auth: A,
     settings: Draft,
+    store: Box<dyn SessionStore<A::Session>>,
+}
+
+impl<A: Authenticator + std::fmt::Debug> std::fmt::Debug for SessionManagerBuilder<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionManagerBuilder")
+            .field("auth", &self.auth)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<A: Authenticator> SessionManagerBuilder<A> {
     pub(crate) fn new(auth: A) -> Self {
         Self {
+            store: Box::new(InProcess::default()),
             auth,
             settings: Draft {
                 name: UNNAMED,
@@ -85,6 +101,7 @@ impl<A: Authenticator> SessionManagerBuilder<A> {
                 refresh_buffer: Duration::from_secs(10),
                 refresh_jitter: Duration::from_secs(5),
                 retry: None,
+                fallback: StoreFallback::Fail,
             },
         }
     }
@@ -208,6 +225,53 @@ impl<A: Authenticator> SessionManagerBuilder<A> {
         self
     }
 
+    /// Where the session is kept beyond this process: [`InProcess`] (the default) shares
+    /// nothing; `RedisStore` (feature `redis`) shares one login between
+    /// every process using the same Redis key. The store is touched only on the slow path (a
+    /// login, a refresh, an invalidation, a logout): `ensure` on a live session reads the
+    /// manager's own copy, as fast as without a store. See [`SessionStore`] for the protocol.
+    ///
+    /// ```
+    /// # use selvedge_session::{Authenticator, InProcess, Login, SessionManager};
+    /// # struct Fixed;
+    /// # impl Authenticator for Fixed {
+    /// #     type Session = ();
+    /// #     type Error = std::io::Error;
+    /// #     fn login(&self) -> std::io::Result<Login<()>> { Ok(Login::new(())) }
+    /// # }
+    /// let manager = SessionManager::builder(Fixed).store(InProcess::default()).build()?;
+    /// manager.ensure()?;
+    /// assert_eq!(manager.stats().logins, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn store(mut self, store: impl SessionStore<A::Session>) -> Self {
+        self.store = Box::new(store);
+        self
+    }
+
+    /// What a login does when the store cannot be used (unreachable, too slow, a value it
+    /// cannot decode): fail with [`SessionError::Store`](crate::SessionError::Store) (the
+    /// default), or log in on its own and keep that session to this process
+    /// ([`StoreFallback::LoginLocally`]).
+    ///
+    /// ```
+    /// # use selvedge_session::{Authenticator, Login, SessionManager, StoreFallback};
+    /// # struct Fixed;
+    /// # impl Authenticator for Fixed {
+    /// #     type Session = ();
+    /// #     type Error = std::io::Error;
+    /// #     fn login(&self) -> std::io::Result<Login<()>> { Ok(Login::new(())) }
+    /// # }
+    /// let manager = SessionManager::builder(Fixed)
+    ///     .store_fallback(StoreFallback::LoginLocally)
+    ///     .build();
+    /// assert!(manager.is_ok());
+    /// ```
+    pub fn store_fallback(mut self, fallback: StoreFallback) -> Self {
+        self.settings.fallback = fallback;
+        self
+    }
+
     /// The manager, if the settings make sense.
     ///
     /// # Errors
@@ -245,7 +309,8 @@ impl<A: Authenticator> SessionManagerBuilder<A> {
             refresh_buffer: draft.refresh_buffer,
             refresh_jitter: draft.refresh_jitter,
             retry,
+            fallback: draft.fallback,
         };
-        Ok(SessionManager::from_parts(self.auth, settings))
+        Ok(SessionManager::from_parts(self.auth, settings, self.store))
     }
 }

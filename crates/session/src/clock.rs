@@ -43,6 +43,19 @@ pub(crate) fn now() -> Instant {
     model::now()
 }
 
+/// Waits `pause` before a flight polls its store again (another process holds the lease).
+#[cfg(not(selvedge_loom))]
+pub(crate) fn pause(pause: Duration) {
+    std::thread::sleep(pause);
+}
+
+/// Under loom, which has no time, a pause yields: the model runs the thread that holds the
+/// lease before this one polls again, so a polling loop is a modelled spin, not a hang.
+#[cfg(selvedge_loom)]
+pub(crate) fn pause(_pause: Duration) {
+    selvedge_locks::sync::thread::yield_now();
+}
+
 /// A reading of the coarse clock, in `coarsetime`'s units (2^-32 s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Coarse(u64);

@@ -20,6 +20,8 @@ pub(crate) struct Current<S> {
     expires_at: Option<Instant>,
     /// The number of the flight that logged this session in.
     pub(crate) flight: u64,
+    /// The generation the session store published it under (0: kept to this process).
+    pub(crate) generation: u64,
     /// The coarse reading before which `refresh_at` has certainly not passed (see
     /// `clock::fresh_until`); [`Coarse::NEVER`] for a session that never expires.
     fresh_until: Coarse,
@@ -35,6 +37,7 @@ impl<S> Current<S> {
         session: S,
         expires_at: Option<Instant>,
         flight: u64,
+        generation: u64,
         buffer: Duration,
         jitter: Duration,
     ) -> Self {
@@ -51,6 +54,7 @@ impl<S> Current<S> {
             refresh_at,
             expires_at,
             flight,
+            generation,
             fresh_until: refresh_at.map_or(Coarse::NEVER, clock::fresh_until),
         }
     }

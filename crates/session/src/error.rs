@@ -48,6 +48,11 @@ pub enum SessionError<E> {
     },
     /// The server refused the logout. The session was dropped from the manager anyway.
     Logout(E),
+    /// The shared [`SessionStore`](crate::SessionStore) could not be used (Redis down or too
+    /// slow, a value the codec cannot read), and the manager was built to fail rather than
+    /// log in on its own ([`StoreFallback::Fail`](crate::StoreFallback::Fail)). Every caller
+    /// that waited for the same flight gets a clone of the same `Arc`.
+    Store(Arc<crate::StoreError>),
     /// A [`GlobalSession`](crate::GlobalSession) or [`SessionMap`](crate::SessionMap) could
     /// not build its manager.
     Build(BuildError),
@@ -96,6 +101,7 @@ impl<E> fmt::Display for SessionError<E> {
                 "the login of session `{name}` did not finish within {waited:?}"
             ),
             Self::Logout(_) => f.write_str("logout failed"),
+            Self::Store(_) => f.write_str("the shared session store could not be used"),
             Self::Build(_) => f.write_str("the session manager could not be built"),
         }
     }
@@ -107,6 +113,7 @@ impl<E: Error + 'static> Error for SessionError<E> {
             Self::Login { error, .. } => Some(&**error),
             Self::Logout(error) => Some(error),
             Self::Build(error) => Some(error),
+            Self::Store(error) => Some(&**error),
             Self::NotLoggedIn | Self::Timeout { .. } => None,
         }
     }

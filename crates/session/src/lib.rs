@@ -10,6 +10,12 @@
 //! - [`GlobalSession`]: a process-wide manager in one `static` (the seed's
 //!   `ensure_admin_pnet_session()` is `ADMIN.ensure()`).
 //! - [`SessionMap`]: one manager per platform or tenant.
+//! - [`SessionStore`]: where the session is shared beyond one process; [`InProcess`] (the
+//!   default) shares nothing, [`RedisStore`] (feature `redis`, built by
+//!   [`RedisStoreBuilder`]) shares one login between every process through Redis, with the
+//!   session turned to bytes by a [`SessionCodec`] ([`StringCodec`] for text). A store hands
+//!   back [`Shared`] sessions and [`Lease`]s, fails with [`StoreError`], and
+//!   [`StoreFallback`] says what a login does then.
 //!
 //! # Motivation
 //!
@@ -175,6 +181,76 @@
 //! (event names in `selvedge_trace::events`, `SESSION_*`), and [`SessionManager::stats`]
 //! counts them.
 //!
+//! # One login for several processes
+//!
+//! A deployment runs several processes (web workers, task workers), each with its own global
+//! session: N processes still mean N logins, and a token refreshed in one is unknown to the
+//! others. Give every process's manager the same [`RedisStore`] key and they log in once
+//! between them:
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use selvedge_session::{Authenticator, Login, RedisStore, SessionManager, StringCodec};
+//! # struct PnetAuth;
+//! # impl Authenticator for PnetAuth {
+//! #     type Session = String;
+//! #     type Error = std::io::Error;
+//! #     fn login(&self) -> std::io::Result<Login<String>> { Ok(Login::new("c".into())) }
+//! # }
+//! let store = RedisStore::builder("redis://127.0.0.1:6379/", StringCodec)
+//!     .prefix("pnet:admin")
+//!     .lease_ttl(Duration::from_secs(5))
+//!     .timeout(Duration::from_millis(500))
+//!     .build()?;
+//! let admin = SessionManager::builder(PnetAuth)
+//!     .login_timeout(Duration::from_secs(10))
+//!     .store(store)
+//!     .build()?;
+//! let cookie = admin.ensure()?; // the session another process logged in, or a new login
+//! # let _ = cookie;
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "redis"))]
+//! # fn main() {}
+//! ```
+//!
+//! **How it works.** The manager's published session stays this process's cache of the shared
+//! one: `ensure` on a live session reads it as before and never talks to Redis. Only a flight
+//! (one per process at a time) does: it reads the stored session and adopts it if it is live
+//! and newer than the one this process has; otherwise it takes the login lease (`SET NX PX`
+//! with a random token), looks once more, logs in, publishes the session with its expiry
+//! under a new generation (a Lua script that writes only while the lease is held; the key
+//! expires with the session) and releases the lease (compare-and-delete). A process that finds
+//! the lease taken polls the key and the lease, 5 ms doubling to 100 ms, until the session
+//! appears, the lease frees or expires (its holder crashed: this process takes over), or
+//! `login_timeout` passes ([`SessionError::Timeout`]).
+//!
+//! **What it guarantees.** While a lease is held and unexpired, no other process logs in; a
+//! session is published only under its lease, so a login that outlived its lease goes to its
+//! own caller only and never overwrites a newer one. [`invalidate_if_current`] drops the stored
+//! session only if its generation is still the one this process saw rejected: a stale 401 in
+//! one process never drops a session another process just fetched. Consistency is eventual,
+//! not immediate: a process keeps using its cached copy until it expires, is due for refresh,
+//! or is rejected; then its next flight finds the newer one. Refresh ahead works across
+//! processes: the first process past its (jittered) refresh point logs in, the others adopt
+//! that session when they reach theirs. Generations are at least the Redis server's clock in
+//! microseconds, so they keep growing across a restart that lost the data.
+//!
+//! **When Redis fails.** Every call has the store's timeout (connect, read and write), so an
+//! unreachable or stalled server costs a flight at most a few timeouts, never a hang. By
+//! default the flight fails with [`SessionError::Store`] (its waiters get the same error) and
+//! the next call tries again; with [`StoreFallback::LoginLocally`] the process logs in on its
+//! own and keeps that session to itself until it expires or is rejected. A failed release
+//! leaves the lease to its own expiry; a failed invalidation leaves the stored session, which
+//! this process then never adopts again. Sessions already published keep being handed out
+//! while Redis is down. The cross-process lease assumes one Redis server (not Redlock across
+//! several), and expiries on the wall clock assume the processes' clocks agree to well within
+//! the refresh buffer.
+//!
+//! [`invalidate_if_current`]: SessionManager::invalidate_if_current
+//!
 //! # Comparison
 //!
 //! | | AWS SDK identity cache | google-cloud-auth | botocore | [`selvedge_singleton::Global`] | [`SessionManager`] |
@@ -213,35 +289,54 @@
 //!   The coarse clock is used on Linux, Android, macOS and the BSDs; elsewhere (Windows
 //!   included) the hot path reads `Instant::now()`.
 //! - Waiting blocks the thread; in async code call from a blocking context.
+//! - A shared store shares only what its [`SessionCodec`] can write: a session holding a live
+//!   connection shares its token, and `decode` rebuilds the rest in each process.
 //! - Under `--cfg selvedge_loom` the crate reads a model clock that only the model moves, and
 //!   [`GlobalSession::new`] and [`SessionMap::new`] are not `const`.
 //!
 //! # Minimum supported Rust version
 //!
 //! The workspace's `rust-version` (the toolchain pinned in `rust-toolchain.toml`).
+// Without the `redis` feature the crate doc's links to the Redis store point at its section.
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "",
+    doc = "[`RedisStore`]: #one-login-for-several-processes",
+    doc = "[`RedisStoreBuilder`]: #one-login-for-several-processes"
+)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authenticator;
 mod builder;
 mod clock;
+mod codec;
 mod current;
 mod error;
 mod global_session;
 mod manager;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod report;
 mod retry;
 mod session_map;
 mod stats;
+mod store;
 
 pub use authenticator::{Authenticator, ErrorClass, Login};
 pub use builder::SessionManagerBuilder;
+pub use codec::{SessionCodec, StringCodec};
 pub use error::{BuildError, SessionError};
 pub use global_session::GlobalSession;
 pub use manager::SessionManager;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::{RedisStore, RedisStoreBuilder};
 pub use retry::RetryPolicy;
 pub use session_map::SessionMap;
 pub use stats::SessionStats;
+pub use store::{InProcess, Lease, SessionStore, Shared, StoreError, StoreFallback};
 
 /// The model's clock, for loom models only (`--cfg selvedge_loom`); not public API.
 #[cfg(selvedge_loom)]

@@ -52,6 +52,22 @@
 //! landing flight; they never wait for one. Neither cancels a running flight: a login that was
 //! already under way when the session was invalidated or logged out publishes when it lands.
 //!
+//! # Across processes: the store
+//!
+//! A flight's leader does its work through the manager's [`SessionStore`] (`fly`), without the
+//! control lock: it adopts the store's session if that is live and newer than generation
+//! `stale` (the refreshed session's generation, or the greatest one this process saw rejected,
+//! `Control::rejected`), else takes the store's lease, looks again, logs in and publishes under
+//! it; if another process holds the lease it polls the store (`POLL_FIRST` doubling to
+//! `POLL_MAX`) until a session appears, the lease frees, or the flight is `login_timeout` old.
+//! So the table above holds per process, with "the running flight" now possibly waiting on
+//! another process; a flight's local waiters cannot tell the difference. A store failure
+//! lands as a failed flight ([`SessionError::Store`], or a local login with
+//! [`StoreFallback::LoginLocally`]); a wait that ran out lands as [`SessionError::Timeout`]. A
+//! login whose lease expired before it landed is handed to its leader's caller only, as a
+//! replaced flight's is. With the default [`InProcess`](crate::InProcess) store, `load` finds
+//! nothing and the lease is always free: a flight is exactly one login, as before.
+//!
 //! # What loom cannot check here
 //!
 //! Loom has no clock: timed waits never time out under it, so `tests/loom_session.rs` models
@@ -62,7 +78,7 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell};
 
@@ -71,8 +87,15 @@ use crate::clock;
 use crate::current::Current;
 use crate::stats::Counters;
 use crate::{
-    Authenticator, ErrorClass, Login, SessionError, SessionManagerBuilder, SessionStats, report,
+    Authenticator, ErrorClass, Lease, Login, SessionError, SessionManagerBuilder, SessionStats,
+    SessionStore, Shared, StoreError, StoreFallback, report,
 };
+
+/// The first pause of a flight waiting for another process's login (polling the store).
+const POLL_FIRST: Duration = Duration::from_millis(5);
+/// The longest pause between two polls: the most a waiter lags behind the other process's
+/// publication.
+const POLL_MAX: Duration = Duration::from_millis(100);
 
 /// The session of authenticator `A`, as handed out.
 type SessionOf<A> = Arc<<A as Authenticator>::Session>;
@@ -93,6 +116,9 @@ struct Control<E> {
     /// After a failed refresh, the next refresh waits until then (a quarter of the remaining
     /// life later), so a failing server is not asked again on every call.
     refresh_not_before: Option<Instant>,
+    /// The greatest store generation this process saw rejected (invalidated or logged out):
+    /// a flight never adopts it, or an older one, from the store.
+    rejected: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,9 +127,64 @@ struct Running {
     started: Instant,
 }
 
-struct Failure<E> {
-    error: std::sync::Arc<E>,
-    attempts: u32,
+/// How the last failed flight failed, as its waiters are told.
+enum Failure<E> {
+    Login {
+        error: std::sync::Arc<E>,
+        attempts: u32,
+    },
+    Store(std::sync::Arc<StoreError>),
+    /// Another process's login did not land within `login_timeout`.
+    Timeout,
+}
+
+impl<E> Failure<E> {
+    /// The error a waiter of this flight returns, after waiting `waited`.
+    fn to_error(&self, name: &'static str, waited: Duration) -> SessionError<E> {
+        match self {
+            Self::Login { error, attempts } => SessionError::Login {
+                error: error.clone(),
+                attempts: *attempts,
+            },
+            Self::Store(error) => SessionError::Store(error.clone()),
+            Self::Timeout => SessionError::Timeout { name, waited },
+        }
+    }
+}
+
+/// What a flight brought back: a session, logged in by this process or adopted from the store.
+struct Landing<S> {
+    session: S,
+    expires_at: Option<Instant>,
+    /// The store's generation (0: kept to this process).
+    generation: u64,
+    /// How many authenticator calls it took; `None`: adopted from the store, no login.
+    attempts: Option<u32>,
+    /// `false`: the lease expired before the login landed and another process may have
+    /// published since, so the session goes to the leader's caller only.
+    publish: bool,
+}
+
+/// Why a flight brought back no session.
+enum Grounded<E> {
+    Login(E, u32),
+    Store(StoreError),
+    Timeout,
+}
+
+/// A store lease held by a flight's leader, released when dropped (a panicking authenticator
+/// included). A release that fails is left to the lease's own expiry in the store.
+struct Held<'a, S: 'static> {
+    store: &'a dyn SessionStore<S>,
+    lease: Option<Lease>,
+}
+
+impl<S: 'static> Drop for Held<'_, S> {
+    fn drop(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            let _expires_by_itself = self.store.release(lease);
+        }
+    }
 }
 
 /// A caller that waits for another caller's flight.
@@ -117,6 +198,11 @@ struct Wait {
 type Attempts<A> = std::result::Result<
     (Login<<A as Authenticator>::Session>, u32),
     (<A as Authenticator>::Error, u32),
+>;
+/// What one flight brought back.
+type Flown<A> = std::result::Result<
+    Landing<<A as Authenticator>::Session>,
+    Grounded<<A as Authenticator>::Error>,
 >;
 
 /// One session shared by every thread: logged in once however many threads ask at once
@@ -221,6 +307,8 @@ pub struct SessionManager<A: Authenticator> {
     counters: Counters,
     settings: Settings,
     auth: A,
+    /// Touched only by flights, invalidations and logouts, never by the hot path.
+    store: Box<dyn SessionStore<A::Session>>,
 }
 
 impl<A: Authenticator> SessionManager<A> {
@@ -242,7 +330,11 @@ impl<A: Authenticator> SessionManager<A> {
         SessionManagerBuilder::new(auth)
     }
 
-    pub(crate) fn from_parts(auth: A, settings: Settings) -> Self {
+    pub(crate) fn from_parts(
+        auth: A,
+        settings: Settings,
+        store: Box<dyn SessionStore<A::Session>>,
+    ) -> Self {
         Self {
             current: OptionArcCell::new(None),
             control: Mutex::new(Control {
@@ -251,11 +343,13 @@ impl<A: Authenticator> SessionManager<A> {
                 failures: 0,
                 last_failure: None,
                 refresh_not_before: None,
+                rejected: 0,
             }),
             landed: Condvar::new(),
             counters: Counters::default(),
             settings,
             auth,
+            store,
         }
     }
 
@@ -447,12 +541,16 @@ impl<A: Authenticator> SessionManager<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn logout(&self) -> Result<A, ()> {
-        let control = self.control.lock();
+        let mut control = self.control.lock();
         let taken = self.current.take();
+        if let Some(taken) = &taken {
+            control.rejected = control.rejected.max(taken.generation);
+        }
         drop(control);
         let Some(taken) = taken else {
             return Ok(());
         };
+        self.forget_shared(taken.generation);
         Counters::bump(&self.counters.logouts);
         report::logout(self.settings.name, taken.flight);
         self.auth
@@ -489,7 +587,7 @@ impl<A: Authenticator> SessionManager<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn invalidate_if_current(&self, session: &SessionOf<A>) -> bool {
-        let control = self.control.lock();
+        let mut control = self.control.lock();
         let current = self.current.load_full();
         let taken = match current {
             Some(current) if Arc::ptr_eq(&current.session, session) => {
@@ -498,7 +596,9 @@ impl<A: Authenticator> SessionManager<A> {
             }
             _ => return false,
         };
+        control.rejected = control.rejected.max(taken.generation);
         drop(control);
+        self.forget_shared(taken.generation);
         Counters::bump(&self.counters.invalidations);
         report::invalidated(self.settings.name, taken.flight);
         true
@@ -660,10 +760,8 @@ impl<A: Authenticator> SessionManager<A> {
                         .last_failure
                         .as_ref()
                         .expect("a failed flight records its error");
-                    let error = SessionError::Login {
-                        error: failure.error.clone(),
-                        attempts: failure.attempts,
-                    };
+                    let waited = now.saturating_duration_since(waiting.since);
+                    let error = failure.to_error(self.settings.name, waited);
                     drop(control);
                     self.end_wait(wait.as_ref(), now, false);
                     return Err(error);
@@ -712,8 +810,8 @@ impl<A: Authenticator> SessionManager<A> {
         }
     }
 
-    /// Runs one flight on this thread: registers it, calls the authenticator (with retries)
-    /// without the lock, then lands it.
+    /// Runs one flight on this thread: registers it, adopts the store's session or logs in
+    /// (with retries) without the lock, then lands it.
     fn lead(
         &self,
         mut control: MutexGuard<'_, Control<A::Error>>,
@@ -723,11 +821,16 @@ impl<A: Authenticator> SessionManager<A> {
         control.flights += 1;
         let flight = control.flights;
         control.running = Some(Running { flight, started });
+        let mut stale = control.rejected;
         drop(control);
+        if refresh && let Some(current) = self.current.load_full() {
+            // A refresh needs a session newer than the one that is due.
+            stale = stale.max(current.generation);
+        }
 
         // AssertUnwindSafe: the panic is re-raised below, after the flight is cleaned up, so
         // nobody observes state broken by it.
-        let attempts = panic::catch_unwind(AssertUnwindSafe(|| self.attempt(flight, started)));
+        let flown = panic::catch_unwind(AssertUnwindSafe(|| self.fly(flight, started, stale)));
         let took = clock::now().saturating_duration_since(started);
 
         let mut control = self.control.lock();
@@ -737,18 +840,25 @@ impl<A: Authenticator> SessionManager<A> {
         if still_running {
             control.running = None;
         }
-        match attempts {
-            Ok(Ok((login, attempts))) => {
-                let (session, expires_at) = login.into_parts();
+        match flown {
+            Ok(Ok(landing)) => {
+                let Landing {
+                    session,
+                    expires_at,
+                    generation,
+                    attempts,
+                    publish,
+                } = landing;
                 let current = Arc::new(Current::new(
                     session,
                     expires_at,
                     flight,
+                    generation,
                     self.settings.refresh_buffer,
                     self.settings.refresh_jitter,
                 ));
                 let session = current.session.clone();
-                let replaced = if still_running {
+                let replaced = if still_running && publish {
                     control.refresh_not_before = None;
                     self.current.swap(Some(current))
                 } else {
@@ -758,16 +868,32 @@ impl<A: Authenticator> SessionManager<A> {
                 self.landed.notify_all();
                 // Dropped after the lock: a session's `Drop` is user code.
                 drop(replaced);
-                Counters::bump(&self.counters.logins);
-                if refresh {
-                    Counters::bump(&self.counters.refreshes);
+                match attempts {
+                    Some(attempts) => {
+                        Counters::bump(&self.counters.logins);
+                        if refresh {
+                            Counters::bump(&self.counters.refreshes);
+                        }
+                        report::login(self.settings.name, flight, attempts, took, refresh);
+                    }
+                    None => Counters::bump(&self.counters.adoptions),
                 }
-                report::login(self.settings.name, flight, attempts, took, refresh);
                 Ok(session)
             }
-            Ok(Err((error, attempts))) => {
-                let error = std::sync::Arc::new(error);
+            Ok(Err(grounded)) => {
+                let (failure, attempts) = match grounded {
+                    Grounded::Login(error, attempts) => (
+                        Failure::Login {
+                            error: std::sync::Arc::new(error),
+                            attempts,
+                        },
+                        attempts,
+                    ),
+                    Grounded::Store(error) => (Failure::Store(std::sync::Arc::new(error)), 0),
+                    Grounded::Timeout => (Failure::Timeout, 0),
+                };
                 let now = clock::now();
+                let error = failure.to_error(self.settings.name, took);
                 let fallback = if refresh {
                     self.current.load_full().filter(|c| c.is_live_at(now))
                 } else {
@@ -775,10 +901,7 @@ impl<A: Authenticator> SessionManager<A> {
                 };
                 if still_running {
                     control.failures += 1;
-                    control.last_failure = Some(Failure {
-                        error: error.clone(),
-                        attempts,
-                    });
+                    control.last_failure = Some(failure);
                     if let Some(life) = fallback.as_ref().and_then(|c| c.life_left_at(now)) {
                         control.refresh_not_before = Some(now + life / 4);
                     }
@@ -786,17 +909,15 @@ impl<A: Authenticator> SessionManager<A> {
                 drop(control);
                 self.landed.notify_all();
                 Counters::bump(&self.counters.failures);
-                report::login_failed(
-                    self.settings.name,
-                    flight,
-                    attempts,
-                    took,
-                    &error.to_string(),
-                );
+                let message = match &error {
+                    SessionError::Login { error, .. } => error.to_string(),
+                    other => other.to_string(),
+                };
+                report::login_failed(self.settings.name, flight, attempts, took, &message);
                 // A failed refresh leaves a live session: this caller uses it, as the others do.
                 match fallback {
                     Some(current) => Ok(current.session.clone()),
-                    None => Err(SessionError::Login { error, attempts }),
+                    None => Err(error),
                 }
             }
             Err(payload) => {
@@ -810,6 +931,100 @@ impl<A: Authenticator> SessionManager<A> {
                 report::login_failed(self.settings.name, flight, 0, took, &message);
                 panic::resume_unwind(payload)
             }
+        }
+    }
+
+    /// The flight's work, without the control lock: adopt a session another process
+    /// published (newer than generation `stale`), or take the store's lease and log in, or
+    /// wait for the process that holds it, polling with backoff (`POLL_FIRST` doubling to
+    /// `POLL_MAX`) until its session appears, the lease frees (or expires: its holder
+    /// crashed), or `login_timeout` has passed since `started`. With the default
+    /// [`InProcess`](crate::InProcess) store this is a plain login: nothing to adopt, the
+    /// lease always free.
+    fn fly(&self, flight: u64, started: Instant, stale: u64) -> Flown<A> {
+        let deadline = started.checked_add(self.settings.login_timeout);
+        let mut pause = POLL_FIRST;
+        loop {
+            let step = self.store.load(stale).and_then(|shared| match shared {
+                Some(shared) => Ok(Err(shared)),
+                None => self.store.try_lease().map(Ok),
+            });
+            match step {
+                Err(error) => return self.without_store(flight, started, error),
+                Ok(Err(shared)) => return Ok(adopted(shared)),
+                Ok(Ok(Some(lease))) => return self.login_under(lease, flight, started, stale),
+                Ok(Ok(None)) => {}
+            }
+            let now = clock::now();
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(now));
+            if left.is_some_and(|left| left.is_zero()) {
+                return Err(Grounded::Timeout);
+            }
+            clock::pause(left.map_or(pause, |left| left.min(pause)));
+            pause = (pause * 2).min(POLL_MAX);
+        }
+    }
+
+    /// With the store's lease: adopt what was published since the last look, or log in and
+    /// publish; the lease is released either way (`Held`).
+    fn login_under(&self, lease: Lease, flight: u64, started: Instant, stale: u64) -> Flown<A> {
+        let held = Held {
+            store: &*self.store,
+            lease: Some(lease),
+        };
+        match self.store.load(stale) {
+            Ok(Some(shared)) => return Ok(adopted(shared)),
+            Ok(None) => {}
+            Err(error) => return self.without_store(flight, started, error),
+        }
+        let (login, attempts) = self
+            .attempt(flight, started)
+            .map_err(|(error, attempts)| Grounded::Login(error, attempts))?;
+        let (session, expires_at) = login.into_parts();
+        let lease = held.lease.as_ref().expect("held until dropped");
+        let published = self
+            .store
+            .publish(lease, &session, expires_at.map(wall_clock))
+            .map(|generation| (generation.unwrap_or(0), generation.is_some()));
+        drop(held);
+        let (generation, publish) = match published {
+            Ok(published) => published,
+            Err(_) if self.settings.fallback == StoreFallback::LoginLocally => (0, true),
+            Err(error) => return Err(Grounded::Store(error)),
+        };
+        Ok(Landing {
+            session,
+            expires_at,
+            generation,
+            attempts: Some(attempts),
+            publish,
+        })
+    }
+
+    /// The store failed: log in for this process alone, or fail, as the builder chose.
+    fn without_store(&self, flight: u64, started: Instant, error: StoreError) -> Flown<A> {
+        if self.settings.fallback == StoreFallback::Fail {
+            return Err(Grounded::Store(error));
+        }
+        let (login, attempts) = self
+            .attempt(flight, started)
+            .map_err(|(error, attempts)| Grounded::Login(error, attempts))?;
+        let (session, expires_at) = login.into_parts();
+        Ok(Landing {
+            session,
+            expires_at,
+            generation: 0,
+            attempts: Some(attempts),
+            publish: true,
+        })
+    }
+
+    /// Drops the shared copy of a session this process saw rejected or logged out, if it is
+    /// still generation `generation`. A store that cannot be reached keeps it, but this
+    /// process never adopts it again (`Control::rejected`); the next flight replaces it.
+    fn forget_shared(&self, generation: u64) {
+        if generation != 0 {
+            let _kept_but_never_adopted = self.store.invalidate_if_current(generation);
         }
     }
 
@@ -842,6 +1057,34 @@ impl<A: Authenticator> SessionManager<A> {
             }
         }
     }
+}
+
+/// A session another process published, as this process's clock sees it.
+fn adopted<S>(shared: Shared<S>) -> Landing<S> {
+    Landing {
+        session: shared.session,
+        expires_at: shared.expires_at.and_then(monotonic),
+        generation: shared.generation,
+        attempts: None,
+        publish: true,
+    }
+}
+
+/// A monotonic deadline on the wall clock, which processes share.
+fn wall_clock(at: Instant) -> SystemTime {
+    let left = at.saturating_duration_since(clock::now());
+    SystemTime::now()
+        .checked_add(left)
+        .unwrap_or(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX)))
+}
+
+/// A wall-clock deadline on this process's monotonic clock; `None` if too far to represent
+/// (never, in practice). A deadline already past is now.
+fn monotonic(at: SystemTime) -> Option<Instant> {
+    let left = at
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    clock::now().checked_add(left)
 }
 
 impl<A: Authenticator> fmt::Debug for SessionManager<A> {

@@ -43,6 +43,9 @@ use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
 pub struct SessionStats {
     /// Successful logins, refreshes included.
     pub logins: u64,
+    /// Sessions taken from a shared store (another process's login) instead of logging in:
+    /// see [`SessionStore`](crate::SessionStore). Always 0 with the default in-process store.
+    pub adoptions: u64,
     /// Of `logins`, those made ahead of expiry while the old session was still live.
     pub refreshes: u64,
     /// Login flights that ended with an error (after their retries).
@@ -65,10 +68,11 @@ impl fmt::Display for SessionStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "logins {} (refreshes {}), failures {} (retries {}), invalidations {}, logouts {}, \
+            "logins {} (refreshes {}), adoptions {}, failures {} (retries {}), invalidations {}, logouts {}, \
              waits {} (timeouts {}, waited {:?})",
             self.logins,
             self.refreshes,
+            self.adoptions,
             self.failures,
             self.retries,
             self.invalidations,
@@ -85,6 +89,7 @@ impl fmt::Display for SessionStats {
 pub(crate) struct Counters {
     pub(crate) logins: AtomicU64,
     pub(crate) refreshes: AtomicU64,
+    pub(crate) adoptions: AtomicU64,
     pub(crate) failures: AtomicU64,
     pub(crate) retries: AtomicU64,
     pub(crate) invalidations: AtomicU64,
@@ -115,6 +120,7 @@ impl Counters {
         SessionStats {
             logins: read(&self.logins),
             refreshes: read(&self.refreshes),
+            adoptions: read(&self.adoptions),
             failures: read(&self.failures),
             retries: read(&self.retries),
             invalidations: read(&self.invalidations),

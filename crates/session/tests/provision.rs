@@ -428,3 +428,41 @@ fn a_login_while_the_session_had_life_left_fails_the_login_check() {
     );
     assert_eq!(check::lifetimes(&wasted, buffer).lifetimes, 2);
 }
+
+#[test]
+fn processes_need_a_redis_url_to_share_the_session_through() {
+    let options = args::parse(["--processes", "4", "--redis", "redis://127.0.0.1:6379/"])
+        .expect("valid flags");
+    assert_eq!(options.processes, 4);
+    assert_eq!(options.redis.as_deref(), Some("redis://127.0.0.1:6379/"));
+    let member = args::parse([
+        "--fleet-member",
+        "2",
+        "--fleet-tag",
+        "run7",
+        "--redis",
+        "redis://pnet-cache/",
+    ])
+    .expect("valid flags");
+    assert_eq!(member.fleet_member, Some(2));
+    assert_eq!(member.fleet_tag.as_deref(), Some("run7"));
+    assert!(args::USAGE.contains("--processes"));
+    assert!(matches!(
+        args::parse(["--processes", "2"]),
+        Err(args::ArgsError::ProcessesWithoutRedis)
+    ));
+    assert!(matches!(
+        args::parse(["--redis", "http://pnet-cache"]),
+        Err(args::ArgsError::BadRedis(_))
+    ));
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn the_session_codec_carries_the_cookie_between_processes() {
+    use selvedge_session::SessionCodec;
+    let session = auth::PnetCodec.decode(b"4f2a").expect("a cookie is UTF-8");
+    assert_eq!(session.cookie().value(), "4f2a");
+    assert_eq!(auth::PnetCodec.encode(&session), b"4f2a");
+    assert!(auth::PnetCodec.decode(&[0xff]).is_err());
+}

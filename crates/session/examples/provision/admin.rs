@@ -21,7 +21,9 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use selvedge_session::{BuildError, GlobalSession, SessionError, SessionManager};
+use selvedge_session::{
+    BuildError, GlobalSession, SessionError, SessionManager, SessionManagerBuilder,
+};
 
 use crate::auth::{PnetAuth, PnetSession};
 use crate::client::{ApiError, PnetClient};
@@ -67,6 +69,12 @@ impl AdminConfig {
 
     /// A manager for this platform.
     pub(crate) fn build_manager(&self) -> Result<SessionManager<PnetAuth>, BuildError> {
+        self.builder().build()
+    }
+
+    /// The builder of [`build_manager`](Self::build_manager), for a caller that adds a
+    /// setting (the shared store of a `--processes` run).
+    pub(crate) fn builder(&self) -> SessionManagerBuilder<PnetAuth> {
         let client = PnetClient::new(&self.url, self.connections);
         let auth = PnetAuth::new(
             client,
@@ -80,7 +88,6 @@ impl AdminConfig {
             .login_timeout(self.login_timeout)
             .refresh_buffer(buffer)
             .refresh_jitter(buffer / 2)
-            .build()
     }
 }
 

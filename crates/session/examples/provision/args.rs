@@ -1,4 +1,4 @@
-//! The command line: a handful of flags, parsed by hand (no parser dependency for six flags),
+//! The command line: a handful of flags, parsed by hand (no parser dependency for ten flags),
 //! each bad value a typed [`ArgsError`].
 
 use std::fmt;
@@ -11,6 +11,7 @@ Provision users on a PNet-like platform through one shared admin session, then t
 
 usage: provision [--users N] [--workers N] [--token-ttl DURATION] [--login-latency DURATION]
                  [--api-latency DURATION] [--server URL] [--check]
+                 [--processes N --redis URL]
 
   --users N                 users to create (default 200)
   --workers N               pool workers (default 8)
@@ -21,6 +22,11 @@ usage: provision [--users N] [--workers N] [--token-ttl DURATION] [--login-laten
                             (credentials from PNET_USERNAME / PNET_PASSWORD, default admin / pnet)
   --check                   exit non-zero unless every user exists exactly once and the shared
                             session logged in exactly once per token lifetime
+  --processes N             run N processes of --workers workers, each creating --users users,
+                            all sharing one admin session through Redis (needs --redis and the
+                            `redis` feature); shows the logins made per process and in total
+  --redis URL               the Redis server the processes share the session through
+                            (redis://host:port/)
 ";
 
 /// The run's settings.
@@ -42,6 +48,15 @@ pub(crate) struct Options {
     pub(crate) check: bool,
     /// `--help` was given.
     pub(crate) help: bool,
+    /// Processes sharing one session through Redis (1: this process alone).
+    pub(crate) processes: usize,
+    /// The Redis server they share it through.
+    pub(crate) redis: Option<String>,
+    /// Set in the processes a `--processes` run starts: this one's number, from 1.
+    pub(crate) fleet_member: Option<usize>,
+    /// Set in the processes a `--processes` run starts: the run's tag (unique usernames and
+    /// Redis key).
+    pub(crate) fleet_tag: Option<String>,
 }
 
 impl Default for Options {
@@ -55,6 +70,10 @@ impl Default for Options {
             server: None,
             check: false,
             help: false,
+            processes: 1,
+            redis: None,
+            fleet_member: None,
+            fleet_tag: None,
         }
     }
 }
@@ -84,6 +103,10 @@ pub(crate) enum ArgsError {
     ZeroTokenTtl,
     /// A server URL that is not `http://...`.
     BadServer(String),
+    /// A Redis URL that is not `redis://...`.
+    BadRedis(String),
+    /// `--processes` above 1 without `--redis` to share the session through.
+    ProcessesWithoutRedis,
 }
 
 impl fmt::Display for ArgsError {
@@ -106,6 +129,10 @@ impl fmt::Display for ArgsError {
                     f,
                     "`--server {url}`: expected an http:// URL (this client speaks no TLS)"
                 )
+            }
+            Self::BadRedis(url) => write!(f, "`--redis {url}`: expected a redis:// URL"),
+            Self::ProcessesWithoutRedis => {
+                f.write_str("`--processes` needs `--redis URL` to share the session through")
             }
         }
     }
@@ -156,10 +183,25 @@ where
                 }
                 options.server = Some(url);
             }
+            "--processes" => options.processes = count("--processes", value("--processes")?)?,
+            "--redis" => {
+                let url = value("--redis")?;
+                if !url.starts_with("redis://") || url.len() == "redis://".len() {
+                    return Err(ArgsError::BadRedis(url));
+                }
+                options.redis = Some(url);
+            }
+            "--fleet-member" => {
+                options.fleet_member = Some(count("--fleet-member", value("--fleet-member")?)?);
+            }
+            "--fleet-tag" => options.fleet_tag = Some(value("--fleet-tag")?),
             "--check" if inline.is_none() => options.check = true,
             "--help" | "-h" if inline.is_none() => options.help = true,
             _ => return Err(ArgsError::Unknown(flag)),
         }
+    }
+    if options.processes > 1 && options.redis.is_none() {
+        return Err(ArgsError::ProcessesWithoutRedis);
     }
     Ok(options)
 }

@@ -6,6 +6,8 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "redis")]
+use selvedge_session::SessionCodec;
 use selvedge_session::{Authenticator, ErrorClass, Login};
 
 use crate::client::{ApiError, Cookie, PnetClient};
@@ -27,6 +29,29 @@ impl PnetSession {
     /// behind our back. Only the first refusal is kept.
     pub(crate) fn mark_rejected(&self) {
         let _ = self.rejected.set(Instant::now());
+    }
+}
+
+/// How a [`PnetSession`] travels between processes (`--processes`): its cookie's value. The
+/// login log stays with the process that logged in. Only the `redis` feature shares sessions.
+#[cfg(feature = "redis")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PnetCodec;
+
+#[cfg(feature = "redis")]
+impl SessionCodec<PnetSession> for PnetCodec {
+    fn encode(&self, session: &PnetSession) -> Vec<u8> {
+        session.cookie.value().as_bytes().to_vec()
+    }
+
+    fn decode(
+        &self,
+        bytes: &[u8],
+    ) -> Result<PnetSession, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(PnetSession {
+            cookie: Cookie::from_value(String::from_utf8(bytes.to_vec())?),
+            rejected: Arc::new(OnceLock::new()),
+        })
     }
 }
 

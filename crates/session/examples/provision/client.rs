@@ -15,6 +15,18 @@ use crate::platform::SESSION_COOKIE;
 pub(crate) struct Cookie(String);
 
 impl Cookie {
+    /// A cookie another process received (read back from a shared store).
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_value(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The cookie's value, as a shared store keeps it.
+    #[cfg(feature = "redis")]
+    pub(crate) fn value(&self) -> &str {
+        &self.0
+    }
+
     fn header(&self) -> String {
         format!("{SESSION_COOKIE}={}", self.0)
     }

@@ -6,6 +6,7 @@
 //! cargo run --release -p selvedge-session --example provision
 //! cargo run --release -p selvedge-session --example provision -- --users 1000 --token-ttl 1s --api-latency 20ms --check
 //! cargo run --release -p selvedge-session --example provision -- --server http://pnet.lab.local --token-ttl 4m
+//! cargo run --release -p selvedge-session --features redis --example provision -- --processes 4 --redis redis://127.0.0.1:6379/ --check
 //! ```
 //!
 //! Without `--server` it starts a PNet-like platform on a free loopback port ([`platform`]);
@@ -13,12 +14,15 @@
 //! 401 drops that session with `invalidate_if_current` and is retried once on a fresh one
 //! ([`provision`]). `--check` makes the exit code say whether every user exists exactly once
 //! and the shared session logged in exactly once per token lifetime ([`check`]).
+//! `--processes N --redis URL` runs N processes sharing one session through Redis instead
+//! ([`fleet`]).
 
 mod admin;
 mod args;
 mod auth;
 mod check;
 mod client;
+mod fleet;
 mod platform;
 mod progress;
 mod provision;
@@ -74,6 +78,12 @@ fn main() -> ExitCode {
     };
     config.token_ttl = options.token_ttl;
     config.connections = options.workers;
+    if options.fleet_member.is_some() {
+        return fleet::run_member(&options, &config);
+    }
+    if options.redis.is_some() {
+        return fleet::run_fleet(&options, &config, platform.as_ref());
+    }
     // Nothing has touched ADMIN yet, so this is its configuration.
     if admin::configure(config.clone()).is_err() {
         eprintln!("error: the admin session was configured twice");
