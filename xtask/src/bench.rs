@@ -76,6 +76,9 @@ impl Target {
         if !self.features.is_empty() {
             args.extend(["--features".into(), self.features.join(",")]);
         }
+        if !self.criterion {
+            return args;
+        }
         args.push("--".into());
         args.push("--noplot".into());
         if quick {
@@ -83,6 +86,54 @@ impl Target {
         }
         args
     }
+}
+
+/// Where the output of benches with their own harness is kept, under `target/criterion`:
+/// `<package>/<bench>.txt`, the command and when it ran on the first two lines.
+const PRINTED: &str = "xtask-printed";
+
+/// Runs `command` with its stdout captured (and shown), stderr inherited.
+fn printed_output(mut command: Command) -> Result<String, String> {
+    println!("$ {command:?}");
+    let out = command
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| format!("could not start {command:?}: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    if !out.status.success() {
+        return Err(format!("{command:?} exited with {}", out.status));
+    }
+    Ok(text)
+}
+
+/// Every kept own-harness output: package -> (bench, run, printed text).
+fn printed(criterion: &Path) -> BTreeMap<String, Vec<(String, Run, String)>> {
+    let mut found: BTreeMap<String, Vec<(String, Run, String)>> = BTreeMap::new();
+    let Ok(packages) = fs::read_dir(criterion.join(PRINTED)) else {
+        return found;
+    };
+    for package in packages.flatten() {
+        let Ok(files) = fs::read_dir(package.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let path = file.path();
+            let (Some(bench), Ok(text)) = (path.file_stem(), fs::read_to_string(&path)) else {
+                continue;
+            };
+            let mut lines = text.splitn(3, '\n');
+            let run = Run::new(lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+            let output = lines.next().unwrap_or("").to_owned();
+            let name = package.file_name().to_string_lossy().into_owned();
+            found.entry(name).or_default().push((
+                bench.to_string_lossy().into_owned(),
+                run,
+                output,
+            ));
+        }
+    }
+    found
 }
 
 /// Runs the benches (unless `--report-only`) and writes the report and plots.
@@ -117,10 +168,20 @@ fn run_and_report(root: &Path, options: &Options, command: &str) -> Result<(), S
             let started = SystemTime::now();
             let mut cargo = Command::new("cargo");
             cargo.current_dir(root).args(&args);
+            let shown = format!("cargo {}", args.join(" "));
+            if !target.criterion {
+                // Its own `main` prints its table; the report carries it as printed.
+                let printed = printed_output(cargo)?;
+                let file = criterion.join(PRINTED).join(&target.package);
+                fs::create_dir_all(&file).map_err(|e| e.to_string())?;
+                let text = format!("{shown}\n{when}\n{printed}");
+                fs::write(file.join(format!("{}.txt", target.name)), text)
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
             if let Outcome::Failed(why) = run(cargo) {
                 return Err(why);
             }
-            let shown = format!("cargo {}", args.join(" "));
             record_origin(&criterion, started, &target.package, &shown, &when)
                 .map_err(|e| format!("recording {}: {e}", criterion.display()))?;
         }
@@ -143,8 +204,10 @@ fn write_report(
     let measurements = bench_data::read_all(criterion)
         .map_err(|e| format!("reading {}: {e}", criterion.display()))?;
     let origins = origins(criterion);
-    if measurements.is_empty() {
-        return Err(format!("no criterion results in {}", criterion.display()));
+    let mut printed = printed(criterion);
+    printed.retain(|package, _| packages.is_empty() || packages.contains(package));
+    if measurements.is_empty() && printed.is_empty() {
+        return Err(format!("no benchmark results in {}", criterion.display()));
     }
     let out = root.join("docs/benchmarks");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -162,6 +225,9 @@ fn write_report(
             entry.0.push(command);
         }
         entry.1.push(m);
+    }
+    for package in printed.keys() {
+        by_package.entry(package.clone()).or_default();
     }
     let mut written = Vec::new();
     let mut sections = Vec::new();
@@ -187,6 +253,7 @@ fn write_report(
             plots.push((file, title));
         }
         sections.push(Section {
+            printed: printed.remove(&package).unwrap_or_default(),
             package,
             runs,
             measurements,
@@ -424,6 +491,28 @@ mod tests {
             ]
         );
         assert!(args.contains(&"--quick".to_owned()));
+    }
+
+    #[test]
+    fn an_own_harness_output_is_kept_and_read_back_with_its_run() {
+        let mut echo = Command::new("echo");
+        echo.arg("mix | ratio");
+        assert_eq!(printed_output(echo), Ok("mix | ratio\n".to_owned()));
+        assert!(printed_output(Command::new("false")).is_err());
+        let dir = std::env::temp_dir().join(format!("xtask-printed-{}", std::process::id()));
+        let package = dir.join(PRINTED).join("selvedge-collections");
+        fs::create_dir_all(&package).unwrap();
+        let text = "cargo bench --bench maps_interleaved\ntoday\nmix | ratio\n";
+        fs::write(package.join("maps_interleaved.txt"), text).unwrap();
+        let found = printed(&dir);
+        fs::remove_dir_all(&dir).unwrap();
+        let run = Run::new("cargo bench --bench maps_interleaved", "today");
+        let expected = vec![(
+            "maps_interleaved".to_owned(),
+            run,
+            "mix | ratio\n".to_owned(),
+        )];
+        assert_eq!(found.get("selvedge-collections"), Some(&expected));
     }
 
     #[test]

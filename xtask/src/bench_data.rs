@@ -82,7 +82,7 @@ impl Measurement {
     pub(crate) fn threads(&self) -> Option<u32> {
         group_threads(&self.group).map(|(n, _)| n).or_else(|| {
             self.function.as_ref()?;
-            self.parameter.as_deref()?.parse().ok()
+            count(self.parameter.as_deref()?, true)
         })
     }
 
@@ -94,7 +94,7 @@ impl Measurement {
     /// The implementation measured: function id, plus any parameter that is not a thread count.
     pub(crate) fn implementation(&self) -> String {
         match (&self.function, &self.parameter) {
-            (Some(f), Some(p)) if p.parse::<u32>().is_err() => format!("{f}/{p}"),
+            (Some(f), Some(p)) if count(p, true).is_none() => format!("{f}/{p}"),
             (Some(f), _) => f.clone(),
             (None, Some(p)) => p.clone(),
             (None, None) => self.group.clone(),
@@ -139,25 +139,43 @@ fn crate_word(name: &str) -> (&str, &str) {
     name.split_once('_').unwrap_or((name, ""))
 }
 
-/// The thread count a group names, and the group without it.
+/// The words that mark a count of threads (workers are the pool's threads).
+const UNITS: &[&str] = &["threads", "thread", "workers", "worker", "w"];
+
+/// The count in `8-thread`, `8 threads`, `8_workers`, `8w`; a bare `8` only where `bare`.
+fn count(text: &str, bare: bool) -> Option<u32> {
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (number, unit) = text.split_at(digits);
+    let unit = unit.trim_start_matches(['-', '_', ' ']);
+    let counted = if unit.is_empty() {
+        bare
+    } else {
+        UNITS.contains(&unit)
+    };
+    counted.then(|| number.parse().ok()).flatten()
+}
+
+/// The thread count a group names, and the group without it: a segment (`get/2-thread`,
+/// `throughput/4w`) or a `_2_threads` suffix. A bare number (`sync/8`) counts something else.
 fn group_threads(group: &str) -> Option<(u32, String)> {
     let segments: Vec<&str> = group.split('/').collect();
     for (i, segment) in segments.iter().enumerate() {
-        let number = segment
-            .strip_suffix("-threads")
-            .or_else(|| segment.strip_suffix("-thread"))
-            .or_else(|| segment.strip_suffix('w'));
-        if let Some(n) = number.and_then(|n| n.parse().ok()) {
+        if let Some(n) = count(segment, false) {
             let mut rest = segments.clone();
             rest.remove(i);
             return Some((n, rest.join("/")));
         }
     }
-    let stem = group
-        .strip_suffix("_threads")
-        .or_else(|| group.strip_suffix("_thread"))?;
-    let (rest, n) = stem.rsplit_once('_')?;
-    Some((n.parse().ok()?, rest.to_owned()))
+    let last = segments.last()?;
+    for (at, _) in last.match_indices('_') {
+        if let Some(n) = count(&last[at + 1..], false) {
+            let mut rest = segments.clone();
+            let stem = &last[..at];
+            *rest.last_mut()? = stem;
+            return Some((n, rest.join("/")));
+        }
+    }
+    None
 }
 
 /// Every measurement under `criterion` (criterion's output directory), sorted by group.
@@ -320,6 +338,22 @@ mod tests {
         assert_eq!((bus.threads(), bus.series()), (None, "sync/8".into()));
         let latency = bench("latency/2w", Some("selvedge"), Some("urgent"), 1.0);
         assert_eq!(latency.implementation(), "selvedge/urgent");
+        let scaling = bench("empty/1_submitter", Some("rayon"), Some("8 workers"), 1.0);
+        assert_eq!(scaling.threads(), Some(8));
+        assert_eq!(
+            (scaling.series(), scaling.implementation()),
+            ("empty/1_submitter".into(), "rayon".into())
+        );
+        let nested = bench("scope/16_workers/tiny", Some("selvedge"), None, 1.0);
+        assert_eq!(
+            (nested.threads(), nested.series()),
+            (Some(16), "scope/tiny".into())
+        );
+        let suffix = bench("mutex_16_threads", Some("std"), None, 1.0);
+        assert_eq!(
+            (suffix.threads(), suffix.series()),
+            (Some(16), "mutex".into())
+        );
     }
 
     #[test]
@@ -388,6 +422,30 @@ mod tests {
             None,
             "no peer measures a nested pair"
         );
+    }
+
+    #[test]
+    fn a_peer_claimed_by_a_scenario_leaves_the_general_peers() {
+        let rows = [
+            bench("throughput/2w", Some("selvedge_scope"), None, 30.0),
+            bench("throughput/2w", Some("rayon_scope"), None, 10.0),
+            bench("throughput/2w", Some("selvedge_execute"), None, 20.0),
+            bench("throughput/2w", Some("rayon_spawn"), None, 40.0),
+            bench("throughput/2w", Some("threadpool"), None, 80.0),
+        ];
+        let found = compare(&rows);
+        let peer = |name: &str| {
+            let c = found
+                .iter()
+                .find(|c| c.selvedge.implementation() == name)
+                .unwrap();
+            (
+                c.best_peer.as_ref().unwrap().implementation(),
+                c.ratio().unwrap(),
+            )
+        };
+        assert_eq!(peer("selvedge_scope"), ("rayon_scope".into(), 3.0));
+        assert_eq!(peer("selvedge_execute"), ("rayon_spawn".into(), 0.5));
     }
 
     #[test]

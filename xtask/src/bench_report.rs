@@ -42,6 +42,8 @@ pub(crate) struct Section {
     pub(crate) measurements: Vec<Measurement>,
     /// (file name beside the report, title) of each plot.
     pub(crate) plots: Vec<(String, String)>,
+    /// (bench, run, what it printed) of each bench with its own harness.
+    pub(crate) printed: Vec<(String, Run, String)>,
 }
 
 /// The whole report as Markdown.
@@ -81,11 +83,23 @@ pub(crate) fn render(context: &Context, sections: &[Section]) -> String {
                  per benchmark): a smoke test of the tooling, not figures to quote.\n\n",
             );
         }
-        table(&mut out, &compare(&section.measurements));
-        for (file, title) in &section.plots {
-            let _ = writeln!(out, "\n![{title}]({file})");
+        if !section.measurements.is_empty() {
+            table(&mut out, &compare(&section.measurements));
+            for (file, title) in &section.plots {
+                let _ = writeln!(out, "\n![{title}]({file})");
+            }
+            every_measurement(&mut out, &section.measurements);
         }
-        every_measurement(&mut out, &section.measurements);
+        for (bench, run, text) in &section.printed {
+            let _ = writeln!(
+                out,
+                "\n`benches/{bench}.rs` has its own harness; as printed by `{}` ({}):\n\n\
+                 ```text\n{}\n```",
+                run.command,
+                run.when,
+                text.trim_end()
+            );
+        }
     }
     out
 }
@@ -174,6 +188,11 @@ mod tests {
             )],
             measurements: vec![at("selvedge Lazy", 1.0), at("std LazyLock", 2500.0)],
             plots: vec![("get.svg".into(), "get".into())],
+            printed: vec![(
+                "interleaved".into(),
+                Run::new("cargo bench --bench interleaved", "today"),
+                "mix | selvedge\nread | 1.0\n".into(),
+            )],
         };
         let report = render(&context, &[section]);
         for expected in [
@@ -186,6 +205,8 @@ mod tests {
             "| `get/1-thread` | 1 | `selvedge Lazy` | 1.0 ns | `std LazyLock` | 2.50 µs | 0.00 |",
             "![get](get.svg)",
             "| `get/1-thread` | `std LazyLock` | 2.50 µs | 4.000e5 |",
+            "`benches/interleaved.rs` has its own harness; as printed by \
+             `cargo bench --bench interleaved` (today):\n\n```text\nmix | selvedge\nread | 1.0\n```",
         ] {
             assert!(
                 report.contains(expected),
