@@ -35,6 +35,10 @@ pub(crate) fn draw(out: &Path, title: &str, lines: &[Line]) -> Result<(), String
     let max_threads = points.clone().map(|&(t, _)| t).max().unwrap_or(1);
     let max_ops = points.clone().map(|&(_, ops)| ops).fold(0.0, f64::max);
     let min_ops = points.map(|&(_, ops)| ops).fold(max_ops, f64::min);
+    // The y axis is log10 of the rate, so one chart holds a 1 ns read and a 100 ns lock, and
+    // is labelled in rates; at least half a decade tall, so a close race still gets labels.
+    let (low, high) = (min_ops.max(1.0).log10(), max_ops.max(1.0).log10());
+    let pad = ((0.5 - (high - low)) / 2.0).max(0.0) + 0.1;
     let rows = u32::try_from(lines.len()).unwrap_or(u32::MAX);
     let root = SVGBackend::new(out, (WIDTH, HEIGHT + LEGEND_ROW * rows + 12)).into_drawing_area();
     let error = |e: DrawingAreaErrorKind<_>| format!("{}: {e}", out.display());
@@ -46,11 +50,7 @@ pub(crate) fn draw(out: &Path, title: &str, lines: &[Line]) -> Result<(), String
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(72)
-        .build_cartesian_2d(
-            0.5..f64::from(max_threads) + 0.5,
-            // Log scale: one chart holds a 1 ns read and a 100 ns lock.
-            (min_ops * 0.7..max_ops * 1.4).log_scale(),
-        )
+        .build_cartesian_2d(0.5..f64::from(max_threads) + 0.5, low - pad..high + pad)
         .map_err(error)?;
     chart
         .configure_mesh()
@@ -61,13 +61,16 @@ pub(crate) fn draw(out: &Path, title: &str, lines: &[Line]) -> Result<(), String
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_labels(6)
         .max_light_lines(0)
-        .y_label_formatter(&|y| si(*y))
+        .y_label_formatter(&|y| si(10f64.powf(*y)))
         .draw()
         .map_err(error)?;
     for (index, (name, ours, points)) in lines.iter().enumerate() {
         let colour = COLOURS[index % COLOURS.len()];
         let style = colour.stroke_width(if *ours { 3 } else { 2 });
-        let xy: Vec<(f64, f64)> = points.iter().map(|&(t, ops)| (f64::from(t), ops)).collect();
+        let xy: Vec<(f64, f64)> = points
+            .iter()
+            .map(|&(t, ops)| (f64::from(t), ops.max(1.0).log10()))
+            .collect();
         if *ours {
             chart.draw_series(LineSeries::new(xy.clone(), style))
         } else {
