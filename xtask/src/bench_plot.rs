@@ -116,7 +116,7 @@ const COLOURS: [RGBColor; 10] = [
 ];
 
 /// `12.3M` for 12_300_000: axis labels that stay short.
-fn si(value: f64) -> String {
+pub(crate) fn si(value: f64) -> String {
     match value {
         v if v >= 1e9 => format!("{:.1}G", v / 1e9),
         v if v >= 1e6 => format!("{:.1}M", v / 1e6),

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::bench_data::{Comparison, Measurement, compare};
+use crate::bench_plot::si;
 
 /// Where and how the figures were taken: the report's header.
 #[derive(Debug, Clone)]
@@ -143,11 +144,11 @@ fn every_measurement(out: &mut String, measurements: &[Measurement]) {
     for m in measurements {
         let _ = writeln!(
             out,
-            "| `{}` | `{}` | {} | {:.3e} |",
+            "| `{}` | `{}` | {} | {} |",
             m.group,
             m.implementation(),
             duration(m.ns_per_op()),
-            m.ops_per_second()
+            si(m.ops_per_second())
         );
     }
 }
@@ -204,7 +205,7 @@ mod tests {
             "## selvedge-singleton",
             "| `get/1-thread` | 1 | `selvedge Lazy` | 1.0 ns | `std LazyLock` | 2.50 µs | 0.00 |",
             "![get](get.svg)",
-            "| `get/1-thread` | `std LazyLock` | 2.50 µs | 4.000e5 |",
+            "| `get/1-thread` | `std LazyLock` | 2.50 µs | 400.0k |",
             "`benches/interleaved.rs` has its own harness; as printed by \
              `cargo bench --bench interleaved` (today):\n\n```text\nmix | selvedge\nread | 1.0\n```",
         ] {
