@@ -4,6 +4,10 @@
 //! alone. Every step runs a real tool; a missing tool fails the step and prints the command
 //! that installs it.
 
+mod bench;
+mod bench_data;
+mod bench_plot;
+mod bench_report;
 mod browser;
 mod check;
 #[cfg(test)]
@@ -35,6 +39,9 @@ Commands:
   release <patch|minor|major> [--execute]
           bump the workspace version, move the CHANGELOG notes, semver-check, package and
           publish every crate (a dry run unless --execute; never from CI)
+  bench   [--quick] [-p <crate>]... [--report-only]
+          every crate's criterion benchmarks beside their peers, then docs/benchmarks/report.md
+          (selvedge/peer ratios) and its SVG plots of throughput against threads
   help    this text
 ";
 
@@ -51,6 +58,7 @@ fn main() -> ExitCode {
         Some("tsan") => vec![steps::Step::Tsan],
         Some("deny") => vec![steps::Step::Deny],
         Some("release") => return release_command(&root),
+        Some("bench") => return bench_command(&root),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -79,6 +87,26 @@ fn release_command(root: &std::path::Path) -> ExitCode {
         return ExitCode::FAILURE;
     };
     if check::run_one("release", || release::release(root, bump, execute)) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn bench_command(root: &std::path::Path) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let options = match bench::Options::parse(&args) {
+        Ok(options) => options,
+        Err(why) => {
+            eprint!("{why}\n\n{HELP}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shown = std::iter::once("cargo xtask bench".to_owned())
+        .chain(args)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if check::run_one("bench", || bench::bench(root, &options, &shown)) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
