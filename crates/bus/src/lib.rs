@@ -126,6 +126,7 @@
 //! # MSRV
 //!
 //! The workspace's `rust-version` (1.95).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
