@@ -3,7 +3,9 @@
 //! - [`ConcurrentMap`]: a sharded hash map; every method on `&self`, no guard ever escapes,
 //!   atomic read-modify-write through closures ([`update`](ConcurrentMap::update),
 //!   [`compute`](ConcurrentMap::compute) with [`Op`], [`upsert`](ConcurrentMap::upsert),
-//!   [`get_or_insert_with`](ConcurrentMap::get_or_insert_with)), shard-by-shard snapshots.
+//!   [`get_or_insert_with`](ConcurrentMap::get_or_insert_with)), shard-by-shard snapshots,
+//!   [`try_get`](ConcurrentMap::try_get) that never blocks ([`TryGet`]), and owned iteration
+//!   ([`MapIntoIter`], [`SetIntoIter`]).
 //! - Whole-map operations at one instant, by taking every shard lock in shard order:
 //!   [`insert_all`](ConcurrentMap::insert_all) (Python's `dict.update`),
 //!   [`copy`](ConcurrentMap::copy), and [`atomically`](ConcurrentMap::atomically), which lends
@@ -230,12 +232,14 @@ mod reentrancy;
 mod serde_impls;
 mod set;
 mod striped;
+mod try_get;
 
 pub use capacity_error::CapacityError;
 pub use counter::Counter;
 pub use hasher::{DefaultHashBuilder, DefaultHasher};
-pub use map::{ConcurrentMap, LockedMap, Op};
+pub use map::{ConcurrentMap, LockedMap, MapIntoIter, Op};
 pub use not_removed::NotRemoved;
 pub use occupied_error::OccupiedError;
-pub use set::ConcurrentSet;
+pub use set::{ConcurrentSet, SetIntoIter};
 pub use striped::StripedCounter;
+pub use try_get::TryGet;

@@ -15,11 +15,14 @@ use crate::hasher::DefaultHashBuilder;
 use crate::not_removed::NotRemoved;
 use crate::occupied_error::OccupiedError;
 use crate::reentrancy::{self, ClosureScope};
+use crate::try_get::TryGet;
 
 mod all_shards;
 mod capacity;
+mod into_iter;
 
 pub use all_shards::LockedMap;
+pub use into_iter::MapIntoIter;
 
 /// One entry of a shard's table: the key's hash beside the key and value.
 ///
@@ -755,6 +758,34 @@ where
         table
             .find(hash, |slot| slot.is(hash, key))
             .map(|slot| slot.value.clone())
+    }
+
+    /// Looks `key` up without ever blocking: [`TryGet::Locked`] if a writer holds its shard at
+    /// that instant. Safe to call anywhere, even from inside this map's own closures (where
+    /// [`get`](Self::get) panics as a re-entrant use): it cannot wait, so it cannot deadlock.
+    ///
+    /// ```
+    /// use selvedge_collections::{ConcurrentMap, TryGet};
+    /// let map = ConcurrentMap::new();
+    /// map.insert(1, "one");
+    /// assert_eq!(map.try_get(&1), TryGet::Present("one"));
+    /// assert_eq!(map.try_get(&2), TryGet::Absent);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn try_get<Q>(&self, key: &Q) -> TryGet<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        let hash = self.hash(key);
+        let Some(table) = self.shard(hash).try_read() else {
+            return TryGet::Locked;
+        };
+        table
+            .find(hash, |slot| slot.is(hash, key))
+            .map_or(TryGet::Absent, |slot| TryGet::Present(slot.value.clone()))
     }
 
     /// Runs `f` on the value under `key` (under the shard's read lock) and returns what it

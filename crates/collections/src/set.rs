@@ -9,6 +9,10 @@ use crate::hasher::DefaultHashBuilder;
 use crate::map::ConcurrentMap;
 use crate::not_removed::NotRemoved;
 
+mod into_iter;
+
+pub use into_iter::SetIntoIter;
+
 /// A concurrent hash set: the seed's `ThreadSafeSet`, sharded, every method on `&self`.
 ///
 /// Built on [`ConcurrentMap`], so it shares its design and guarantees: one hash per call,

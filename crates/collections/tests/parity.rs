@@ -1,9 +1,10 @@
 //! What dashmap and papaya users reach for: `get_key_value`, `remove_if` that tells absent from
 //! refused, `try_insert`, capacity management, capacity and shards in one constructor,
-//! `Clone`, `PartialEq`, `Extend` from references. Each test is ported from the peer's own test
+//! `Clone`, `PartialEq`, `Extend` from references, a `try_get` that never blocks, owned iteration. Each test is ported from the peer's own test
 //! named in its comment (papaya's `tests/basic.rs` and `tests/basic_set.rs`, dashmap's unit
 //! tests and doc examples), with the peer's guard and reference API turned into ours.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use selvedge_collections::{CapacityError, ConcurrentMap, ConcurrentSet, NotRemoved};
@@ -362,4 +363,75 @@ fn set_remove_if() {
     assert!(set.contains(&1));
     assert_eq!(set.remove_if(&1, |v| *v == 1), Ok(()));
     assert!(!set.contains(&1));
+}
+
+// dashmap's `try_get` (TryResult::{Present, Absent, Locked}): a writer holding the key's shard
+// on another thread makes the lookup report `Locked` instead of waiting.
+#[test]
+fn try_get_reports_a_shard_held_by_a_writer_instead_of_blocking() {
+    use selvedge_collections::TryGet;
+    let map = ConcurrentMap::with_shards(1);
+    map.insert("a", 1);
+    assert_eq!(map.try_get("a"), TryGet::Present(1));
+    assert_eq!(map.try_get("b"), TryGet::Absent);
+    let holding = std::sync::Barrier::new(2);
+    let release = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            map.update("a", |v| {
+                holding.wait();
+                release.wait();
+                *v = 2;
+            });
+        });
+        holding.wait();
+        assert_eq!(map.try_get("a"), TryGet::Locked);
+        assert_eq!(
+            map.try_get("b"),
+            TryGet::Locked,
+            "one shard: every key is held"
+        );
+        release.wait();
+    });
+    assert_eq!(map.try_get("a"), TryGet::Present(2));
+}
+
+// papaya's and std's owned iteration: every entry once, and the ones not taken are dropped.
+#[test]
+fn into_iter_yields_every_entry_once_and_drops_the_rest() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let map = ConcurrentMap::with_shards(8);
+    for i in 0..1000 {
+        map.insert(i, Counted(drops.clone()));
+    }
+    let mut entries = map.into_iter();
+    assert_eq!(entries.len(), 1000);
+    let taken: Vec<_> = entries.by_ref().take(400).collect();
+    assert_eq!(entries.len(), 600);
+    let mut keys: Vec<i32> = taken.iter().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 400, "no key twice");
+    drop(entries);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        600,
+        "the entries not taken are dropped"
+    );
+    drop(taken);
+    assert_eq!(drops.load(Ordering::SeqCst), 1000);
+}
+
+#[test]
+fn a_set_consumed_into_its_values_yields_each_once() {
+    let set: ConcurrentSet<u32> = (0..500).collect();
+    let mut values: Vec<u32> = set.into_iter().collect();
+    values.sort_unstable();
+    assert_eq!(values, (0..500).collect::<Vec<_>>());
 }
