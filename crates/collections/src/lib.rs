@@ -5,7 +5,8 @@
 //!   [`compute`](ConcurrentMap::compute) with [`Op`], [`upsert`](ConcurrentMap::upsert),
 //!   [`get_or_insert_with`](ConcurrentMap::get_or_insert_with)), shard-by-shard snapshots,
 //!   [`try_get`](ConcurrentMap::try_get) that never blocks ([`TryGet`]), and owned iteration
-//!   ([`MapIntoIter`], [`SetIntoIter`]).
+//!   ([`MapIntoIter`], [`SetIntoIter`]); with feature `rayon`, `par_for_each` and
+//!   `into_par_iter` (rayon's `ParallelIterator`).
 //! - Whole-map operations at one instant, by taking every shard lock in shard order:
 //!   [`insert_all`](ConcurrentMap::insert_all) (Python's `dict.update`),
 //!   [`copy`](ConcurrentMap::copy), and [`atomically`](ConcurrentMap::atomically), which lends
@@ -237,9 +238,15 @@ mod try_get;
 pub use capacity_error::CapacityError;
 pub use counter::Counter;
 pub use hasher::{DefaultHashBuilder, DefaultHasher};
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use map::MapParIntoIter;
 pub use map::{ConcurrentMap, LockedMap, MapIntoIter, Op};
 pub use not_removed::NotRemoved;
 pub use occupied_error::OccupiedError;
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use set::SetParIntoIter;
 pub use set::{ConcurrentSet, SetIntoIter};
 pub use striped::StripedCounter;
 pub use try_get::TryGet;

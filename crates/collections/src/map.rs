@@ -20,9 +20,13 @@ use crate::try_get::TryGet;
 mod all_shards;
 mod capacity;
 mod into_iter;
+#[cfg(feature = "rayon")]
+mod par;
 
 pub use all_shards::LockedMap;
 pub use into_iter::MapIntoIter;
+#[cfg(feature = "rayon")]
+pub use par::MapParIntoIter;
 
 /// One entry of a shard's table: the key's hash beside the key and value.
 ///
@@ -429,6 +433,15 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[inline]
     fn id(&self) -> usize {
         self.shards.as_ptr().addr()
+    }
+
+    /// The shards' tables, the map consumed: owned iteration needs no lock.
+    fn into_tables(self) -> Vec<Table<K, V>> {
+        self.shards
+            .into_vec()
+            .into_iter()
+            .map(|shard| shard.into_inner().into_inner())
+            .collect()
     }
 
     /// Which shard holds the key whose hash is `hash`.

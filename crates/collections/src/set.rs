@@ -10,8 +10,12 @@ use crate::map::ConcurrentMap;
 use crate::not_removed::NotRemoved;
 
 mod into_iter;
+#[cfg(feature = "rayon")]
+mod par;
 
 pub use into_iter::SetIntoIter;
+#[cfg(feature = "rayon")]
+pub use par::SetParIntoIter;
 
 /// A concurrent hash set: the seed's `ThreadSafeSet`, sharded, every method on `&self`.
 ///

@@ -435,3 +435,50 @@ fn a_set_consumed_into_its_values_yields_each_once() {
     values.sort_unstable();
     assert_eq!(values, (0..500).collect::<Vec<_>>());
 }
+
+// dashmap's rayon `par_iter` (feature `rayon`), with a closure instead of guards: every entry
+// visited exactly once, across many shards, in parallel.
+#[cfg(feature = "rayon")]
+#[test]
+fn par_for_each_visits_every_entry_once() {
+    let map: ConcurrentMap<u64, u64> = (0..10_000).map(|i| (i, 1)).collect();
+    let visits = AtomicUsize::new(0);
+    let keys = std::sync::Mutex::new(Vec::new());
+    map.par_for_each(|k, v| {
+        visits.fetch_add(usize::try_from(*v).unwrap(), Ordering::Relaxed);
+        keys.lock().unwrap().push(*k);
+    });
+    assert_eq!(visits.into_inner(), 10_000);
+    let mut keys = keys.into_inner().unwrap();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 10_000);
+}
+
+#[cfg(feature = "rayon")]
+#[test]
+fn par_for_each_calling_its_own_map_panics_instead_of_deadlocking() {
+    let map: ConcurrentMap<u64, u64> = (0..64).map(|i| (i, i)).collect();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        map.par_for_each(|k, _| {
+            map.insert(*k, 0);
+        });
+    }));
+    assert!(result.is_err());
+    assert_eq!(map.len(), 64, "the map is still usable");
+}
+
+#[cfg(feature = "rayon")]
+#[test]
+fn owned_maps_and_sets_are_parallel_iterators() {
+    use rayon::prelude::*;
+    let map: ConcurrentMap<u64, u64> = (0..5_000).map(|i| (i, i)).collect();
+    assert_eq!(
+        map.into_par_iter().map(|(k, v)| k + v).sum::<u64>(),
+        2 * 12_497_500
+    );
+    let set: ConcurrentSet<u64> = (0..5_000).collect();
+    let mut values: Vec<u64> = set.into_par_iter().collect();
+    values.sort_unstable();
+    assert_eq!(values, (0..5_000).collect::<Vec<_>>());
+}

@@ -26,12 +26,7 @@ impl<K, V, S> IntoIterator for ConcurrentMap<K, V, S> {
     type IntoIter = MapIntoIter<K, V>;
 
     fn into_iter(self) -> MapIntoIter<K, V> {
-        let shards: Vec<Table<K, V>> = self
-            .shards
-            .into_vec()
-            .into_iter()
-            .map(|shard| shard.into_inner().into_inner())
-            .collect();
+        let shards = self.into_tables();
         let left = shards.iter().map(Table::len).sum();
         MapIntoIter {
             shards: shards.into_iter(),
