@@ -234,7 +234,7 @@ impl Intake {
     ///
     /// `index` is the caller's own reservation (no one else writes it), and the ring had room
     /// for it: the consumer has taken index `index - len()`, as the caller saw in a `taken`
-    /// count read under the pool lock or with acquire from `Shared::taken_hint`.
+    /// count read under the pool lock or with acquire from `Shared::hints`.
     #[allow(unsafe_code)]
     pub(crate) unsafe fn write(&self, index: u64, job: Job) {
         let slot = self.slot(index);
