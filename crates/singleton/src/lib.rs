@@ -9,6 +9,9 @@
 //!   admin session per platform or tenant).
 //! - [`TimedInitError`]: why [`Global::get_or_try_init_timeout`], the initialisation with a
 //!   bounded wait behind another thread's initialiser, returned no instance.
+//! - [`WaitTimeoutError`]: [`Global::wait_timeout`], the bounded form of [`Global::wait`] (block
+//!   until another thread stores an instance), ran out of time.
+//! - [`InstanceMut`]: exclusive access to an unshared instance, from [`Global::get_mut`].
 //! - [`Lazy`]: a value computed once and never reset (once_cell's `Lazy`, model-checkable under
 //!   loom).
 //!
@@ -268,16 +271,20 @@
 
 mod global;
 mod global_map;
+mod instance_mut;
 mod lazy;
 mod lazy_global;
 mod slot_table;
 mod timed_init_error;
+mod wait_timeout_error;
 
 pub use global::Global;
 pub use global_map::GlobalMap;
+pub use instance_mut::InstanceMut;
 pub use lazy::Lazy;
 pub use lazy_global::LazyGlobal;
 pub use timed_init_error::TimedInitError;
+pub use wait_timeout_error::WaitTimeoutError;
 
 /// Re-exports for the macros of this crate; not public API.
 #[doc(hidden)]
