@@ -13,6 +13,8 @@
 //! - Observation: a contended acquisition that waited at least
 //!   [`contention_threshold`] emits `lock.contended` (see [`set_contention_threshold`]).
 //! - [`lock_order`] (feature `lock-order`): potential deadlocks reported before they block.
+//! - Feature `arc_lock`: guards that own an `Arc` of their lock, so they have no lifetime
+//!   (`Mutex::lock_arc`, `RwLock::read_arc`, ...; lock_api's feature of the same name).
 //! - Feature `serde`: `Serialize`/`Deserialize` for [`Mutex`], [`RwLock`] and
 //!   [`ReentrantMutex`] (the data, under the lock; lock_api's feature of the same name).
 //! - [`sync`]: the loom facade. Every selvedge crate takes atomics, `Arc`, locks, threads and
@@ -200,6 +202,8 @@
 #![deny(unsafe_code)]
 
 mod acquire;
+#[cfg(feature = "arc_lock")]
+mod arc_guard;
 mod barrier;
 mod biased;
 mod condvar;
@@ -221,6 +225,10 @@ mod semaphore;
 mod serde_impls;
 pub mod sync;
 
+#[cfg(feature = "arc_lock")]
+pub use arc_guard::{
+    ArcMutexGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard,
+};
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use biased::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard, RawBiasedRwLock};
 pub use condvar::{Condvar, WaitTimeoutResult};

@@ -374,6 +374,26 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.is_locked()
     }
 
+    /// A pointer to the data, for a guard that holds the lock without borrowing the mutex.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// Releases a hold kept by [`MutexGuard::leak`].
+    ///
+    /// # Safety
+    ///
+    /// The calling guard holds the lock through a `leak` on this mutex, and releases it once.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked(&self) {
+        self.owner.released();
+        // SAFETY: the caller holds the lock (this function's contract); its backend guard was
+        // forgotten by `leak`, so nothing else unlocks it.
+        unsafe { self.inner.force_unlock() }
+    }
+
     /// Mutable access without locking: `&mut self` proves no guard exists.
     ///
     /// ```
@@ -517,6 +537,21 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         lock_api::MutexGuard::bump(&mut s.inner);
         // Another thread may have held (and cleared) the holder mark in between.
         s.owner.reacquired();
+    }
+
+    /// Ends the guard but not the hold: the lock stays locked, the holder stays recorded, and
+    /// the lock-order entry is handed back (for [`ArcMutexGuard`](crate::ArcMutexGuard)).
+    /// Release it with [`Mutex::unlock_leaked`].
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn leak(s: Self) -> Held {
+        let Self {
+            owner,
+            inner,
+            _held,
+        } = s;
+        std::mem::forget(owner);
+        std::mem::forget(inner);
+        _held
     }
 
     /// Runs `wait` (a condition-variable wait, which releases the lock and takes it again)

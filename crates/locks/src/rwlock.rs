@@ -445,6 +445,51 @@ impl<T: ?Sized> RwLock<T> {
         .map(|(inner, held)| RwLockReadGuard { inner, _held: held })
     }
 
+    /// A pointer to the data, for a guard that holds the lock without borrowing it.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// Releases a shared hold kept by a leaked read guard.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a shared lock through `leak` of an [`RwLockReadGuard`] of this lock,
+    /// and releases it once.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked_shared(&self) {
+        // SAFETY: this function's contract; the backend guard was forgotten.
+        unsafe { self.inner.force_unlock_read() }
+    }
+
+    /// Releases the exclusive hold kept by a leaked write guard.
+    ///
+    /// # Safety
+    ///
+    /// As [`unlock_leaked_shared`](Self::unlock_leaked_shared), for an [`RwLockWriteGuard`].
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked_exclusive(&self) {
+        // SAFETY: this function's contract; the backend guard was forgotten.
+        unsafe { self.inner.force_unlock_write() }
+    }
+
+    /// Releases the upgradable hold kept by a leaked upgradable guard.
+    ///
+    /// # Safety
+    ///
+    /// As [`unlock_leaked_shared`](Self::unlock_leaked_shared), for an
+    /// [`RwLockUpgradableReadGuard`].
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked_upgradable(&self) {
+        // SAFETY: this function's contract (the upgradable lock is held, its backend guard
+        // forgotten); `raw` is only used to release that one hold.
+        unsafe { lock_api::RawRwLockUpgrade::unlock_upgradable(self.inner.raw()) }
+    }
+
     /// Whether any thread holds the lock in any mode.
     ///
     /// ```
@@ -545,6 +590,15 @@ macro_rules! fair {
             pub fn bump(s: &mut Self) {
                 s._held.before_reacquire($mode, Location::caller());
                 lock_api::$guard::bump(&mut s.inner);
+            }
+
+            /// Ends the guard but not the hold (for the `Arc` guards): the lock stays held
+            /// and the lock-order entry is handed back.
+            #[cfg(feature = "arc_lock")]
+            pub(crate) fn leak(s: Self) -> Held {
+                let Self { inner, _held } = s;
+                std::mem::forget(inner);
+                _held
             }
         }
     };
