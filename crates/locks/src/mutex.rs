@@ -497,6 +497,8 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// MutexGuard::unlock_fair(guard);
     /// assert_eq!(*m.lock(), 1);
     /// ```
+    // `Held` and `OwnerMark` have no `Drop` in some builds; the drops say the order.
+    #[allow(clippy::drop_non_drop)]
     pub fn unlock_fair(s: Self) {
         let Self {
             owner,
@@ -543,6 +545,8 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// the lock-order entry is handed back (for [`ArcMutexGuard`](crate::ArcMutexGuard)).
     /// Release it with [`Mutex::unlock_leaked`].
     #[cfg(feature = "arc_lock")]
+    // `OwnerMark` has no `Drop` in release builds; forgetting it says what is meant.
+    #[allow(clippy::forget_non_drop)]
     pub(crate) fn leak(s: Self) -> Held {
         let Self {
             owner,
