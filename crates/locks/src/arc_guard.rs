@@ -1,6 +1,7 @@
 //! Feature `arc_lock`: guards that own an `Arc` of their lock instead of borrowing it
 //! ([`ArcMutexGuard`], [`ArcRwLockReadGuard`], [`ArcRwLockWriteGuard`],
-//! [`ArcRwLockUpgradableReadGuard`]), lock_api's feature of the same name.
+//! [`ArcRwLockUpgradableReadGuard`], [`ArcReentrantMutexGuard`]), lock_api's feature of the
+//! same name.
 //!
 //! Each `*_arc` acquisition is the borrowed one (`lock`, `read`, ...: the same acquisition
 //! protocol, contention events and lock-order hooks), whose guard is then *leaked*: the
@@ -18,7 +19,8 @@ use std::time::Duration;
 use crate::error::LockTimeout;
 use crate::lock_order::Held;
 use crate::{
-    Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard,
+    Mutex, MutexGuard, ReentrantMutex, ReentrantMutexGuard, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard,
 };
 
 /// Not `Send` (the lock must be released on the thread that took it, as with the borrowed
@@ -147,6 +149,52 @@ arc_guard!(
     /// ```
     ArcRwLockUpgradableReadGuard, RwLock, unlock_leaked_upgradable
 );
+
+arc_guard!(
+    /// A [`ReentrantMutexGuard`] that owns an `Arc` of its mutex; from
+    /// [`ReentrantMutex::lock_arc`].
+    ///
+    /// ```
+    /// let m = std::sync::Arc::new(selvedge_locks::ReentrantMutex::new(3));
+    /// let outer = m.lock_arc();
+    /// let inner = m.lock_arc(); // same thread: re-entrant
+    /// assert_eq!(*outer + *inner, 6);
+    /// ```
+    ArcReentrantMutexGuard, ReentrantMutex, unlock_leaked
+);
+
+impl<T: ?Sized> ReentrantMutex<T> {
+    /// [`lock`](Self::lock) with a guard that owns an `Arc` of the mutex (lock_api's
+    /// `lock_arc`); [`try_lock_arc`](Self::try_lock_arc) does not block.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(selvedge_locks::ReentrantMutex::new(1));
+    /// let a = m.lock_arc();
+    /// let b = m.try_lock_arc().unwrap();
+    /// assert_eq!(*a + *b, 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn lock_arc(self: &Arc<Self>) -> ArcReentrantMutexGuard<T> {
+        ArcReentrantMutexGuard {
+            _held: ReentrantMutexGuard::leak(self.lock()),
+            lock: Arc::clone(self),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The non-blocking form of [`lock_arc`](Self::lock_arc).
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_arc(self: &Arc<Self>) -> Option<ArcReentrantMutexGuard<T>> {
+        self.try_lock().map(|guard| ArcReentrantMutexGuard {
+            _held: ReentrantMutexGuard::leak(guard),
+            lock: Arc::clone(self),
+            _not_send: PhantomData,
+        })
+    }
+}
 
 impl<T: ?Sized> Mutex<T> {
     /// [`lock`](Self::lock), with a guard that owns an `Arc` of the mutex instead of borrowing
@@ -312,6 +360,16 @@ mod tests {
         lock.write_arc().push('b');
         assert_eq!(*lock.read(), "ab");
         assert!(!lock.is_locked());
+
+        let re = Arc::new(crate::ReentrantMutex::new(1));
+        let outer = re.lock_arc();
+        let inner = re.lock_arc();
+        assert_eq!(*outer + *inner, 2);
+        drop(outer);
+        drop(inner);
+        std::thread::scope(|s| {
+            s.spawn(|| assert!(re.try_lock().is_some(), "both holds released"));
+        });
     }
 
     #[test]

@@ -227,7 +227,8 @@ pub mod sync;
 
 #[cfg(feature = "arc_lock")]
 pub use arc_guard::{
-    ArcMutexGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard,
+    ArcMutexGuard, ArcReentrantMutexGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard,
+    ArcRwLockWriteGuard,
 };
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use biased::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard, RawBiasedRwLock};

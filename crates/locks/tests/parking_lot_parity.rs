@@ -1,6 +1,6 @@
 //! parking_lot/lock_api parity: fair unlocking and `bump` on the guards of `Mutex` and
 //! `RwLock`, `RwLock::read_recursive` (parking_lot's own `test_rwlock_recursive`, ported), and
-//! `with_upgraded` on the upgradable guard.
+//! `with_upgraded` on the upgradable guard; `bump`/`unlock_fair` on `ReentrantMutexGuard`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -202,4 +202,22 @@ fn with_upgraded_panicking_closure_downgrades_back() {
     assert!(lock.try_read().is_some());
     drop(guard);
     assert!(lock.try_write().is_some());
+}
+
+#[test]
+fn reentrant_bump_lets_a_waiter_in_when_held_once() {
+    let m = selvedge_locks::ReentrantMutex::new(std::cell::Cell::new(0));
+    let mut guard = m.lock();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let held = m.lock();
+            held.set(held.get() + 1);
+        });
+        assert!(bump_until(|| {
+            selvedge_locks::ReentrantMutexGuard::bump(&mut guard);
+            guard.get() == 1
+        }));
+    });
+    selvedge_locks::ReentrantMutexGuard::unlock_fair(guard);
+    assert_eq!(m.lock().get(), 1);
 }
