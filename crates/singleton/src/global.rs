@@ -197,6 +197,15 @@ pub(crate) enum Outcome<T, E, F> {
 /// assert_eq!(*PORT.get_or_init(|| 443), 443);
 /// ```
 ///
+/// An instance type with interior mutability that is not unwind-safe (`Cell`) keeps the
+/// `Global` out of `catch_unwind`, as it would keep once_cell's `OnceCell` out:
+///
+/// ```compile_fail
+/// use std::cell::Cell;
+/// let global = selvedge_singleton::Global::<Cell<u8>>::new();
+/// let _ = std::panic::catch_unwind(|| global.is_initialized());
+/// ```
+///
 /// # Limitations
 ///
 /// Two initialisers that wait for each other across threads (the initialiser of `A` on thread 1

@@ -220,6 +220,10 @@
 //! | initialised from its own initialiser | deadlock | deadlock | n/a | panic naming the global |
 //! | reset racing an initialisation | n/a | n/a | last store wins | the pre-reset instance is never published |
 //! | read | `&T`, one acquire load | `&T`, one acquire load | guard or `Arc` | `Arc` ([`get`](Global::get)) or borrow ([`with`](Global::with)), an arc-swap load |
+//! | block until another thread initialises | `OnceLock::wait` (unstable) | `OnceCell::wait` | no | [`wait`](Global::wait), [`wait_timeout`](Global::wait_timeout) |
+//! | `const` constructor holding a value | `OnceLock::from` (not `const`) | `OnceCell::with_value` | no | [`with_value`](Global::with_value) (moved into its `Arc` on first use) |
+//! | `get_mut` / `into_inner` | yes | yes | `into_inner` | yes (`get_mut` only while no `Arc` is shared) |
+//! | usable in `catch_unwind` without `AssertUnwindSafe` | yes | yes | yes | yes |
 //! | one instance per key | no | no | no | [`GlobalMap`] |
 //! | loom-checkable | no | no | no | yes (`--cfg selvedge_loom`) |
 //!
