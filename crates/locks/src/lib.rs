@@ -13,6 +13,10 @@
 //! - Observation: a contended acquisition that waited at least
 //!   [`contention_threshold`] emits `lock.contended` (see [`set_contention_threshold`]).
 //! - [`lock_order`] (feature `lock-order`): potential deadlocks reported before they block.
+//! - Feature `arc_lock`: guards that own an `Arc` of their lock, so they have no lifetime
+//!   (`Mutex::lock_arc`, `RwLock::read_arc`, ...; lock_api's feature of the same name).
+//! - Feature `serde`: `Serialize`/`Deserialize` for [`Mutex`], [`RwLock`] and
+//!   [`ReentrantMutex`] (the data, under the lock; lock_api's feature of the same name).
 //! - [`sync`]: the loom facade. Every selvedge crate takes atomics, `Arc`, locks, threads and
 //!   cells from here, so `--cfg selvedge_loom` model-checks all of them at once.
 //!
@@ -136,7 +140,10 @@
 //! | poisoning | no | no | yes |
 //! | `const fn new` | yes | yes | yes |
 //! | timed lock | `Result<_, LockTimeout>` naming lock, site, wait | `Option` | no |
-//! | upgradable read | yes | yes | no |
+//! | upgradable read | yes, and `with_upgraded` | yes, and `with_upgraded` | no |
+//! | fair unlock, `bump` | yes (re-acquisition checked by `lock-order`) | yes | no |
+//! | recursive read | `read_recursive` (allowed by `lock-order` under this thread's read) | `read_recursive` | no |
+//! | serde | feature `serde` | feature `serde` | no |
 //! | reader-biased lock (readers write nothing shared) | [`BiasedRwLock`] | no | no |
 //! | reentrant mutex | yes | yes | no (unstable) |
 //! | ordered `lock_both` / `lock_all` | yes | no | no |
@@ -195,6 +202,8 @@
 #![deny(unsafe_code)]
 
 mod acquire;
+#[cfg(feature = "arc_lock")]
+mod arc_guard;
 mod barrier;
 mod biased;
 mod condvar;
@@ -212,8 +221,15 @@ mod raw;
 mod reentrant;
 mod rwlock;
 mod semaphore;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod sync;
 
+#[cfg(feature = "arc_lock")]
+pub use arc_guard::{
+    ArcMutexGuard, ArcReentrantMutexGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard,
+    ArcRwLockWriteGuard,
+};
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use biased::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard, RawBiasedRwLock};
 pub use condvar::{Condvar, WaitTimeoutResult};

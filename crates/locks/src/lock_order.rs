@@ -101,6 +101,8 @@ pub(crate) enum Mode {
     Upgradable,
     /// `ReentrantMutex::lock`: re-locking on the owning thread is allowed.
     Reentrant,
+    /// `RwLock::read_recursive`: re-entrant over this thread's own *shared* holds only.
+    SharedRecursive,
 }
 
 #[cfg(all(feature = "lock-order", not(selvedge_loom)))]
@@ -119,6 +121,11 @@ mod off {
     /// Zero-sized: a guard pays nothing for it.
     #[derive(Debug)]
     pub(crate) struct Held;
+
+    impl Held {
+        #[inline(always)]
+        pub(crate) fn before_reacquire(&mut self, _: Mode, _: &'static Location<'static>) {}
+    }
 
     #[inline(always)]
     pub(crate) fn before_acquire(_: &LockMeta, _: Mode, _: &'static Location<'static>) {}
@@ -148,6 +155,7 @@ mod checker {
     struct HeldLock {
         id: u64,
         name: &'static str,
+        mode: Mode,
         site: Site,
     }
 
@@ -179,6 +187,31 @@ mod checker {
     /// stack it marks.
     pub(crate) struct Held {
         id: u64,
+        name: &'static str,
+    }
+
+    impl Held {
+        /// A guard is about to release its lock and block to take it back (`bump`): that
+        /// wait happens under every lock this thread took *after* this one, so it is checked
+        /// as a fresh acquisition under them, and the lock then counts as taken last.
+        pub(crate) fn before_reacquire(&mut self, mode: Mode, site: Site) {
+            let id = self.id;
+            let _ = HELD.try_with(|held| {
+                let mut held = held.borrow_mut();
+                if let Some(pos) = held.iter().rposition(|h| h.id == id) {
+                    held.remove(pos);
+                }
+            });
+            check(id, self.name, mode, site);
+            let _ = HELD.try_with(|held| {
+                held.borrow_mut().push(HeldLock {
+                    id,
+                    name: self.name,
+                    mode,
+                    site,
+                });
+            });
+        }
     }
 
     impl Drop for Held {
@@ -193,7 +226,7 @@ mod checker {
         }
     }
 
-    pub(crate) fn acquired(meta: &LockMeta, _mode: Mode, site: Site) -> Held {
+    pub(crate) fn acquired(meta: &LockMeta, mode: Mode, site: Site) -> Held {
         let id = meta.id();
         // `try_with`: in a thread-local's destructor the stack may already be destroyed; the
         // lock is then simply not tracked (and its release finds nothing to pop).
@@ -201,10 +234,14 @@ mod checker {
             held.borrow_mut().push(HeldLock {
                 id,
                 name: meta.name(),
+                mode,
                 site,
             });
         });
-        Held { id }
+        Held {
+            id,
+            name: meta.name(),
+        }
     }
 
     /// What [`before_acquire`] found, computed under the thread-local borrow and acted on
@@ -216,6 +253,10 @@ mod checker {
     }
 
     pub(crate) fn before_acquire(meta: &LockMeta, mode: Mode, site: Site) {
+        check(meta.id(), meta.name(), mode, site);
+    }
+
+    fn check(id: u64, name: &'static str, mode: Mode, site: Site) {
         // During thread teardown (a lock taken in a thread-local's destructor) the stack may
         // already be destroyed: nothing is known about what this thread holds, so nothing is
         // checked. Panicking here would abort the process.
@@ -224,9 +265,15 @@ mod checker {
             if held.is_empty() {
                 return Finding::Clear;
             }
-            let id = meta.id();
             if let Some(same) = held.iter().find(|h| h.id == id) {
-                return if mode == Mode::Reentrant {
+                // A recursive read never blocks while this thread reads the lock (any reader
+                // lets it in), but blocks forever behind this thread's own write.
+                let recursive_read = mode == Mode::SharedRecursive
+                    && held
+                        .iter()
+                        .filter(|h| h.id == id)
+                        .all(|h| matches!(h.mode, Mode::Shared | Mode::SharedRecursive));
+                return if mode == Mode::Reentrant || recursive_read {
                     Finding::Clear
                 } else {
                     Finding::SelfDeadlock(*same)
@@ -257,7 +304,7 @@ mod checker {
                         Edge {
                             from_name: h.name,
                             from_site: h.site,
-                            to_name: meta.name(),
+                            to_name: name,
                             to_site: site,
                         },
                     );
@@ -272,11 +319,9 @@ mod checker {
                 "self-deadlock: lock `{}` is already held by this thread (taken at {}); \
                  taking it again at {} would block forever. Use the guard you hold, or a \
                  ReentrantMutex for re-entrant calls",
-                meta.name(),
-                same.site,
-                site
+                name, same.site, site
             ),
-            Finding::Violation(held, path) => report(meta, site, held, &path),
+            Finding::Violation(held, path) => report(name, site, held, &path),
         }
     }
 
@@ -300,7 +345,7 @@ mod checker {
         None
     }
 
-    fn report(meta: &LockMeta, site: Site, held: HeldLock, path: &[Edge]) {
+    fn report(name: &'static str, site: Site, held: HeldLock, path: &[Edge]) {
         let mut earlier = String::new();
         for (i, edge) in path.iter().enumerate() {
             if i > 0 {
@@ -316,11 +361,7 @@ mod checker {
             "lock order violation: taking `{}` at {} while holding `{}` (taken at {}) \
              reverses an earlier order: {}. Threads taking these locks in both orders can \
              deadlock; take them in one order (see selvedge_locks::lock_both)",
-            meta.name(),
-            site,
-            held.name,
-            held.site,
-            earlier
+            name, site, held.name, held.site, earlier
         );
         match action() {
             OrderAction::Panic => panic!("{message}"),
@@ -330,7 +371,7 @@ mod checker {
                     name: events::LOCK_ORDER_VIOLATION,
                     target: targets::LOCKS,
                     tracing::Level::ERROR,
-                    name = meta.name(),
+                    name = name,
                     location = %site,
                     held = held.name,
                     held_location = %held.site,

@@ -374,6 +374,26 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.is_locked()
     }
 
+    /// A pointer to the data, for a guard that holds the lock without borrowing the mutex.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// Releases a hold kept by [`MutexGuard::leak`].
+    ///
+    /// # Safety
+    ///
+    /// The calling guard holds the lock through a `leak` on this mutex, and releases it once.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked(&self) {
+        self.owner.released();
+        // SAFETY: the caller holds the lock (this function's contract); its backend guard was
+        // forgotten by `leak`, so nothing else unlocks it.
+        unsafe { self.inner.force_unlock() }
+    }
+
     /// Mutable access without locking: `&mut self` proves no guard exists.
     ///
     /// ```
@@ -461,6 +481,81 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
                 _held,
             }),
         }
+    }
+
+    /// Unlocks fairly: if a thread is waiting, the lock goes straight to it, and this thread
+    /// cannot take it back first (parking_lot's `MutexGuard::unlock_fair`).
+    ///
+    /// A plain drop lets the unlocking thread re-take the lock at once, which is faster but
+    /// can starve waiters; parking_lot also unlocks fairly by itself every 0.5 ms on average.
+    ///
+    /// ```
+    /// use selvedge_locks::{Mutex, MutexGuard};
+    /// let m = Mutex::new(0);
+    /// let mut guard = m.lock();
+    /// *guard += 1;
+    /// MutexGuard::unlock_fair(guard);
+    /// assert_eq!(*m.lock(), 1);
+    /// ```
+    // `Held` and `OwnerMark` have no `Drop` in some builds; the drops say the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self {
+            owner,
+            inner,
+            _held,
+        } = s;
+        // The holder mark is cleared before the lock is released, as in a plain drop.
+        drop(owner);
+        drop(_held);
+        lock_api::MutexGuard::unlock_fair(inner);
+    }
+
+    /// Hands the lock to a waiting thread, if there is one, and takes it back when that thread
+    /// is done (parking_lot's `MutexGuard::bump`); with no waiter it returns at once. The
+    /// data may have changed when it returns.
+    ///
+    /// # Lock order
+    ///
+    /// Taking the lock back is a blocking acquisition made under every lock this thread took
+    /// after this one, so with feature `lock-order` it is checked as one (a waiter that needs
+    /// one of those locks would deadlock with it), and the lock then counts as taken last.
+    /// The wait is a voluntary hand-over, not contention: no contention event is emitted.
+    ///
+    /// ```
+    /// use selvedge_locks::{Mutex, MutexGuard};
+    /// let queue = Mutex::new(vec![1, 2, 3]);
+    /// let mut guard = queue.lock();
+    /// while let Some(_item) = guard.pop() {
+    ///     // Long batch: let other threads in between items.
+    ///     MutexGuard::bump(&mut guard);
+    /// }
+    /// assert!(guard.is_empty());
+    /// ```
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        s._held
+            .before_reacquire(Mode::Exclusive, Location::caller());
+        lock_api::MutexGuard::bump(&mut s.inner);
+        // Another thread may have held (and cleared) the holder mark in between.
+        s.owner.reacquired();
+    }
+
+    /// Ends the guard but not the hold: the lock stays locked, the holder stays recorded, and
+    /// the lock-order entry is handed back (for [`ArcMutexGuard`](crate::ArcMutexGuard)).
+    /// Release it with [`Mutex::unlock_leaked`].
+    #[cfg(feature = "arc_lock")]
+    // `OwnerMark` has no `Drop` in release builds; forgetting it says what is meant.
+    #[allow(clippy::forget_non_drop)]
+    pub(crate) fn leak(s: Self) -> Held {
+        let Self {
+            owner,
+            inner,
+            _held,
+        } = s;
+        std::mem::forget(owner);
+        std::mem::forget(inner);
+        _held
     }
 
     /// Runs `wait` (a condition-variable wait, which releases the lock and takes it again)

@@ -51,6 +51,10 @@ mod unchecked {
         pub(crate) fn acquired(&self) -> OwnerMark<'_> {
             OwnerMark(PhantomData)
         }
+
+        #[cfg(feature = "arc_lock")]
+        #[inline(always)]
+        pub(crate) fn released(&self) {}
     }
 
     impl OwnerMark<'_> {
@@ -140,6 +144,13 @@ mod checked {
         pub(crate) fn acquired(&self) -> OwnerMark<'_> {
             self.thread.store(this_thread(), Ordering::Relaxed);
             OwnerMark { owner: self }
+        }
+
+        /// The holder released a lock whose mark was forgotten (an `Arc` guard, which outlives
+        /// any borrow of the mutex, keeps no mark).
+        #[cfg(feature = "arc_lock")]
+        pub(crate) fn released(&self) {
+            self.thread.store(NOBODY, Ordering::Relaxed);
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use parking_lot::lock_api;
@@ -296,6 +297,70 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
             inner: lock_api::ReentrantMutexGuard::map(s.inner, f),
             _held: s._held,
         }
+    }
+
+    /// Unlocks fairly (parking_lot's `ReentrantMutexGuard::unlock_fair`): when this is the
+    /// outermost guard and a thread waits, the lock goes straight to it.
+    ///
+    /// ```
+    /// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
+    /// let m = ReentrantMutex::new(1);
+    /// ReentrantMutexGuard::unlock_fair(m.lock());
+    /// assert!(m.try_lock().is_some());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, _held } = s;
+        drop(_held);
+        lock_api::ReentrantMutexGuard::unlock_fair(inner);
+    }
+
+    /// Hands the lock to a waiting thread and takes it back (parking_lot's `bump`), when this
+    /// thread holds it once; with nested guards, or no waiter, it returns at once. Checked by
+    /// feature `lock-order` as [`MutexGuard::bump`](crate::MutexGuard::bump) is.
+    ///
+    /// ```
+    /// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
+    /// let m = ReentrantMutex::new(1);
+    /// let mut guard = m.lock();
+    /// ReentrantMutexGuard::bump(&mut guard);
+    /// assert_eq!(*guard, 1);
+    /// ```
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        s._held
+            .before_reacquire(Mode::Reentrant, Location::caller());
+        lock_api::ReentrantMutexGuard::bump(&mut s.inner);
+    }
+
+    /// Ends the guard but not the hold (for [`ArcReentrantMutexGuard`](crate::ArcReentrantMutexGuard)).
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn leak(s: Self) -> Held {
+        let Self { inner, _held } = s;
+        std::mem::forget(inner);
+        _held
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized> ReentrantMutex<T> {
+    /// A pointer to the data, for a guard that holds the lock without borrowing it.
+    pub(crate) fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// Releases one hold kept by [`ReentrantMutexGuard::leak`].
+    ///
+    /// # Safety
+    ///
+    /// The calling guard holds the lock through a `leak` on this mutex, on this thread, and
+    /// releases it once.
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked(&self) {
+        // SAFETY: this function's contract; the backend guard was forgotten, so this is the
+        // one release of its hold (the lock count goes down by one).
+        unsafe { self.inner.force_unlock() }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use parking_lot::lock_api;
@@ -397,6 +398,98 @@ impl<T: ?Sized> RwLock<T> {
         upgradable_read_until
     );
 
+    /// Shared access that gets in even when a writer is queued, as long as some thread reads
+    /// (parking_lot's `RwLock::read_recursive`), so a thread that already reads can read again
+    /// without deadlocking behind that writer.
+    ///
+    /// The price is fairness: a steady stream of recursive readers can starve writers, which
+    /// [`read`](Self::read) never does. With feature `lock-order`, a recursive read on a lock
+    /// this thread holds *shared* is allowed (it cannot block); on a lock this thread writes
+    /// or holds upgradable, it panics as a self-deadlock. Contention events and order edges
+    /// are recorded as for `read`.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// let outer = lock.read();
+    /// let inner = lock.read_recursive(); // `lock.read()` here is a lock-order error
+    /// assert_eq!(*outer + *inner, 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn read_recursive(&self) -> RwLockReadGuard<'_, T> {
+        let (inner, held) = acquire::lock(
+            &self.meta,
+            Mode::SharedRecursive,
+            || self.inner.try_read_recursive(),
+            || self.inner.read_recursive(),
+        );
+        RwLockReadGuard { inner, _held: held }
+    }
+
+    /// [`read_recursive`](Self::read_recursive) if it can be had without blocking.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// let outer = lock.read();
+    /// assert!(lock.try_read_recursive().is_some());
+    /// drop(outer);
+    /// let _writer = lock.write();
+    /// assert!(lock.try_read_recursive().is_none());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_read_recursive(&self) -> Option<RwLockReadGuard<'_, T>> {
+        acquire::try_lock(&self.meta, Mode::SharedRecursive, || {
+            self.inner.try_read_recursive()
+        })
+        .map(|(inner, held)| RwLockReadGuard { inner, _held: held })
+    }
+
+    /// A pointer to the data, for a guard that holds the lock without borrowing it.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// Releases a shared hold kept by a leaked read guard.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a shared lock through `leak` of an [`RwLockReadGuard`] of this lock,
+    /// and releases it once.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked_shared(&self) {
+        // SAFETY: this function's contract; the backend guard was forgotten.
+        unsafe { self.inner.force_unlock_read() }
+    }
+
+    /// Releases the exclusive hold kept by a leaked write guard.
+    ///
+    /// # Safety
+    ///
+    /// As [`unlock_leaked_shared`](Self::unlock_leaked_shared), for an [`RwLockWriteGuard`].
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked_exclusive(&self) {
+        // SAFETY: this function's contract; the backend guard was forgotten.
+        unsafe { self.inner.force_unlock_write() }
+    }
+
+    /// Releases the upgradable hold kept by a leaked upgradable guard.
+    ///
+    /// # Safety
+    ///
+    /// As [`unlock_leaked_shared`](Self::unlock_leaked_shared), for an
+    /// [`RwLockUpgradableReadGuard`].
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn unlock_leaked_upgradable(&self) {
+        // SAFETY: this function's contract (the upgradable lock is held, its backend guard
+        // forgotten); `raw` is only used to release that one hold.
+        unsafe { lock_api::RawRwLockUpgrade::unlock_upgradable(self.inner.raw()) }
+    }
+
     /// Whether any thread holds the lock in any mode.
     ///
     /// ```
@@ -456,6 +549,84 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
         d.finish()
     }
 }
+
+/// `unlock_fair` and `bump` for one guard type.
+macro_rules! fair {
+    ($guard:ident, $mode:expr, $example:literal) => {
+        impl<T: ?Sized> $guard<'_, T> {
+            /// Unlocks fairly: if threads are waiting, the lock goes straight to them, and
+            /// this thread cannot take it back first (parking_lot's `unlock_fair`).
+            ///
+            /// ```
+            #[doc = $example]
+            /// selvedge_locks::RwLock::new(1);
+            /// let guard = make(&lock);
+            /// Guard::unlock_fair(guard);
+            /// assert!(!lock.is_locked());
+            /// ```
+            // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+            #[allow(clippy::drop_non_drop)]
+            pub fn unlock_fair(s: Self) {
+                let Self { inner, _held } = s;
+                drop(_held);
+                lock_api::$guard::unlock_fair(inner);
+            }
+
+            /// Hands the lock to waiting threads, if there are any, and takes it back in the
+            /// same mode when they are done (parking_lot's `bump`); with no waiter it returns
+            /// at once. The data may have changed when it returns.
+            ///
+            /// Taking the lock back is checked by feature `lock-order` as a blocking
+            /// acquisition under the locks this thread took after this one, as
+            /// [`MutexGuard::bump`](crate::MutexGuard::bump) documents; it emits no
+            /// contention event (the wait is a voluntary hand-over).
+            ///
+            /// ```
+            #[doc = $example]
+            /// selvedge_locks::RwLock::new(1);
+            /// let mut guard = make(&lock);
+            /// Guard::bump(&mut guard);
+            /// assert_eq!(*guard, 1);
+            /// ```
+            #[track_caller]
+            pub fn bump(s: &mut Self) {
+                s._held.before_reacquire($mode, Location::caller());
+                lock_api::$guard::bump(&mut s.inner);
+            }
+
+            /// Ends the guard but not the hold (for the `Arc` guards): the lock stays held
+            /// and the lock-order entry is handed back.
+            #[cfg(feature = "arc_lock")]
+            pub(crate) fn leak(s: Self) -> Held {
+                let Self { inner, _held } = s;
+                std::mem::forget(inner);
+                _held
+            }
+        }
+    };
+}
+
+fair!(
+    RwLockReadGuard,
+    Mode::Shared,
+    "use selvedge_locks::RwLockReadGuard as Guard;\n\
+     fn make<T>(l: &selvedge_locks::RwLock<T>) -> Guard<'_, T> { l.read() }\n\
+     let lock ="
+);
+fair!(
+    RwLockWriteGuard,
+    Mode::Exclusive,
+    "use selvedge_locks::RwLockWriteGuard as Guard;\n\
+     fn make<T>(l: &selvedge_locks::RwLock<T>) -> Guard<'_, T> { l.write() }\n\
+     let lock ="
+);
+fair!(
+    RwLockUpgradableReadGuard,
+    Mode::Upgradable,
+    "use selvedge_locks::RwLockUpgradableReadGuard as Guard;\n\
+     fn make<T>(l: &selvedge_locks::RwLock<T>) -> Guard<'_, T> { l.upgradable_read() }\n\
+     let lock ="
+);
 
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to part of the data.
@@ -585,6 +756,38 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
             Ok(inner) => Ok(RwLockWriteGuard { inner, _held }),
             Err(inner) => Err(Self { inner, _held }),
         }
+    }
+
+    /// Upgrades to exclusive access for the length of `f`, then back to upgradable: what was
+    /// read before `f` stays true, no other writer gets in, and the guard is kept (lock_api's
+    /// `with_upgraded`). If `f` panics, the lock is downgraded back all the same.
+    ///
+    /// Like [`upgrade`](Self::upgrade), it waits for the other readers to leave.
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let cache = RwLock::new(Vec::<u32>::new());
+    /// let mut guard = cache.upgradable_read();
+    /// if guard.is_empty() {
+    ///     guard.with_upgraded(|entries| entries.push(7));
+    /// }
+    /// assert_eq!(*guard, [7]);
+    /// ```
+    pub fn with_upgraded<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
+        self.inner.with_upgraded(f)
+    }
+
+    /// [`with_upgraded`](Self::with_upgraded) if no other reader holds the lock now;
+    /// otherwise `None`, without running `f`.
+    ///
+    /// ```
+    /// use selvedge_locks::RwLock;
+    /// let lock = RwLock::new(0);
+    /// let mut guard = lock.upgradable_read();
+    /// assert_eq!(guard.try_with_upgraded(|n| { *n += 1; *n }), Some(1));
+    /// ```
+    pub fn try_with_upgraded<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        self.inner.try_with_upgraded(f)
     }
 
     /// Turns this guard into a plain read guard, letting another upgradable reader in.

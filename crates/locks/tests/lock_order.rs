@@ -251,3 +251,64 @@ fn timed_lock_adds_no_order_edge() {
         let _a = a.try_lock_for(Duration::from_secs(1)).unwrap();
     });
 }
+
+#[test]
+fn bump_under_a_later_lock_is_checked_as_a_reacquisition() {
+    with_action(OrderAction::Panic, || {
+        let a = Mutex::named("bump-a", ());
+        let b = Mutex::named("bump-b", ());
+        let mut held_a = a.lock();
+        let _held_b = b.lock(); // records a -> b
+        // Taking `a` back while holding `b` is b -> a: a waiter given `a` that needs `b`
+        // would deadlock with this thread.
+        let message = catch_unwind(AssertUnwindSafe(|| {
+            selvedge_locks::MutexGuard::bump(&mut held_a);
+        }))
+        .map_err(panic_message)
+        .expect_err("the reversed order must be reported");
+        assert!(message.contains("lock order violation"), "{message}");
+        assert!(
+            message.contains("`bump-a`") && message.contains("`bump-b`"),
+            "{message}"
+        );
+    });
+}
+
+#[test]
+fn bump_of_the_only_lock_held_is_clear_and_keeps_it_held() {
+    with_action(OrderAction::Panic, || {
+        let lock = RwLock::named("bump-alone", 0);
+        let mut guard = lock.write();
+        selvedge_locks::RwLockWriteGuard::bump(&mut guard);
+        *guard += 1;
+        // Still tracked as held: re-locking it is still a self-deadlock.
+        let message = catch_unwind(AssertUnwindSafe(|| drop(lock.read())))
+            .map_err(panic_message)
+            .expect_err("still held");
+        assert!(message.contains("self-deadlock"), "{message}");
+    });
+}
+
+#[test]
+fn read_recursive_under_this_threads_read_is_allowed() {
+    with_action(OrderAction::Panic, || {
+        let lock = RwLock::named("recursive", 1);
+        let outer = lock.read();
+        let inner = lock.read_recursive();
+        let again = lock.try_read_recursive().expect("readers let it in");
+        assert_eq!(*outer + *inner + *again, 3);
+    });
+}
+
+#[test]
+fn read_recursive_under_this_threads_write_is_a_self_deadlock() {
+    with_action(OrderAction::Panic, || {
+        let lock = RwLock::named("recursive-w", 1);
+        let _writer = lock.write();
+        let message = catch_unwind(AssertUnwindSafe(|| drop(lock.read_recursive())))
+            .map_err(panic_message)
+            .expect_err("it would block forever");
+        assert!(message.contains("self-deadlock"), "{message}");
+        assert!(message.contains("`recursive-w`"), "{message}");
+    });
+}

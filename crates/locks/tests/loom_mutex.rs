@@ -1,4 +1,5 @@
-//! Loom models of `Mutex` and `Condvar`: mutual exclusion and no lost wake-up.
+//! Loom models of `Mutex` and `Condvar`: mutual exclusion (across a `bump` too) and no lost
+//! wake-up.
 
 use std::time::Duration;
 
@@ -105,5 +106,31 @@ fn condvar_timed_predicate_wait_sees_the_notification() {
         assert_eq!(*stage, 1);
         drop(stage);
         waker.join().unwrap();
+    });
+}
+
+#[test]
+fn bump_hands_over_without_ever_sharing_the_lock() {
+    model(|| {
+        let m = Arc::new(Mutex::new((0, 0)));
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || {
+                let mut pair = m.lock();
+                assert_eq!(pair.0, pair.1, "an update in progress was seen");
+                pair.0 += 1;
+                pair.1 += 1;
+            })
+        };
+        let mut pair = m.lock();
+        pair.0 += 1;
+        pair.1 += 1;
+        selvedge_locks::MutexGuard::bump(&mut pair);
+        assert_eq!(pair.0, pair.1, "an update in progress was seen");
+        pair.0 += 1;
+        pair.1 += 1;
+        selvedge_locks::MutexGuard::unlock_fair(pair);
+        other.join().unwrap();
+        assert_eq!(*m.lock(), (3, 3));
     });
 }

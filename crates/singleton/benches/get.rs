@@ -1,6 +1,8 @@
 //! `get` on an initialised global, beside its peers, on 1 and 2 threads.
 //!
-//! Peers measured in the same run: once_cell `Lazy` and std `LazyLock` (a `&T`, never reset),
+//! `Global::wait` and a `Global::with_value` global are read the same way (once_cell's
+//! `OnceCell::wait` beside them). Peers measured in the same run: once_cell `Lazy` and std
+//! `LazyLock` (a `&T`, never reset),
 //! an arc-swap load (`load_full`, the same work as `Global::get`: the `Arc` is cloned out; and
 //! `load`, a guard without the clone), and the seed's pattern, `Mutex<Option<Arc<T>>>` locked
 //! and cloned. On 2 threads a second thread runs the same operation on the same global while
@@ -23,6 +25,9 @@ struct Session {
 }
 
 static GLOBAL: Global<Session> = Global::new();
+static WITH_VALUE: Global<Session> = Global::with_value(Session { token: 1 });
+static ONCE_CELL_WAIT: once_cell::sync::OnceCell<Session> =
+    once_cell::sync::OnceCell::with_value(Session { token: 1 });
 static ONCE_CELL: once_cell::sync::Lazy<Session> =
     once_cell::sync::Lazy::new(|| Session { token: 1 });
 static SELVEDGE_LAZY: Lazy<Session> = Lazy::new(|| Session { token: 1 });
@@ -46,6 +51,11 @@ fn contenders() -> Vec<(&'static str, Read)> {
         ("selvedge Global::get_or_init", || {
             GLOBAL.get_or_init(|| Session { token: 1 }).token
         }),
+        ("selvedge Global::wait", || GLOBAL.wait().token),
+        ("selvedge Global::with_value get", || {
+            WITH_VALUE.get().map_or(0, |s| s.token)
+        }),
+        ("once_cell OnceCell::wait", || ONCE_CELL_WAIT.wait().token),
         ("selvedge Lazy", || SELVEDGE_LAZY.token),
         ("once_cell Lazy", || ONCE_CELL.token),
         ("std LazyLock", || STD_LAZY.token),

@@ -30,20 +30,29 @@
 //! is `get_or_try_init` whose wait for a running initialiser is a timed condition-variable wait
 //! (the only difference is that a waiter may leave; the state above is untouched by it).
 //!
+//! [`Global::with_value`] is `const`, but an `Arc` cannot be allocated in a `const`: the value
+//! waits in `State::initial` (with `pending` set) and is moved into the cell, under the mutex,
+//! by the first operation that finds the cell empty. A read that misses checks `pending` (one
+//! load) before it concludes the global is empty, so a global built with a value is never seen
+//! empty before its first `reset`. [`Global::wait`] is the initialiser's waiting loop without an
+//! initialiser: it sleeps on the same condition variable until `set`, `replace` or an
+//! initialiser stores an instance (each stores under the mutex, then notifies).
+//!
 //! `retired` is set when a [`GlobalMap`](crate::GlobalMap) removes the slot: callers that find
 //! it set go back to the map instead of initialising an unreachable slot.
 
 use std::convert::Infallible;
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::{self, AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
+use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
 use selvedge_locks::sync::{
     Arc, Condvar, Mutex, MutexGuard, OptionArcCell, OptionArcCellGuard, thread,
 };
 use selvedge_trace::{events, targets};
 
-use crate::TimedInitError;
+use crate::{InstanceMut, TimedInitError, WaitTimeoutError};
 
 #[cfg(not(selvedge_loom))]
 type ThreadId = std::thread::ThreadId;
@@ -55,7 +64,7 @@ pub(crate) const UNNAMED: &str = "unnamed";
 
 /// The slow-path state, guarded by [`Global`]'s mutex.
 #[derive(Debug)]
-struct State {
+struct State<T> {
     /// Incremented by `set`, `replace`, `reset` and retirement; an initialiser publishes only
     /// into the generation it started in.
     generation: u64,
@@ -63,6 +72,8 @@ struct State {
     initializer: Option<ThreadId>,
     /// The slot was removed from its `GlobalMap`; nothing initialises it any more.
     retired: bool,
+    /// The value given to the `const` [`Global::with_value`], not yet moved into an `Arc`.
+    initial: Option<T>,
 }
 
 /// What the slow path of an initialisation produced.
@@ -169,6 +180,32 @@ pub(crate) enum Outcome<T, E, F> {
 /// assert!(!ADMIN.is_initialized());
 /// ```
 ///
+/// # Unwind safety
+///
+/// `Global<T>` is [`UnwindSafe`] and [`RefUnwindSafe`] when `T` is (the bounds once_cell's
+/// `OnceCell` has), so a closure that uses a `Global` can go to `catch_unwind` without
+/// `AssertUnwindSafe`. That is sound because a `Global` has no state a panic can leave
+/// half-done: its mutex is never held while user code runs, a panicking initialiser is cleaned
+/// up before its panic goes on (the next caller initialises afresh, nothing is poisoned), and
+/// the instance itself is only reachable as `&T` behind an `Arc`.
+///
+/// ```
+/// use selvedge_singleton::Global;
+/// static PORT: Global<u16> = Global::new();
+/// let caught = std::panic::catch_unwind(|| PORT.get_or_init(|| panic!("no config")));
+/// assert!(caught.is_err());
+/// assert_eq!(*PORT.get_or_init(|| 443), 443);
+/// ```
+///
+/// An instance type with interior mutability that is not unwind-safe (`Cell`) keeps the
+/// `Global` out of `catch_unwind`, as it would keep once_cell's `OnceCell` out:
+///
+/// ```compile_fail
+/// use std::cell::Cell;
+/// let global = selvedge_singleton::Global::<Cell<u8>>::new();
+/// let _ = std::panic::catch_unwind(|| global.is_initialized());
+/// ```
+///
 /// # Limitations
 ///
 /// Two initialisers that wait for each other across threads (the initialiser of `A` on thread 1
@@ -176,7 +213,9 @@ pub(crate) enum Outcome<T, E, F> {
 /// lazy cell; only the same-thread case is detected.
 pub struct Global<T> {
     value: OptionArcCell<T>,
-    state: Mutex<State>,
+    /// `state.initial` holds a value; the cell may look empty until it is moved in.
+    pending: AtomicBool,
+    state: Mutex<State<T>>,
     done: Condvar,
     name: &'static str,
 }
@@ -210,12 +249,44 @@ impl<T> Global<T> {
         /// ```
         #[must_use]
         pub const fn named(name: &'static str) -> Self {
+            Self::build(name, None)
+        }
+    }
+
+    selvedge_locks::loom_const_fn! {
+        /// A global that holds `value` from the start, usable in a `static` (once_cell's
+        /// `OnceCell::with_value`).
+        ///
+        /// An `Arc` cannot be allocated in a `const`, so `value` is kept inline and moved into
+        /// its `Arc` by the first access, under the global's mutex (once; every later read is
+        /// the usual lock-free load). To the caller the global is initialised from the start:
+        /// [`get`](Self::get) returns the value, [`set`](Self::set) refuses, and
+        /// [`reset`](Self::reset) empties it as it would any instance.
+        ///
+        /// ```
+        /// use selvedge_singleton::Global;
+        ///
+        /// static PORT: Global<u16> = Global::with_value(8080);
+        /// assert!(PORT.is_initialized());
+        /// assert_eq!(*PORT.get_or_init(|| 443), 8080);
+        /// ```
+        #[must_use]
+        pub const fn with_value(value: T) -> Self {
+            Self::build(UNNAMED, Some(value))
+        }
+    }
+
+    selvedge_locks::loom_const_fn! {
+        /// The one constructor: every public one names it.
+        const fn build(name: &'static str, initial: Option<T>) -> Self {
             Self {
                 value: OptionArcCell::empty(),
+                pending: AtomicBool::new(initial.is_some()),
                 state: Mutex::new(State {
                     generation: 0,
                     initializer: None,
                     retired: false,
+                    initial,
                 }),
                 done: Condvar::new(),
                 name,
@@ -251,6 +322,19 @@ impl<T> Global<T> {
     #[inline]
     #[must_use]
     pub fn get(&self) -> Option<Arc<T>> {
+        match self.value.load_full() {
+            Some(value) => Some(value),
+            None => self.get_missed(),
+        }
+    }
+
+    /// `get` found the cell empty: it may be a [`with_value`](Self::with_value) global whose
+    /// value has not been moved in yet.
+    #[cold]
+    fn get_missed(&self) -> Option<Arc<T>> {
+        self.promote_pending();
+        // Loaded again after `pending` (acquire) was seen clear: a promotion that ran between
+        // the first load and that check is visible now.
         self.value.load_full()
     }
 
@@ -279,7 +363,38 @@ impl<T> Global<T> {
     /// A cheap snapshot of the cell (an arc-swap guard): the shared read path of `with`.
     #[inline]
     pub(crate) fn snapshot(&self) -> OptionArcCellGuard<T> {
+        let snapshot = self.value.load();
+        if snapshot.is_some() {
+            return snapshot;
+        }
+        drop(snapshot);
+        self.snapshot_missed()
+    }
+
+    /// `snapshot` found the cell empty (see [`get_missed`](Self::get_missed)).
+    #[cold]
+    fn snapshot_missed(&self) -> OptionArcCellGuard<T> {
+        self.promote_pending();
         self.value.load()
+    }
+
+    /// Moves a [`with_value`](Self::with_value) global's value into the cell, if that has not
+    /// happened yet.
+    #[inline]
+    fn promote_pending(&self) {
+        if self.pending.load(Ordering::Acquire) {
+            let mut state = self.state.lock();
+            self.promote(&mut state);
+        }
+    }
+
+    /// [`promote_pending`](Self::promote_pending) under the mutex; every slow path calls it
+    /// first, so none of them sees the cell empty while the initial value waits.
+    fn promote(&self, state: &mut State<T>) {
+        if let Some(value) = state.initial.take() {
+            self.value.store(Some(Arc::new(value)));
+            self.pending.store(false, Ordering::Release);
+        }
     }
 
     /// Whether an instance is stored now.
@@ -293,7 +408,7 @@ impl<T> Global<T> {
     #[inline]
     #[must_use]
     pub fn is_initialized(&self) -> bool {
-        self.value.load().is_some()
+        self.snapshot().is_some()
     }
 
     /// The instance, created by `init` if there is none.
@@ -441,6 +556,120 @@ impl<T> Global<T> {
         }
     }
 
+    /// The instance, waiting for one to be stored if there is none (once_cell's
+    /// `OnceCell::wait`): by another thread's initialiser, [`set`](Self::set) or
+    /// [`replace`](Self::replace). Never initialises.
+    ///
+    /// Use it where one thread owns the initialisation (a login at start-up) and the others
+    /// only consume. A failed or panicking initialiser stores nothing, so `wait` goes on
+    /// waiting for the next one; after a [`reset`](Self::reset) it waits for the next
+    /// instance. To bound the wait, use [`wait_timeout`](Self::wait_timeout).
+    ///
+    /// # Performance
+    ///
+    /// On an initialised global, the same as [`get`](Self::get): one arc-swap load and the
+    /// `Arc` clone, no lock.
+    ///
+    /// ```
+    /// use selvedge_singleton::Global;
+    ///
+    /// static CONFIG: Global<String> = Global::new();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| CONFIG.set("loaded".to_string()));
+    ///     assert_eq!(*CONFIG.wait(), "loaded");
+    /// });
+    /// ```
+    #[inline]
+    pub fn wait(&self) -> Arc<T> {
+        if let Some(value) = self.value.load_full() {
+            return value;
+        }
+        match self.wait_slow(None) {
+            Ok(value) => value,
+            Err(_) => unreachable!("no deadline was given"),
+        }
+    }
+
+    /// Like [`wait`](Self::wait), but gives up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitTimeoutError`] (with the global's name and how long this caller waited) if no
+    /// instance was stored within `timeout`. Nothing changes: a later call may wait again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use selvedge_singleton::Global;
+    ///
+    /// let global: Global<u32> = Global::named("config");
+    /// let error = global.wait_timeout(Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(error.name(), "config");
+    /// global.set(7).unwrap();
+    /// assert_eq!(*global.wait_timeout(Duration::from_millis(10)).unwrap(), 7);
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<Arc<T>, WaitTimeoutError> {
+        if let Some(value) = self.value.load_full() {
+            return Ok(value);
+        }
+        self.wait_slow(Some(timeout))
+            .map_err(|waited| WaitTimeoutError::new(self.name, waited))
+    }
+
+    /// Exclusive access to the instance, if there is one and nobody else holds it (once_cell's
+    /// `OnceCell::get_mut`).
+    ///
+    /// `&mut self` proves that no thread can read the global now, but `Arc`s handed out earlier
+    /// may still be alive: mutating the instance under them would break what they see. So this
+    /// returns `None` when the global is uninitialised *or* when another `Arc` (or `Weak`) to
+    /// the instance exists; [`replace`](Self::replace) is the way to change a shared instance.
+    /// The guard puts the instance back when dropped (leaking the guard leaves the global
+    /// empty).
+    ///
+    /// ```
+    /// use selvedge_singleton::Global;
+    ///
+    /// let mut counter = Global::new();
+    /// assert!(counter.get_mut().is_none());
+    /// counter.set(90).unwrap();
+    /// *counter.get_mut().unwrap() += 2;
+    /// assert_eq!(*counter.get().unwrap(), 92);
+    ///
+    /// let held = counter.get().unwrap();
+    /// assert!(counter.get_mut().is_none()); // `held` still reads 92
+    /// drop(held);
+    /// ```
+    pub fn get_mut(&mut self) -> Option<InstanceMut<'_, T>> {
+        self.promote_pending();
+        let mut instance = self.value.take()?;
+        if Arc::get_mut(&mut instance).is_none() {
+            self.value.store(Some(instance));
+            return None;
+        }
+        Some(InstanceMut::new(&self.value, instance))
+    }
+
+    /// The instance, if there is one, consuming the global (once_cell's
+    /// `OnceCell::into_inner`).
+    ///
+    /// It comes as the `Arc` because other holders may still share it; [`Arc::into_inner`]
+    /// turns it into the `T` when this was the last one.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use selvedge_singleton::Global;
+    ///
+    /// let global: Global<String> = Global::new();
+    /// assert!(global.into_inner().is_none());
+    /// let global = Global::with_value("hello".to_string());
+    /// let instance = global.into_inner().unwrap();
+    /// assert_eq!(Arc::into_inner(instance).as_deref(), Some("hello"));
+    /// ```
+    #[must_use]
+    pub fn into_inner(self) -> Option<Arc<T>> {
+        self.promote_pending();
+        self.value.take()
+    }
+
     /// Stores `value` if the global is uninitialised.
     ///
     /// If an initialiser is running, `set` wins: its waiters return `value`, and the
@@ -457,6 +686,7 @@ impl<T> Global<T> {
     /// ```
     pub fn set(&self, value: T) -> Result<(), T> {
         let mut state = self.state.lock();
+        self.promote(&mut state);
         if self.value.load().is_some() {
             return Err(value);
         }
@@ -481,6 +711,7 @@ impl<T> Global<T> {
     pub fn replace(&self, value: T) -> Option<Arc<T>> {
         let value = Arc::new(value);
         let mut state = self.state.lock();
+        self.promote(&mut state);
         state.generation += 1;
         let old = self.value.swap(Some(value));
         drop(state);
@@ -517,6 +748,7 @@ impl<T> Global<T> {
     /// ```
     pub fn reset(&self) -> Option<Arc<T>> {
         let mut state = self.state.lock();
+        self.promote(&mut state);
         state.generation += 1;
         let old = self.value.take();
         drop(state);
@@ -547,6 +779,7 @@ impl<T> Global<T> {
     /// ```
     pub fn reset_if_current(&self, instance: &Arc<T>) -> bool {
         let mut state = self.state.lock();
+        self.promote(&mut state);
         let current = self.value.load_full();
         let Some(current) = current.filter(|current| Arc::ptr_eq(current, instance)) else {
             return false;
@@ -562,6 +795,7 @@ impl<T> Global<T> {
     /// Retires a `GlobalMap` slot: empties it for good; callers are sent back to the map.
     pub(crate) fn retire(&self) -> Option<Arc<T>> {
         let mut state = self.state.lock();
+        self.promote(&mut state);
         state.generation += 1;
         state.retired = true;
         let old = self.value.take();
@@ -574,6 +808,7 @@ impl<T> Global<T> {
     /// after a failed initialisation). Returns whether it did.
     pub(crate) fn retire_if_idle(&self) -> bool {
         let mut state = self.state.lock();
+        self.promote(&mut state);
         if state.initializer.is_some() || self.value.load().is_some() {
             return false;
         }
@@ -594,6 +829,7 @@ impl<T> Global<T> {
         let me = thread::current().id();
         let entered = timeout.map(|timeout| (Instant::now(), timeout));
         let mut state = self.state.lock();
+        self.promote(&mut state);
         let generation = loop {
             if state.retired {
                 return Outcome::Retired(init);
@@ -612,19 +848,12 @@ impl<T> Global<T> {
                         self.name
                     );
                 }
-                Some(_) => match entered {
-                    None => self.done.wait(&mut state),
-                    Some((entered, timeout)) => {
-                        let waited = entered.elapsed();
-                        if waited >= timeout {
-                            drop(state);
-                            return Outcome::TimedOut(waited);
-                        }
-                        // Under loom this never times out (loom has no clock); the timeout
-                        // path is covered on real threads (tests/global.rs).
-                        self.done.wait_for(&mut state, timeout - waited);
+                Some(_) => {
+                    if let Err(waited) = self.wait_for_change(&mut state, entered) {
+                        drop(state);
+                        return Outcome::TimedOut(waited);
                     }
-                },
+                }
             }
         };
         state.initializer = Some(me);
@@ -662,12 +891,50 @@ impl<T> Global<T> {
         }
     }
 
+    /// Sleeps until the next store or finished initialiser (`done` is notified), or until the
+    /// wait that began at `entered` has lasted its timeout; then `Err(waited)`. The one waiting
+    /// step of [`initialize`](Self::initialize) and [`wait`](Self::wait); callers re-check
+    /// the state after it, as a wake-up may be spurious.
+    fn wait_for_change(
+        &self,
+        state: &mut MutexGuard<'_, State<T>>,
+        entered: Option<(Instant, Duration)>,
+    ) -> Result<(), Duration> {
+        match entered {
+            None => self.done.wait(state),
+            Some((entered, timeout)) => {
+                let waited = entered.elapsed();
+                if waited >= timeout {
+                    return Err(waited);
+                }
+                // Under loom this never times out (loom has no clock); the timeout path is
+                // covered on real threads (tests/global.rs).
+                self.done.wait_for(state, timeout - waited);
+            }
+        }
+        Ok(())
+    }
+
+    /// The slow path of [`wait`](Self::wait): sleep until an instance is stored.
+    #[cold]
+    fn wait_slow(&self, timeout: Option<Duration>) -> Result<Arc<T>, Duration> {
+        let entered = timeout.map(|timeout| (Instant::now(), timeout));
+        let mut state = self.state.lock();
+        self.promote(&mut state);
+        loop {
+            if let Some(value) = self.value.load_full() {
+                return Ok(value);
+            }
+            self.wait_for_change(&mut state, entered)?;
+        }
+    }
+
     /// Stores the initialiser's instance if its generation is still current. Returns the
     /// instance for the caller and, when a `set`/`replace` won the race, the caller's own
     /// instance to drop once the lock is released.
     fn publish(
         &self,
-        state: &MutexGuard<'_, State>,
+        state: &MutexGuard<'_, State<T>>,
         generation: u64,
         value: Arc<T>,
     ) -> (Arc<T>, Option<Arc<T>>) {
@@ -700,6 +967,12 @@ impl<T> Default for Global<T> {
         Self::new()
     }
 }
+
+// Unwind safety: see "Unwind safety" on `Global`. The interior mutability that makes the
+// auto traits fail (the slow-path mutex, the cell) is never left half-updated by a panic, and
+// user code sees the instance only as `&T`; the bounds on `T` are once_cell's `OnceCell`'s.
+impl<T: RefUnwindSafe + UnwindSafe> RefUnwindSafe for Global<T> {}
+impl<T: UnwindSafe> UnwindSafe for Global<T> {}
 
 impl<T: fmt::Debug> fmt::Debug for Global<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

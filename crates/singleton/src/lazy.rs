@@ -2,15 +2,16 @@
 //!
 //! A normal build wraps `once_cell::sync::Lazy`, the fastest lazy static there is (a read is one
 //! acquire load), so choosing selvedge costs nothing here. Under `--cfg selvedge_loom` once_cell's
-//! internals are invisible to the model checker, so the same API is rebuilt on [`Global`] (whose
-//! single flight runs on the facade's loom primitives) plus a `std` `OnceLock` that only caches
-//! the `Arc` the model has already agreed on, so that `&T` can be handed out.
+//! internals are invisible to the model checker, so the same API is rebuilt on a `Global<()>`
+//! (whose single flight runs on the facade's loom primitives) that decides which thread runs
+//! the initialiser, plus a `std` `OnceLock<T>` that the winning initialiser fills before the
+//! `Global` publishes, so that `&T` (and `&mut T`, for `force_mut`) can be handed out.
 
 use std::fmt;
 use std::ops::Deref;
 
 #[cfg(selvedge_loom)]
-use selvedge_locks::sync::{Arc, Mutex};
+use selvedge_locks::sync::Mutex;
 
 #[cfg(selvedge_loom)]
 use crate::Global;
@@ -87,9 +88,9 @@ impl<T, F> Lazy<T, F> {
     pub fn new(init: F) -> Self {
         Self {
             inner: LoomLazy {
-                value: Global::named("lazy"),
+                flight: Global::named("lazy"),
                 init: Mutex::new(Some(init)),
-                cache: std::sync::OnceLock::new(),
+                value: std::sync::OnceLock::new(),
             },
         }
     }
@@ -132,6 +133,91 @@ impl<T, F: FnOnce() -> T> Lazy<T, F> {
     }
 }
 
+impl<T, F> Lazy<T, F> {
+    /// The value if it has been computed, or the initialiser back if not (once_cell's
+    /// `Lazy::into_value`).
+    ///
+    /// # Errors
+    ///
+    /// Returns the initialiser when the value was never computed.
+    ///
+    /// # Panics
+    ///
+    /// If the `Lazy` is poisoned (its initialiser panicked), as once_cell's does.
+    ///
+    /// ```
+    /// use selvedge_singleton::Lazy;
+    ///
+    /// let lazy: Lazy<i32, _> = Lazy::new(|| 92);
+    /// let init = Lazy::into_value(lazy).unwrap_err();
+    /// assert_eq!(init(), 92);
+    ///
+    /// let lazy = Lazy::new(|| 92);
+    /// Lazy::force(&lazy);
+    /// assert_eq!(Lazy::into_value(lazy).ok(), Some(92));
+    /// ```
+    pub fn into_value(this: Self) -> Result<T, F> {
+        #[cfg(not(selvedge_loom))]
+        return once_cell::sync::Lazy::into_value(this.inner);
+        #[cfg(selvedge_loom)]
+        return this.inner.into_value();
+    }
+}
+
+impl<T, F: FnOnce() -> T> Lazy<T, F> {
+    /// The value, computed now if this is the first access, mutably (once_cell's
+    /// `Lazy::force_mut`). `&mut self` rules out any other access, so nothing waits.
+    ///
+    /// # Panics
+    ///
+    /// As [`force`](Self::force).
+    ///
+    /// ```
+    /// use selvedge_singleton::Lazy;
+    /// let mut lazy = Lazy::new(|| 92);
+    /// *Lazy::force_mut(&mut lazy) /= 2;
+    /// assert_eq!(*lazy, 46);
+    /// ```
+    pub fn force_mut(this: &mut Self) -> &mut T {
+        #[cfg(not(selvedge_loom))]
+        return once_cell::sync::Lazy::force_mut(&mut this.inner);
+        #[cfg(selvedge_loom)]
+        return this.inner.force_mut();
+    }
+
+    /// The value mutably, if it has been computed; never computes it (once_cell's
+    /// `Lazy::get_mut`).
+    ///
+    /// ```
+    /// use selvedge_singleton::Lazy;
+    /// let mut lazy = Lazy::new(|| 92);
+    /// assert_eq!(Lazy::get_mut(&mut lazy), None);
+    /// let _ = *lazy;
+    /// *Lazy::get_mut(&mut lazy).unwrap() += 1;
+    /// assert_eq!(*lazy, 93);
+    /// ```
+    pub fn get_mut(this: &mut Self) -> Option<&mut T> {
+        #[cfg(not(selvedge_loom))]
+        return once_cell::sync::Lazy::get_mut(&mut this.inner);
+        #[cfg(selvedge_loom)]
+        return this.inner.get_mut();
+    }
+}
+
+impl<T: Default> Default for Lazy<T> {
+    /// A `Lazy` that computes `T::default()` on first access (once_cell's `Default`).
+    ///
+    /// ```
+    /// use selvedge_singleton::Lazy;
+    /// let lazy: Lazy<Vec<u8>> = Lazy::default();
+    /// assert_eq!(Lazy::get(&lazy), None);
+    /// assert!(lazy.is_empty());
+    /// ```
+    fn default() -> Self {
+        Self::new(T::default)
+    }
+}
+
 impl<T, F: FnOnce() -> T> Deref for Lazy<T, F> {
     type Target = T;
 
@@ -152,12 +238,13 @@ impl<T: fmt::Debug, F: FnOnce() -> T> fmt::Debug for Lazy<T, F> {
 /// The loom build's `Lazy`: single flight through a loom-backed [`Global`].
 #[cfg(selvedge_loom)]
 struct LoomLazy<T, F> {
-    value: Global<T>,
+    /// Decides, in the model's view, which thread initialises; holds `()` once `value` is set.
+    flight: Global<()>,
     init: Mutex<Option<F>>,
-    /// Holds the `Arc` the `Global` settled on, so `&T` can outlive each `Arc` clone. Filled only
-    /// after the single flight, with the one published `Arc`, and its closure performs no loom
-    /// operation, so it never blocks a loom thread.
-    cache: std::sync::OnceLock<Arc<T>>,
+    /// The value, set by the one initialiser before `flight` publishes (so a thread that finds
+    /// `flight` initialised finds it set). Only that initialiser writes it, so its `set` never
+    /// blocks a loom thread.
+    value: std::sync::OnceLock<T>,
 }
 
 #[cfg(selvedge_loom)]
@@ -165,19 +252,43 @@ impl<T, F: FnOnce() -> T> LoomLazy<T, F> {
     /// Every access goes through the loom-visible `Global` first (never the `OnceLock` alone),
     /// so the model sees, and interleaves, each thread's access.
     fn force(&self) -> &T {
-        let value = self.value.get_or_init(|| {
+        self.flight.get_or_init(|| {
             let init = self
                 .init
                 .lock()
                 .take()
                 .expect("Lazy instance has previously been poisoned");
-            init()
+            let _ = self.value.set(init());
         });
-        self.cache.get_or_init(|| value)
+        self.value
+            .get()
+            .expect("the initialiser sets the value before the flight publishes")
     }
 
     fn get(&self) -> Option<&T> {
-        let value = self.value.get()?;
-        Some(self.cache.get_or_init(|| value))
+        self.flight.get()?;
+        self.value.get()
+    }
+
+    fn force_mut(&mut self) -> &mut T {
+        self.force();
+        self.value.get_mut().expect("force set the value")
+    }
+
+    fn get_mut(&mut self) -> Option<&mut T> {
+        self.value.get_mut()
+    }
+}
+
+#[cfg(selvedge_loom)]
+impl<T, F> LoomLazy<T, F> {
+    fn into_value(self) -> Result<T, F> {
+        match self.value.into_inner() {
+            Some(value) => Ok(value),
+            None => Err(self
+                .init
+                .into_inner()
+                .expect("Lazy instance has previously been poisoned")),
+        }
     }
 }

@@ -9,6 +9,9 @@
 //!   admin session per platform or tenant).
 //! - [`TimedInitError`]: why [`Global::get_or_try_init_timeout`], the initialisation with a
 //!   bounded wait behind another thread's initialiser, returned no instance.
+//! - [`WaitTimeoutError`]: [`Global::wait_timeout`], the bounded form of [`Global::wait`] (block
+//!   until another thread stores an instance), ran out of time.
+//! - [`InstanceMut`]: exclusive access to an unshared instance, from [`Global::get_mut`].
 //! - [`Lazy`]: a value computed once and never reset (once_cell's `Lazy`, model-checkable under
 //!   loom).
 //!
@@ -217,6 +220,10 @@
 //! | initialised from its own initialiser | deadlock | deadlock | n/a | panic naming the global |
 //! | reset racing an initialisation | n/a | n/a | last store wins | the pre-reset instance is never published |
 //! | read | `&T`, one acquire load | `&T`, one acquire load | guard or `Arc` | `Arc` ([`get`](Global::get)) or borrow ([`with`](Global::with)), an arc-swap load |
+//! | block until another thread initialises | `OnceLock::wait` (unstable) | `OnceCell::wait` | no | [`wait`](Global::wait), [`wait_timeout`](Global::wait_timeout) |
+//! | `const` constructor holding a value | `OnceLock::from` (not `const`) | `OnceCell::with_value` | no | [`with_value`](Global::with_value) (moved into its `Arc` on first use) |
+//! | `get_mut` / `into_inner` | yes | yes | `into_inner` | yes (`get_mut` only while no `Arc` is shared) |
+//! | usable in `catch_unwind` without `AssertUnwindSafe` | yes | yes | yes | yes |
 //! | one instance per key | no | no | no | [`GlobalMap`] |
 //! | loom-checkable | no | no | no | yes (`--cfg selvedge_loom`) |
 //!
@@ -268,16 +275,20 @@
 
 mod global;
 mod global_map;
+mod instance_mut;
 mod lazy;
 mod lazy_global;
 mod slot_table;
 mod timed_init_error;
+mod wait_timeout_error;
 
 pub use global::Global;
 pub use global_map::GlobalMap;
+pub use instance_mut::InstanceMut;
 pub use lazy::Lazy;
 pub use lazy_global::LazyGlobal;
 pub use timed_init_error::TimedInitError;
+pub use wait_timeout_error::WaitTimeoutError;
 
 /// Re-exports for the macros of this crate; not public API.
 #[doc(hidden)]

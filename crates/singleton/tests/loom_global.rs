@@ -260,3 +260,59 @@ fn bounded_wait_behind_an_initialiser_gets_its_instance() {
         assert_eq!(inits.load(Ordering::SeqCst), 1);
     });
 }
+
+#[test]
+fn wait_racing_an_initialiser_and_a_set_returns_the_stored_instance() {
+    model(|| {
+        let global = Arc::new(Global::new());
+        let initialiser = {
+            let global = global.clone();
+            thread::spawn(move || global.get_or_init(|| 1))
+        };
+        let setter = {
+            let global = global.clone();
+            thread::spawn(move || global.set(2).is_ok())
+        };
+        let waited = global.wait();
+        let initialised = initialiser.join().unwrap();
+        let set_won = setter.join().unwrap();
+        // Whatever won, `wait` returns the instance that stayed stored, never a lost wake-up.
+        assert!(Arc::ptr_eq(&waited, &global.get().unwrap()));
+        assert_eq!(*waited, if set_won { 2 } else { 1 });
+        assert_eq!(*initialised, *waited);
+    });
+}
+
+#[test]
+fn with_value_is_never_seen_empty_while_it_is_moved_in() {
+    model(|| {
+        let global = Arc::new(Global::with_value(7));
+        let reader = {
+            let global = global.clone();
+            thread::spawn(move || global.get())
+        };
+        let replaced = global.replace(8);
+        let read = reader.join().unwrap().expect("initialised from the start");
+        // The initial value is replaced exactly once, and the reader saw one of the two.
+        assert_eq!(replaced.as_deref(), Some(&7));
+        assert!(*read == 7 || *read == 8, "{read:?}");
+    });
+}
+
+#[test]
+fn lazy_force_mut_after_a_racing_force_sees_the_one_value() {
+    model(|| {
+        let lazy = Arc::new(Lazy::new(|| vec![1]));
+        let racer = {
+            let lazy = lazy.clone();
+            thread::spawn(move || lazy.len())
+        };
+        assert_eq!(lazy.len(), 1);
+        assert_eq!(racer.join().unwrap(), 1);
+        let Ok(mut lazy) = Arc::try_unwrap(lazy) else {
+            panic!("the racer has finished")
+        };
+        Lazy::force_mut(&mut lazy).push(2);
+        assert_eq!(Lazy::into_value(lazy).ok(), Some(vec![1, 2]));
+    });
+}

@@ -1,5 +1,6 @@
 //! Stress tests on real threads: one initialisation per generation across 64 threads and 1,000
-//! resets, the seed's `ThreadSafetyTester` scenario, and a free-for-all of resets and gets.
+//! resets, the seed's `ThreadSafetyTester` scenario, a free-for-all of resets and gets, and
+//! `wait`/`wait_timeout` waiters woken by every round's store.
 // Real statics and real threads: these tests are not models (the loom_* files are).
 #![cfg(not(selvedge_loom))]
 
@@ -170,4 +171,43 @@ fn reset_if_current_resets_each_instance_at_most_once() {
         "{inits} inits, {resets} resets"
     );
     assert_eq!(global.is_initialized(), inits == resets + 1);
+}
+
+#[test]
+fn waiters_always_get_the_instance_stored_in_their_round() {
+    const THREADS: usize = 8;
+    const ROUNDS: u64 = 500;
+    let global: Global<u64> = Global::named("stress wait");
+    let wrong = AtomicUsize::new(0);
+    let barrier = Barrier::new(THREADS);
+    // Round by round: thread 0 stores the round number, the others wait for it (some bounded,
+    // some not); then thread 0 resets between the barriers for the next round.
+    stress(THREADS, ROUNDS, |thread, round| {
+        if thread == 0 {
+            if round % 2 == 0 {
+                let _ = global.set(round);
+            } else {
+                let _ = global.get_or_init(|| round);
+            }
+        } else {
+            let got = if thread % 2 == 0 {
+                global.wait()
+            } else {
+                match global.wait_timeout(std::time::Duration::from_secs(30)) {
+                    Ok(got) => got,
+                    Err(_) => Arc::new(u64::MAX),
+                }
+            };
+            if *got != round {
+                wrong.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        barrier.wait();
+        if thread == 0 {
+            global.reset();
+        }
+        barrier.wait();
+    })
+    .assert_ok();
+    assert_eq!(wrong.load(Ordering::SeqCst), 0);
 }

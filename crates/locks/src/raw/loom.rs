@@ -125,6 +125,15 @@ unsafe impl lock_api::RawMutexTimed for RawMutex {
     }
 }
 
+// SAFETY: loom's mutex has no queue to be fair to: a fair unlock is an unlock, and the default
+// `bump` (unlock, then lock) keeps `lock`'s guarantees; loom explores who gets in between.
+unsafe impl lock_api::RawMutexFair for RawMutex {
+    unsafe fn unlock_fair(&self) {
+        // SAFETY: the caller holds the lock (lock_api's contract for `unlock_fair`).
+        unsafe { lock_api::RawMutex::unlock(self) }
+    }
+}
+
 /// State of [`RawRwLock`]; see the module's table.
 #[derive(Debug, Default)]
 struct RwState {
@@ -221,6 +230,41 @@ unsafe impl lock_api::RawRwLockUpgrade for RawRwLock {
                 s.writer = true;
             },
         )
+    }
+}
+
+// SAFETY: as for `RawMutexFair`: fair unlocks are the plain unlocks, and the default bumps
+// unlock and lock again through them.
+unsafe impl lock_api::RawRwLockFair for RawRwLock {
+    unsafe fn unlock_shared_fair(&self) {
+        // SAFETY: the caller holds a shared lock.
+        unsafe { lock_api::RawRwLock::unlock_shared(self) }
+    }
+
+    unsafe fn unlock_exclusive_fair(&self) {
+        // SAFETY: the caller holds the exclusive lock.
+        unsafe { lock_api::RawRwLock::unlock_exclusive(self) }
+    }
+}
+
+// SAFETY: as for `RawRwLockFair`.
+unsafe impl lock_api::RawRwLockUpgradeFair for RawRwLock {
+    unsafe fn unlock_upgradable_fair(&self) {
+        // SAFETY: the caller holds the upgradable lock.
+        unsafe { lock_api::RawRwLockUpgrade::unlock_upgradable(self) }
+    }
+}
+
+// SAFETY: this lock never prefers a queued writer over a new reader (`shared_ready` looks at
+// `writer` only), so a recursive read is an ordinary read and cannot deadlock on this
+// thread's own read.
+unsafe impl lock_api::RawRwLockRecursive for RawRwLock {
+    fn lock_shared_recursive(&self) {
+        lock_api::RawRwLock::lock_shared(self);
+    }
+
+    fn try_lock_shared_recursive(&self) -> bool {
+        lock_api::RawRwLock::try_lock_shared(self)
     }
 }
 
