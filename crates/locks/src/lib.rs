@@ -3,8 +3,11 @@
 //!
 //! - Locks: [`Mutex`] (+ [`Condvar`]), [`RwLock`] with upgradable reads, [`ReentrantMutex`]
 //!   (Python's `RLock`). `const fn new` for statics, `named` for reports, `try_lock_for` /
-//!   `try_lock_until` returning [`LockTimeout`], mapped guards. [`BiasedRwLock`] for
-//!   read-mostly data: its readers write nothing shared until a writer comes (BRAVO).
+//!   `try_lock_until` returning [`LockTimeout`], mapped guards, `bump`/`unlock_fair`,
+//!   `read_recursive`. [`Condvar::wait_while_for`] is Python's `Condition.wait_for(predicate,
+//!   timeout)`. A debug build reports a `Mutex` re-locked on its own thread instead of hanging.
+//!   [`BiasedRwLock`] for read-mostly data: its readers write nothing shared until a writer
+//!   comes (BRAVO).
 //! - Ordered multi-locking: [`lock_both`] and [`lock_all`] take several mutexes in one global
 //!   order; passing one twice is a [`SameLockError`], not a self-deadlock.
 //! - Blocking primitives: [`Semaphore`] (RAII [`SemaphorePermit`]), [`Event`] (Python's
