@@ -26,6 +26,8 @@ mod provision;
 mod report;
 #[path = "../examples/provision/run.rs"]
 mod run;
+#[path = "../examples/provision/signal.rs"]
+mod signal;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier};

@@ -207,7 +207,7 @@ pub(crate) fn run_member(options: &Options, config: &AdminConfig) -> ExitCode {
         .rejection_policy(RejectionPolicy::Block(Duration::from_secs(60)))
         .build()
     {
-        Ok(pool) => pool,
+        Ok(pool) => Arc::new(pool),
         Err(error) => {
             eprintln!("error: process {member} cannot build its pool: {error}");
             return ExitCode::FAILURE;

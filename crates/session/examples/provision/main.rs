@@ -28,6 +28,7 @@ mod progress;
 mod provision;
 mod report;
 mod run;
+mod signal;
 
 use std::process::ExitCode;
 

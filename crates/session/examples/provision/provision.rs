@@ -13,6 +13,7 @@ use selvedge_session::SessionError;
 use crate::admin::AdminSession;
 use crate::client::{ApiError, Cookie, NewUser, PnetClient};
 use crate::progress::Progress;
+use crate::signal::Signals;
 
 /// The lab each user gets.
 pub(crate) const LAB_NAME: &str = "competition-lab";
@@ -36,6 +37,24 @@ pub(crate) struct RunReport {
     pub(crate) per_user: Vec<Duration>,
 }
 
+impl RunReport {
+    /// Every user failed with `error`, before any task ran.
+    fn failed(users: &[NewUser], error: &ProvisionError) -> Self {
+        Self {
+            users: users.len(),
+            created: 0,
+            failures: users
+                .iter()
+                .map(|user| (user.username.clone(), error.to_string()))
+                .collect(),
+            logins: 0,
+            retried: 0,
+            wall: Duration::ZERO,
+            per_user: Vec::new(),
+        }
+    }
+}
+
 /// Why one user was not provisioned.
 #[derive(Debug)]
 pub(crate) enum ProvisionError {
@@ -45,6 +64,8 @@ pub(crate) enum ProvisionError {
     Api(ApiError),
     /// The pool refused or lost the task.
     Pool(String),
+    /// The `UserCreated` signal was not delivered, or its lab subscriber failed.
+    Signal(String),
 }
 
 impl fmt::Display for ProvisionError {
@@ -53,6 +74,7 @@ impl fmt::Display for ProvisionError {
             Self::Session(error) => write!(f, "no admin session: {error}"),
             Self::Api(error) => error.fmt(f),
             Self::Pool(error) => write!(f, "pool: {error}"),
+            Self::Signal(error) => write!(f, "user created signal: {error}"),
         }
     }
 }
@@ -62,7 +84,7 @@ impl std::error::Error for ProvisionError {
         match self {
             Self::Session(error) => Some(error),
             Self::Api(error) => Some(error),
-            Self::Pool(_) => None,
+            Self::Pool(_) | Self::Signal(_) => None,
         }
     }
 }
@@ -73,24 +95,28 @@ impl From<ApiError> for ProvisionError {
     }
 }
 
-/// Creates `users` and their labs on `pool`, every task through `admin` (the seed's
-/// `ensure_admin_pnet_session()` in each `post_create`).
+/// Creates `users` on `pool`, every task through `admin` (the seed's
+/// `ensure_admin_pnet_session()`); each user's lab is made by the subscriber of its
+/// `UserCreated` signal (the seed's `post_create`), through the same session.
 pub(crate) fn through_shared_session<S: AdminSession>(
     admin: &S,
     client: &PnetClient,
-    pool: &ThreadPool,
+    pool: &Arc<ThreadPool>,
     users: &[NewUser],
     progress: &Progress,
 ) -> RunReport {
     let logins_before = admin.manager().map_or(0, |m| m.stats().logins);
     let tally = Arc::new(Tally::default());
+    let signals = match Signals::new(pool, admin, client, &tally) {
+        Ok(signals) => Arc::new(signals),
+        Err(error) => return RunReport::failed(users, &error),
+    };
     let mut report = run(pool, users, progress, |user| {
         let (admin, client, tally) = (admin.clone(), client.clone(), Arc::clone(&tally));
+        let signals = Arc::clone(&signals);
         move || {
             with_admin(&admin, &tally, |cookie| client.create_user(cookie, &user))?;
-            with_admin(&admin, &tally, |cookie| {
-                client.create_lab(cookie, &user.username, LAB_NAME)
-            })
+            signals.user_created(&user.username)
         }
     });
     // The manager counts the shared way's logins; the tally only its retries.

@@ -2,6 +2,7 @@
 //! comparison and verify the platform's state.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use selvedge_pool::{RejectionPolicy, ThreadPool};
@@ -76,12 +77,14 @@ pub(crate) fn run<S: AdminSession>(
     display: Display,
 ) -> Result<Outcome, RunError> {
     let manager = admin.manager().map_err(RunError::Admin)?;
-    let pool = ThreadPool::builder()
-        .max_threads(workers)
-        .thread_name("provision")
-        .rejection_policy(RejectionPolicy::Block(Duration::from_secs(60)))
-        .build()
-        .map_err(RunError::Pool)?;
+    let pool = Arc::new(
+        ThreadPool::builder()
+            .max_threads(workers)
+            .thread_name("provision")
+            .rejection_policy(RejectionPolicy::Block(Duration::from_secs(60)))
+            .build()
+            .map_err(RunError::Pool)?,
+    );
     // A platform that outlives this run (`--server`) must not see the same usernames twice.
     let tag = match platform {
         Some(_) => String::new(),
