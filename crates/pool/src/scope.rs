@@ -397,7 +397,7 @@ impl ThreadPool {
         let scope = Scope {
             pool: self,
             shared: Arc::new(ScopeShared::new()),
-            max_tickets: self.shared().config.max,
+            max_tickets: self.max_threads(),
             scope: PhantomData,
             env: PhantomData,
         };
