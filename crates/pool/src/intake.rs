@@ -131,9 +131,17 @@ pub(crate) struct Hints {
 /// is the job's ring index; `None` when closed, elastic, possibly at `capacity`, or possibly out of
 /// ring slots (the caller takes the locked path, which checks exactly).
 pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64) -> Option<u64> {
+    // The flags first, so an elastic pool's submission reads no hint line (workers write
+    // them) before it takes the locked path anyway. Hints read after the tally can only be
+    // newer than it, which makes the checks below refuse sooner, never admit more: the
+    // swap succeeds only while `pushed` is still the one checked.
+    let cur = tally.load(Ordering::Relaxed);
+    if cur & (CLOSED | LOCKED_ONLY) != 0 {
+        return None;
+    }
     let popped = hints.popped.load(Ordering::Relaxed);
     let taken = hints.taken.load(Ordering::Acquire);
-    bump_pushed_if(tally, |cur| {
+    bump_pushed_if(tally, cur, |cur| {
         cur & (CLOSED | LOCKED_ONLY) == 0
             && reserved(cur, popped) < capacity
             && reserved(cur, taken) < ring
@@ -144,13 +152,15 @@ pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64
 /// is full of reservations not yet written (their submitters never wait for anything, so
 /// the caller yields and tries again). No capacity check: the caller made it.
 pub(crate) fn reserve_locked(tally: &AtomicU64, taken: u64, ring: u64) -> Option<u64> {
-    bump_pushed_if(tally, |cur| reserved(cur, taken) < ring).map(|cur| cur & COUNT_MASK)
+    bump_pushed_if(tally, tally.load(Ordering::Relaxed), |cur| {
+        reserved(cur, taken) < ring
+    })
+    .map(|cur| cur & COUNT_MASK)
 }
 
-/// Bumps `pushed` by compare-and-swap if `admit` accepts the current word: the word before,
-/// or `None`.
-fn bump_pushed_if(tally: &AtomicU64, admit: impl Fn(u64) -> bool) -> Option<u64> {
-    let mut cur = tally.load(Ordering::Relaxed);
+/// Bumps `pushed` by compare-and-swap if `admit` accepts the current word (first guessed
+/// as `cur`, a load of `tally`): the word before, or `None`.
+fn bump_pushed_if(tally: &AtomicU64, mut cur: u64, admit: impl Fn(u64) -> bool) -> Option<u64> {
     loop {
         if !admit(cur) {
             return None;
@@ -300,7 +310,10 @@ mod tests {
         assert_eq!(reserved(word, 2), 3);
         assert_eq!(idle(word), 3);
         let most_idle = (crate::PoolBuilder::MAX_THREADS as u64) * IDLE;
-        assert_eq!(idle(LOCKED_ONLY | most_idle), crate::PoolBuilder::MAX_THREADS as u64);
+        assert_eq!(
+            idle(LOCKED_ONLY | most_idle),
+            crate::PoolBuilder::MAX_THREADS as u64
+        );
         // `pushed` wraps inside its bits; the difference survives the wrap.
         let wrapped = bump_pushed(CLOSED | IDLE | COUNT_MASK);
         assert_eq!(wrapped, CLOSED | IDLE);

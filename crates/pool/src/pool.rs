@@ -956,7 +956,9 @@ impl ThreadPool {
         st.core = st.core.min(n);
         // Under the lock, so the bit always matches the limits a locked submitter reads.
         if st.core == st.max {
-            shared.tally.fetch_and(!intake::LOCKED_ONLY, Ordering::AcqRel);
+            shared
+                .tally
+                .fetch_and(!intake::LOCKED_ONLY, Ordering::AcqRel);
         } else {
             shared.tally.fetch_or(intake::LOCKED_ONLY, Ordering::AcqRel);
         }

@@ -48,7 +48,10 @@ fn bad_maximum_is_a_typed_error_and_changes_nothing() {
 #[test]
 fn threadpool_test_set_num_threads_increasing() {
     let new_thread_amount = TEST_TASKS + 8;
-    let pool = ThreadPool::builder().max_threads(TEST_TASKS).build().unwrap();
+    let pool = ThreadPool::builder()
+        .max_threads(TEST_TASKS)
+        .build()
+        .unwrap();
     let blockers: Vec<_> = (0..TEST_TASKS).map(|_| occupy(&pool)).collect();
     assert_eq!(pool.stats().active, TEST_TASKS);
     pool.set_max_threads(new_thread_amount).unwrap();
@@ -65,7 +68,10 @@ fn threadpool_test_set_num_threads_increasing() {
 #[test]
 fn threadpool_test_set_num_threads_decreasing() {
     let new_thread_amount = 2;
-    let pool = ThreadPool::builder().max_threads(TEST_TASKS).build().unwrap();
+    let pool = ThreadPool::builder()
+        .max_threads(TEST_TASKS)
+        .build()
+        .unwrap();
     for _ in 0..TEST_TASKS {
         pool.execute(|| assert_eq!(1, 1)).unwrap();
     }
