@@ -19,7 +19,10 @@
 //! - bits 0..40, `pushed`: tasks ever accepted, modulo 2^40; the value a submitter's
 //!   reservation bumps is also its job's ring index, so the reservation is the submitter's
 //!   only read-modify-write on the pool (task ids come from `task_id.rs`);
-//! - bits 40..63, `idle`: mirror of `State::idle` (parked workers nobody has claimed);
+//! - bits 40..62, `idle`: mirror of `State::idle` (parked workers nobody has claimed);
+//! - bit 62, `LOCKED_ONLY`: the pool is elastic (core < max threads) right now, so every
+//!   submission takes the locked path, which can start workers (see
+//!   [`ThreadPool::set_max_threads`](crate::ThreadPool::set_max_threads));
 //! - bit 63, `CLOSED`: shutdown began; no new reservation.
 //!
 //! Workers count the tasks they take out of the queue in `State::popped` and the ring
@@ -35,8 +38,8 @@
 //!
 //! # Protocol
 //!
-//! - Submit (fast path): compare-and-swap `pushed + 1` if not `CLOSED`, `pushed - popped <
-//!   capacity` and `pushed - taken < ring length` (hints; else the locked path decides:
+//! - Submit (fast path): compare-and-swap `pushed + 1` if neither `CLOSED` nor
+//!   `LOCKED_ONLY` is set, `pushed - popped < capacity` and `pushed - taken < ring length` (hints; else the locked path decides:
 //!   full, shut down, ring full); write the job at ring index `pushed` and publish it with a
 //!   release store of the slot's sequence word; if the swapped word showed `idle > 0`, lock
 //!   and wake one parked worker.
@@ -59,8 +62,14 @@
 //!   lower both sides alike). Because the lock is released while waiting, a worker that
 //!   finds intake closed and the queue empty exits only once nothing is reserved.
 //!
-//! The fast path runs only where no worker can retire (core == max), so a reserved task can
-//! never be left in the ring with the pool's last worker gone.
+//! The fast path runs only where the pool is fixed-size (core == max), so it never has to
+//! start a worker, and at least `core >= 1` workers never retire: a worker retires only
+//! while more than `core` are alive, so a reserved task can never be left in the ring with
+//! the pool's last worker gone. Surplus workers of a pool whose maximum was lowered by
+//! `set_max_threads` may retire while a reservation is in flight; the `core` that stay
+//! follow the protocol above, so one of them takes it. A submitter that passed the
+//! `LOCKED_ONLY` check just before `set_max_threads` set it queues without starting a
+//! worker; the core workers run its task (growth waits for the next locked submission).
 //!
 //! Models: `tests/loom_pool.rs` runs the pool over this ring (two slots under loom, so full
 //! rings and wraps are reached); the ring's `unsafe` is checked under miri by the tests at
@@ -77,11 +86,14 @@ use crate::job::Job;
 pub(crate) const IDLE: u64 = 1 << 40;
 /// Shutdown began: no new reservations.
 pub(crate) const CLOSED: u64 = 1 << 63;
+/// The pool is elastic right now: submissions take the locked path (which can grow it).
+pub(crate) const LOCKED_ONLY: u64 = 1 << 62;
 /// The `pushed` bits; `popped` counts modulo the same 2^40.
 pub(crate) const COUNT_MASK: u64 = IDLE - 1;
 /// The `idle` bits.
-const IDLE_MASK: u64 = !COUNT_MASK & !CLOSED;
-// `idle <= threads <= max_threads`, so no count of parked workers can carry into `CLOSED`.
+const IDLE_MASK: u64 = !COUNT_MASK & !CLOSED & !LOCKED_ONLY;
+// `idle <= threads <= max_threads`, so no count of parked workers can carry into
+// `LOCKED_ONLY` or `CLOSED`.
 const _: () = assert!((crate::PoolBuilder::MAX_THREADS as u64) <= IDLE_MASK >> 40);
 /// Largest capacity the fast path serves (larger queues use the locked path).
 pub(crate) const FAST_CAPACITY_MAX: usize = 1 << 38;
@@ -116,13 +128,23 @@ pub(crate) struct Hints {
 }
 
 /// Reserves one place for a fast-path push: `Some(word before)` on success, whose `pushed`
-/// is the job's ring index; `None` when closed, possibly at `capacity`, or possibly out of
+/// is the job's ring index; `None` when closed, elastic, possibly at `capacity`, or possibly out of
 /// ring slots (the caller takes the locked path, which checks exactly).
 pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64) -> Option<u64> {
+    // The flags first, so an elastic pool's submission reads no hint line (workers write
+    // them) before it takes the locked path anyway. Hints read after the tally can only be
+    // newer than it, which makes the checks below refuse sooner, never admit more: the
+    // swap succeeds only while `pushed` is still the one checked.
+    let cur = tally.load(Ordering::Relaxed);
+    if cur & (CLOSED | LOCKED_ONLY) != 0 {
+        return None;
+    }
     let popped = hints.popped.load(Ordering::Relaxed);
     let taken = hints.taken.load(Ordering::Acquire);
-    bump_pushed_if(tally, |cur| {
-        cur & CLOSED == 0 && reserved(cur, popped) < capacity && reserved(cur, taken) < ring
+    bump_pushed_if(tally, cur, |cur| {
+        cur & (CLOSED | LOCKED_ONLY) == 0
+            && reserved(cur, popped) < capacity
+            && reserved(cur, taken) < ring
     })
 }
 
@@ -130,13 +152,15 @@ pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64
 /// is full of reservations not yet written (their submitters never wait for anything, so
 /// the caller yields and tries again). No capacity check: the caller made it.
 pub(crate) fn reserve_locked(tally: &AtomicU64, taken: u64, ring: u64) -> Option<u64> {
-    bump_pushed_if(tally, |cur| reserved(cur, taken) < ring).map(|cur| cur & COUNT_MASK)
+    bump_pushed_if(tally, tally.load(Ordering::Relaxed), |cur| {
+        reserved(cur, taken) < ring
+    })
+    .map(|cur| cur & COUNT_MASK)
 }
 
-/// Bumps `pushed` by compare-and-swap if `admit` accepts the current word: the word before,
-/// or `None`.
-fn bump_pushed_if(tally: &AtomicU64, admit: impl Fn(u64) -> bool) -> Option<u64> {
-    let mut cur = tally.load(Ordering::Relaxed);
+/// Bumps `pushed` by compare-and-swap if `admit` accepts the current word (first guessed
+/// as `cur`, a load of `tally`): the word before, or `None`.
+fn bump_pushed_if(tally: &AtomicU64, mut cur: u64, admit: impl Fn(u64) -> bool) -> Option<u64> {
     loop {
         if !admit(cur) {
             return None;
@@ -282,13 +306,31 @@ mod tests {
 
     #[test]
     fn fields_do_not_overlap() {
-        let word = CLOSED | (3 * IDLE) | 5;
+        let word = CLOSED | LOCKED_ONLY | (3 * IDLE) | 5;
         assert_eq!(reserved(word, 2), 3);
         assert_eq!(idle(word), 3);
+        let most_idle = (crate::PoolBuilder::MAX_THREADS as u64) * IDLE;
+        assert_eq!(
+            idle(LOCKED_ONLY | most_idle),
+            crate::PoolBuilder::MAX_THREADS as u64
+        );
         // `pushed` wraps inside its bits; the difference survives the wrap.
         let wrapped = bump_pushed(CLOSED | IDLE | COUNT_MASK);
         assert_eq!(wrapped, CLOSED | IDLE);
         assert_eq!(reserved(wrapped, COUNT_MASK), 1);
+    }
+
+    #[test]
+    fn locked_only_refuses_fast_reservations() {
+        let tally = AtomicU64::new(LOCKED_ONLY);
+        let hints = Hints::default();
+        assert_eq!(reserve(&tally, &hints, 8, 8), None);
+        tally.fetch_and(!LOCKED_ONLY, Ordering::Relaxed);
+        assert_eq!(reserve(&tally, &hints, 8, 8), Some(0));
+        // The locked path ignores the bit and keeps it.
+        tally.fetch_or(LOCKED_ONLY, Ordering::Relaxed);
+        assert_eq!(reserve_locked(&tally, 0, 8), Some(1));
+        assert_eq!(tally.load(Ordering::Relaxed), LOCKED_ONLY | 2);
     }
 
     /// A job is three words, so a ring slot (job + sequence word) is 32 bytes: two per cache

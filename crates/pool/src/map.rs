@@ -162,7 +162,7 @@ where
     E: fmt::Debug + Send + 'static,
 {
     pub(crate) fn new(pool: &'p ThreadPool, inputs: It, f: MapFn<It::Item, R, E>) -> Self {
-        let in_flight = pool.shared().config.max.saturating_mul(2);
+        let in_flight = pool.max_threads().saturating_mul(2);
         Self {
             pool,
             inputs,

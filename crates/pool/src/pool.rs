@@ -44,6 +44,10 @@ pub(crate) struct WorkerEntry {
 pub(crate) struct State {
     /// `false` once `shutdown` or `shutdown_now` began: submissions are refused.
     pub(crate) accepting: bool,
+    /// The current `core_threads` (the builder's, lowered by `set_max_threads` below it).
+    pub(crate) core: usize,
+    /// The current `max_threads` (the builder's, or the last `set_max_threads`).
+    pub(crate) max: usize,
     /// Live workers (started and not yet uncounted on exit).
     pub(crate) threads: usize,
     /// Parked workers nobody has claimed (see `worker.rs`, "Idle accounting").
@@ -109,9 +113,12 @@ pub(crate) struct Shared {
     pub(crate) hints: CachePadded<Hints>,
     /// The ring every submission passes through, moved into `State::queue` under the lock.
     pub(crate) intake: Intake,
-    /// The capacity fast-path submissions reserve against, or `None` where they may not run
-    /// (elastic pools, whose workers can retire; capacities over `FAST_CAPACITY_MAX`).
+    /// The capacity fast-path submissions reserve against, or `None` where they may never
+    /// run (turned off in the builder; capacities over `FAST_CAPACITY_MAX`). While the pool
+    /// is elastic the tally's `LOCKED_ONLY` bit turns them off too (see `intake.rs`).
     pub(crate) fast_capacity: Option<u64>,
+    /// `ThreadPool` values sharing this pool (clones); the last one dropped shuts it down.
+    pub(crate) owners: AtomicUsize,
     /// Workers that found the queue empty (or nothing reserved after a task) and yield
     /// briefly, without the lock, before looking again. Changed without the lock so a spin
     /// round costs no lock traffic; each count stands for a worker that will still look at the
@@ -131,8 +138,8 @@ pub(crate) enum NotQueued {
 /// policy, per-task deadlines and callbacks, statistics, scoped tasks and a shutdown that
 /// loses nothing.
 ///
-/// `ThreadPool` is `Send + Sync`: share it by reference (scoped threads, `&'static`) or in an
-/// `Arc`. Tasks must be `Send + 'static` (use [`scope`](Self::scope) or [`run`](Self::run) to
+/// `ThreadPool` is `Send + Sync`: share it by reference (scoped threads, `&'static`), in an
+/// `Arc`, or by [`clone`](Clone::clone) (see "Clones"). Tasks must be `Send + 'static` (use [`scope`](Self::scope) or [`run`](Self::run) to
 /// borrow).
 ///
 /// # Growth rule
@@ -178,9 +185,43 @@ pub(crate) enum NotQueued {
 /// assert!(pool.shutdown(Duration::from_secs(10)).is_complete());
 /// ```
 ///
+/// # Clones
+///
+/// A clone is another handle to the same pool, as with threadpool: one atomic increment,
+/// the same workers, queue, statistics and limits. Any clone may shut the pool down
+/// ([`shutdown`](Self::shutdown) acts on the pool, not the handle), and the pool shuts down
+/// (see "Drop") when its **last** handle is dropped; dropping any other clone does nothing.
+/// A pool in an `Arc` (as [`Strand::new`](crate::Strand::new) takes it) works as before.
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::sync::mpsc;
+///
+/// let pool = ThreadPool::builder().max_threads(2).build()?;
+/// let (tx, rx) = mpsc::channel();
+/// let producers: Vec<_> = (0..2)
+///     .map(|p| {
+///         let (pool, tx) = (pool.clone(), tx.clone());
+///         std::thread::spawn(move || {
+///             for i in 0..10 {
+///                 let tx = tx.clone();
+///                 pool.execute(move || tx.send(p * 10 + i).unwrap()).unwrap();
+///             }
+///         }) // this clone drops here: the pool stays up
+///     })
+///     .collect();
+/// drop(tx);
+/// for p in producers {
+///     p.join().unwrap();
+/// }
+/// assert_eq!(rx.iter().sum::<i32>(), (0..20).sum());
+/// assert!(!pool.is_shutdown());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Drop
 ///
-/// Dropping the pool is [`shutdown`](Self::shutdown) with the builder's
+/// Dropping the pool's last handle is [`shutdown`](Self::shutdown) with the builder's
 /// [`drop_timeout`](PoolBuilder::drop_timeout) (10 s by default), exactly:
 ///
 /// 1. intake stops;
@@ -257,13 +298,19 @@ impl ThreadPool {
         let core = config.core;
         let intake = Intake::new(config.queue_capacity);
         let fast_capacity = (config.fast_path
-            && config.core == config.max
             && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
             .then_some(config.queue_capacity as u64);
+        let tally = if config.core == config.max {
+            0
+        } else {
+            intake::LOCKED_ONLY
+        };
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue: PriorityQueue::new(),
                 accepting: true,
+                core: config.core,
+                max: config.max,
                 threads: 0,
                 peak: 0,
                 idle: 0,
@@ -291,10 +338,11 @@ impl ThreadPool {
             monitor_wake: Condvar::new(),
             config,
             counters: Counters::default(),
-            tally: CachePadded::new(AtomicU64::new(0)),
+            tally: CachePadded::new(AtomicU64::new(tally)),
             hints: CachePadded::new(Hints::default()),
             intake,
             fast_capacity,
+            owners: AtomicUsize::new(1),
             spinning: CachePadded::new(AtomicUsize::new(0)),
         });
         let pool = Self { shared };
@@ -599,7 +647,7 @@ impl ThreadPool {
                 return Err(NotQueued::Refused(SubmitError::Shutdown, job));
             }
             let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
-            if !full || st.threads < shared.config.max {
+            if !full || st.threads < st.max {
                 let priority = job.priority();
                 let Some(index) =
                     intake::reserve_locked(&shared.tally, st.taken, shared.intake.len())
@@ -631,7 +679,7 @@ impl ThreadPool {
                 if st.idle > 0 {
                     st.claim_idle(shared);
                     shared.work.notify_one();
-                } else if st.threads < shared.config.max
+                } else if st.threads < st.max
                     && (full
                         || st.queue.len()
                             > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed))
@@ -794,6 +842,144 @@ impl ThreadPool {
     /// ```
     pub fn name(&self) -> &str {
         &self.shared.config.name
+    }
+
+    /// The current `core_threads`: workers kept alive without work. The builder's value,
+    /// lowered by [`set_max_threads`](Self::set_max_threads) to a maximum below it.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().core_threads(1).max_threads(3).build()?;
+    /// assert_eq!(pool.core_threads(), 1);
+    /// # Ok::<(), selvedge_pool::BuildError>(())
+    /// ```
+    pub fn core_threads(&self) -> usize {
+        self.shared.state.lock().core
+    }
+
+    /// The current `max_threads`: the most workers alive at once (the builder's value, or
+    /// the last [`set_max_threads`](Self::set_max_threads)).
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().max_threads(3).build()?;
+    /// assert_eq!(pool.max_threads(), 3);
+    /// # Ok::<(), selvedge_pool::BuildError>(())
+    /// ```
+    pub fn max_threads(&self) -> usize {
+        self.shared.state.lock().max
+    }
+
+    /// The queue's capacity, as built (see [`PoolBuilder::queue_capacity`]).
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().queue_capacity(16).build()?;
+    /// assert_eq!(pool.queue_capacity(), 16);
+    /// # Ok::<(), selvedge_pool::BuildError>(())
+    /// ```
+    pub fn queue_capacity(&self) -> usize {
+        self.shared.config.queue_capacity
+    }
+
+    /// How long a worker above `core_threads` waits for work before it retires, as built
+    /// (see [`PoolBuilder::keep_alive`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = selvedge_pool::ThreadPool::builder().keep_alive(Duration::from_secs(5)).build()?;
+    /// assert_eq!(pool.keep_alive(), Duration::from_secs(5));
+    /// # Ok::<(), selvedge_pool::BuildError>(())
+    /// ```
+    pub fn keep_alive(&self) -> Duration {
+        self.shared.config.keep_alive
+    }
+
+    /// How long dropping the last handle to the pool waits for its workers, as built (see
+    /// [`PoolBuilder::drop_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = selvedge_pool::ThreadPool::builder().drop_timeout(Duration::from_secs(3)).build()?;
+    /// assert_eq!(pool.drop_timeout(), Duration::from_secs(3));
+    /// # Ok::<(), selvedge_pool::BuildError>(())
+    /// ```
+    pub fn drop_timeout(&self) -> Duration {
+        self.shared.config.drop_timeout
+    }
+
+    /// Changes the maximum number of workers at run time: threadpool's `set_num_threads`.
+    /// `core_threads` is lowered to `n` if it was above it (and stays there if the maximum
+    /// grows again).
+    ///
+    /// - **Shrinking** never stops a running task: workers above `n` retire lazily, each at
+    ///   its first idle moment (parked ones are woken to do so), so
+    ///   [`stats`](Self::stats)`.threads` falls to `n` as they finish what they run.
+    /// - **Growing** lets queued work start workers at once, by the growth rule (a task
+    ///   waits and nobody is idle), and later submissions as usual.
+    /// - **Fixed or elastic.** A pool is fixed-size while `core == max` (the default), and
+    ///   only then do submissions take the lock-free fast path. Raising the maximum of a
+    ///   fixed pool makes it elastic: from then on submissions take the locked path (which
+    ///   can start workers) and the workers above `core` retire after
+    ///   [`keep_alive`](PoolBuilder::keep_alive) without work. Lowering the maximum to `core`
+    ///   (or below) makes it fixed-size again, fast path included. A submission racing with
+    ///   the switch may queue without starting a worker; the core workers run it.
+    ///
+    /// After shutdown the new value is recorded and starts nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::ZeroMaxThreads`](crate::BuildError::ZeroMaxThreads) for 0 and
+    /// [`BuildError::TooManyThreads`](crate::BuildError::TooManyThreads) above
+    /// [`PoolBuilder::MAX_THREADS`], as the builder would; the limits are then unchanged.
+    ///
+    /// ```
+    /// use selvedge_pool::{BuildError, ThreadPool};
+    ///
+    /// let pool = ThreadPool::builder().max_threads(4).build()?;
+    /// assert_eq!((pool.core_threads(), pool.max_threads()), (4, 4));
+    /// pool.set_max_threads(2)?; // still fixed-size: core follows the maximum down
+    /// assert_eq!((pool.core_threads(), pool.max_threads()), (2, 2));
+    /// pool.set_max_threads(8)?; // elastic now: 2 core workers, up to 8
+    /// assert_eq!((pool.core_threads(), pool.max_threads()), (2, 8));
+    /// assert_eq!(pool.set_max_threads(0), Err(BuildError::ZeroMaxThreads));
+    /// assert_eq!(pool.submit(|| 7)?.join(), Ok(7));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_max_threads(&self, n: usize) -> Result<(), crate::BuildError> {
+        if n == 0 {
+            return Err(crate::BuildError::ZeroMaxThreads);
+        }
+        if n > PoolBuilder::MAX_THREADS {
+            return Err(crate::BuildError::TooManyThreads { max: n });
+        }
+        let shared = &self.shared;
+        let mut st = shared.state.lock();
+        st.max = n;
+        st.core = st.core.min(n);
+        // Under the lock, so the bit always matches the limits a locked submitter reads.
+        if st.core == st.max {
+            shared
+                .tally
+                .fetch_and(!intake::LOCKED_ONLY, Ordering::AcqRel);
+        } else {
+            shared.tally.fetch_or(intake::LOCKED_ONLY, Ordering::AcqRel);
+        }
+        if st.threads > n {
+            // Parked surplus workers retire when woken (see `worker.rs`, "Retirement");
+            // the others keep counting as parked, so the accounting stays exact.
+            shared.work.notify_all();
+        }
+        // Growing: the growth rule for the work already queued.
+        st.take_intake(shared);
+        while st.accepting
+            && st.idle == 0
+            && st.threads < st.max
+            && st.queue.len() > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
+        {
+            if worker::spawn_worker(shared, &mut st).is_err() {
+                // The queued work still has every live worker; later submissions try again.
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Whether the calling thread is one of this pool's workers.
@@ -1111,10 +1297,26 @@ impl Drop for Shared {
     }
 }
 
+impl Clone for ThreadPool {
+    /// Another handle to the same pool (threadpool's `clone`): one atomic increment, no
+    /// thread started. Every clone submits, reads statistics and shuts down the same pool;
+    /// see the type's "Clones" section.
+    fn clone(&self) -> Self {
+        self.shared.owners.fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
 impl Drop for ThreadPool {
-    /// [`shutdown`](ThreadPool::shutdown) with the builder's
-    /// [`drop_timeout`](PoolBuilder::drop_timeout); see the type's "Drop" section.
+    /// For the last handle, [`shutdown`](ThreadPool::shutdown) with the builder's
+    /// [`drop_timeout`](PoolBuilder::drop_timeout); for other clones, nothing. See the type's
+    /// "Drop" section.
     fn drop(&mut self) {
-        self.shutdown(self.shared.config.drop_timeout);
+        // AcqRel: the last owner sees every other owner's submissions before closing.
+        if self.shared.owners.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shutdown(self.shared.config.drop_timeout);
+        }
     }
 }

@@ -257,6 +257,39 @@ fn submit_ticket(
 /// by `scope` after every task has finished. The first panic in time wins: the one caught
 /// first, whatever the spawn order; the others are dropped.
 ///
+/// # Order
+///
+/// Tasks **start in spawn order** within a scope (FIFO, rayon's `scope_fifo`): every runner
+/// takes the oldest task not yet started, under the scope's lock; a task spawned by a
+/// running task goes to the back. With one runner they therefore also finish in that order;
+/// with several, they run side by side and finish in any order. The scope's closure itself
+/// runs on the calling thread (rayon's `in_place_scope`), before the caller starts helping.
+/// There is no LIFO scope: rayon's `scope` runs local spawns newest first only as a
+/// consequence of its per-thread deques, and [`scope_fifo`](ThreadPool::scope_fifo),
+/// [`spawn_fifo`](Scope::spawn_fifo) and [`in_place_scope`](ThreadPool::in_place_scope)
+/// exist so that code written for rayon keeps its names.
+///
+/// ```
+/// use selvedge_pool::ThreadPool;
+/// use std::sync::Mutex;
+///
+/// // Inside the pool's only worker, the caller is the scope's only runner: spawn order.
+/// let pool = ThreadPool::builder().max_threads(1).build()?;
+/// let inner = pool.clone();
+/// let order = pool.submit(move || {
+///     let order = Mutex::new(Vec::new());
+///     inner.scope_fifo(|s| {
+///         for i in 0..5 {
+///             let order = &order;
+///             s.spawn_fifo(move || order.lock().unwrap().push(i));
+///         }
+///     });
+///     order.into_inner().unwrap()
+/// })?;
+/// assert_eq!(order.join(), Ok(vec![0, 1, 2, 3, 4]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Blocking
 ///
 /// A task that has not started is never held behind one that has: it stays in the scope's
@@ -364,6 +397,29 @@ impl<'scope> Scope<'scope, '_> {
             let _ = submit_ticket(self.pool, &self.shared, RejectionPolicy::Reject);
         }
     }
+
+    /// [`spawn`](Self::spawn) under rayon's name: every scope starts its tasks in spawn
+    /// order (see [`Scope`], "Order").
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// let pool = selvedge_pool::ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let sum = AtomicU32::new(0);
+    /// pool.scope_fifo(|s| {
+    ///     for i in 1..=4 {
+    ///         let sum = &sum;
+    ///         s.spawn_fifo(move || { sum.fetch_add(i, Ordering::Relaxed); });
+    ///     }
+    /// });
+    /// assert_eq!(sum.into_inner(), 10);
+    /// ```
+    pub fn spawn_fifo<F>(&'scope self, f: F)
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        self.spawn(f);
+    }
 }
 
 impl ThreadPool {
@@ -397,7 +453,7 @@ impl ThreadPool {
         let scope = Scope {
             pool: self,
             shared: Arc::new(ScopeShared::new()),
-            max_tickets: self.shared().config.max,
+            max_tickets: self.max_threads(),
             scope: PhantomData,
             env: PhantomData,
         };
@@ -421,6 +477,42 @@ impl ThreadPool {
                 value
             }
         }
+    }
+
+    /// [`scope`](Self::scope) under rayon's name: tasks start in spawn order in every scope
+    /// (see [`Scope`], "Order").
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let mut halves = [0u32; 2];
+    /// let (a, b) = halves.split_at_mut(1);
+    /// pool.scope_fifo(|s| {
+    ///     s.spawn_fifo(|| a[0] = (1..=5).sum());
+    ///     s.spawn_fifo(|| b[0] = (6..=10).sum());
+    /// });
+    /// assert_eq!(halves[0] + halves[1], 55);
+    /// ```
+    pub fn scope_fifo<'env, F, T>(&'env self, f: F) -> T
+    where
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
+    {
+        self.scope(f)
+    }
+
+    /// [`scope`](Self::scope) under rayon's name: `scope`'s closure already runs on the
+    /// calling thread (not on a worker), as rayon's `in_place_scope` does.
+    ///
+    /// ```
+    /// let pool = selvedge_pool::ThreadPool::builder().max_threads(2).build().unwrap();
+    /// let caller = std::thread::current().id();
+    /// let ran_here = pool.in_place_scope(|_| std::thread::current().id() == caller);
+    /// assert!(ran_here);
+    /// ```
+    pub fn in_place_scope<'env, F, T>(&'env self, f: F) -> T
+    where
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
+    {
+        self.scope(f)
     }
 
     /// Runs `f` on one of the pool's workers and blocks until it has returned; `f` may borrow

@@ -21,7 +21,8 @@
 //! # Retirement
 //!
 //! A worker retires only while holding the lock, when the queue is empty, the pool is open
-//! and more than `core_threads` workers are alive, and it decrements `threads` in that same
+//! and more than `core_threads` workers are alive (after `keep_alive` idle, or at once when
+//! more than the current `max_threads` are alive: `set_max_threads` lowered it), and it decrements `threads` in that same
 //! critical section. A submitter therefore sees either the worker still counted (and parked
 //! or about to look at the queue) or the lower count (and starts a new worker): a task can
 //! never sit in the queue with nobody left to run it (modelled in `tests/loom_pool.rs`).
@@ -152,7 +153,7 @@ fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
         // Dropping our own JoinHandle detaches this thread, which is about to end.
         drop(st.workers.swap_remove(at));
     }
-    let needed = (st.accepting && st.threads < shared.config.core) || st.reserved(shared) > 0;
+    let needed = (st.accepting && st.threads < st.core) || st.reserved(shared) > 0;
     if needed {
         let _ = spawn_worker(shared, &mut st);
     }
@@ -319,8 +320,10 @@ enum Parked {
 /// Waits for work with an empty queue and intake.
 fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
     let config = &shared.config;
-    let above_core = st.threads > config.core;
-    if above_core && config.keep_alive.is_zero() {
+    let above_core = st.threads > st.core;
+    // A worker above a lowered `max_threads` (`set_max_threads`) retires at its first idle
+    // moment, as one above core does with a zero keep-alive.
+    if above_core && (config.keep_alive.is_zero() || st.threads > st.max) {
         return Parked::Retire;
     }
     st.idle += 1;
@@ -354,7 +357,9 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
         shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
     }
     st.take_intake(shared);
-    if timed_out && st.queue.is_empty() && st.accepting && st.threads > config.core {
+    // Woken by `set_max_threads` lowering the maximum below the live count: retire now.
+    let surplus = st.threads > st.max;
+    if (timed_out || surplus) && st.queue.is_empty() && st.accepting && st.threads > st.core {
         Parked::Retire
     } else {
         Parked::Look
