@@ -9,7 +9,7 @@ use selvedge_trace::{events, targets};
 
 #[test]
 fn every_pool_event_is_emitted_with_its_fields() {
-    let ((), captured) = capture_all(|| {
+    let ((panicked_id, slow_id), captured) = capture_all(|| {
         let pool = ThreadPool::builder()
             .max_threads(1)
             .thread_name("evt")
@@ -33,6 +33,7 @@ fn every_pool_event_is_emitted_with_its_fields() {
         pool.shutdown(Duration::from_secs(10));
         assert!(pool.submit(|| ()).is_err());
         assert_eq!(panicked_id + 1, slow_id);
+        (panicked_id, slow_id)
     });
     // `capture_all` sees every thread of this test binary; keep this pool's events.
     let ours: Vec<_> = captured
@@ -61,14 +62,20 @@ fn every_pool_event_is_emitted_with_its_fields() {
 
     let panic = find(events::POOL_TASK_PANICKED);
     assert_eq!(panic.field("message"), Some("task boom"));
-    assert_eq!(panic.field("task_id"), Some("0"));
+    // Ids are unique in the process, not per pool: other tests may have taken the first ones.
+    assert_eq!(
+        panic.field("task_id"),
+        Some(panicked_id.to_string().as_str())
+    );
     assert_eq!(panic.level, tracing::Level::ERROR);
 
     // The panicking task may be slow too (unwinding); look for the sleeper.
     let slow = ours
         .iter()
-        .find(|e| e.name == events::POOL_TASK_SLOW && e.field("task_id") == Some("1"))
-        .unwrap_or_else(|| panic!("no slow event for task 1 in {ours:#?}"));
+        .find(|e| {
+            e.name == events::POOL_TASK_SLOW && e.field("task_id") == Some(&*slow_id.to_string())
+        })
+        .unwrap_or_else(|| panic!("no slow event for task {slow_id} in {ours:#?}"));
     let busy: u64 = slow.field("busy_ns").unwrap().parse().unwrap();
     assert!(busy >= 1_000_000);
 
