@@ -13,10 +13,8 @@
 //!
 //! Run: `cargo bench -p selvedge-session --bench ensure`.
 
-use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -109,26 +107,6 @@ fn initialise() {
 }
 
 /// Times `iters` calls of `read` while `others` more threads call it in a loop.
-fn timed(read: Read, iters: u64, others: usize) -> Duration {
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        for _ in 0..others {
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    black_box(read());
-                }
-            });
-        }
-        let start = Instant::now();
-        for _ in 0..iters {
-            black_box(read());
-        }
-        let elapsed = start.elapsed();
-        stop.store(true, Ordering::Relaxed);
-        elapsed
-    })
-}
-
 fn bench_ensure(c: &mut Criterion) {
     initialise();
     for threads in [1, 2] {
@@ -139,7 +117,7 @@ fn bench_ensure(c: &mut Criterion) {
             .sample_size(30);
         for (name, read) in contenders() {
             group.bench_function(BenchmarkId::from_parameter(name), |b| {
-                b.iter_custom(|iters| timed(read, iters, threads - 1));
+                b.iter_custom(|iters| selvedge_testkit::timed_beside(iters, threads - 1, read));
             });
         }
         group.finish();

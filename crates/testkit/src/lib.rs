@@ -15,6 +15,8 @@
 //! - [`CallCounter`]: a function ran exactly once (or `n` times).
 //! - [`IncrementLedger`]: concurrent increments are linearizable (final = sum of successes).
 //! - [`throughput`]: ops/s for examples and reports (never to assert speed in a test).
+//! - [`timed_beside`]: one thread's time for a run of calls while others make the same call,
+//!   for criterion's `iter_custom` in scaling benchmarks.
 //!
 //! # Motivation
 //!
@@ -78,6 +80,7 @@ mod stress;
 pub mod sync;
 pub mod thread;
 mod throughput;
+mod timed_beside;
 
 pub use call_counter::CallCounter;
 pub use increment_ledger::{IncrementLedger, LedgerMismatch};
@@ -88,3 +91,4 @@ pub use single_instance::{
 };
 pub use stress::{Stress, StressError, StressFailure, StressReport, stress};
 pub use throughput::throughput;
+pub use timed_beside::timed_beside;
