@@ -240,6 +240,9 @@ fn tsan(root: &Path) -> StepResult {
             "CARGO_TARGET_DIR",
             root.join("target/tsan").display().to_string(),
         ),
+        // Tests of allocation failure ask for more than TSan's allocator serves; it must fail
+        // the allocation (as the system allocator does) instead of aborting the process.
+        ("TSAN_OPTIONS", "allocator_may_return_null=1".to_owned()),
     ];
     let args = [
         "+nightly",
