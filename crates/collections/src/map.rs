@@ -8,7 +8,8 @@ use std::hash::{BuildHasher, Hash};
 use crossbeam_utils::CachePadded;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
-use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard};
+use selvedge_locks::sync::static_atomic::{AtomicU64, Ordering};
+use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard, thread};
 
 use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
@@ -217,13 +218,12 @@ pub struct ConcurrentMap<K, V, S = DefaultHashBuilder> {
 }
 
 /// The next map's [`creation`](ConcurrentMap::creation) number.
-// A plain std atomic, not the facade's: it only orders maps (any distinct, stable numbers
-// would do, and a creation order is also the same in every loom execution, unlike addresses),
-// and loom atomics cannot live in a `static`.
-static NEXT_CREATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+// A static atomic: it only orders maps (any distinct, stable numbers would do, and a creation
+// order is also the same in every loom execution, unlike addresses).
+static NEXT_CREATION: AtomicU64 = AtomicU64::new(0);
 
 fn next_creation() -> u64 {
-    NEXT_CREATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    NEXT_CREATION.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The most shards a map gets by default, whatever the parallelism: an empty shard costs
@@ -235,7 +235,7 @@ const MAX_DEFAULT_SHARDS: usize = 256;
 /// (dashmap uses four) measured markedly slower on write-heavy mixes at two threads: two
 /// writers then meet on one shard often enough to park each other.
 fn default_shards() -> usize {
-    let threads = std::thread::available_parallelism().map_or(4, usize::from);
+    let threads = thread::available_parallelism().map_or(4, usize::from);
     (threads * 16).next_power_of_two().min(MAX_DEFAULT_SHARDS)
 }
 

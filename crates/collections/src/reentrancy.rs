@@ -43,20 +43,13 @@ impl Inside {
     }
 }
 
-// Under loom every model thread runs on the same OS thread, so a std thread-local would be
-// shared between model threads and report re-entrance that is not there; loom's own
-// `thread_local!` gives each model thread its own record.
-#[cfg(not(selvedge_loom))]
-std::thread_local! {
+// Per model thread under loom (the facade's macro): a record shared between model threads
+// would report re-entrance that is not there.
+selvedge_locks::loom_thread_local! {
     static INSIDE: Inside = const { Inside::new() };
     /// The maps past the first [`INLINE`], outermost first. A separate thread-local so that
     /// only nesting this deep allocates and registers a destructor.
     static DEEPER: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-}
-#[cfg(selvedge_loom)]
-loom::thread_local! {
-    static INSIDE: Inside = Inside::new();
-    static DEEPER: RefCell<Vec<usize>> = RefCell::new(Vec::new());
 }
 
 fn deeper_contains(id: usize) -> bool {

@@ -4,6 +4,8 @@ use std::fmt;
 
 use crossbeam_utils::CachePadded;
 use selvedge_locks::sync::atomic::{AtomicI64, Ordering};
+use selvedge_locks::sync::static_atomic::AtomicUsize;
+use selvedge_locks::sync::thread;
 
 /// The most cells a counter gets, whatever the parallelism: 64 cache lines (8 KiB) is plenty
 /// to keep a large machine's threads apart, and bounds what `sum` has to read.
@@ -11,17 +13,11 @@ const MAX_CELLS: usize = 64;
 
 /// Hands each thread a distinct sequence number, its first choice of cell. This is a
 /// placement hint, not synchronization: any value is correct, distinct ones are only faster.
-/// That is why it is a std atomic and not the facade's, which loom cannot put in a `static`.
-static NEXT_THREAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
 
-// Under loom every model thread shares one OS thread; loom's `thread_local!` keeps them apart.
-#[cfg(not(selvedge_loom))]
-std::thread_local! {
-    static THREAD_SLOT: usize = NEXT_THREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-}
-#[cfg(selvedge_loom)]
-loom::thread_local! {
-    static THREAD_SLOT: usize = NEXT_THREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+// Per model thread under loom, so a model's threads spread over cells as real threads do.
+selvedge_locks::loom_thread_local! {
+    static THREAD_SLOT: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A counter for many writers and few readers: Java's `LongAdder`.
@@ -82,7 +78,7 @@ impl StripedCounter {
     /// ```
     #[must_use]
     pub fn new() -> Self {
-        let threads = std::thread::available_parallelism().map_or(4, usize::from);
+        let threads = thread::available_parallelism().map_or(4, usize::from);
         Self::with_cells(threads * 2)
     }
 

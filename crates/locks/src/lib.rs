@@ -261,3 +261,11 @@ pub use rwlock::{
     RwLockUpgradableReadGuard, RwLockWriteGuard,
 };
 pub use semaphore::{Semaphore, SemaphorePermit};
+
+/// What the facade's exported macros name from the calling crate ([`loom_thread_local!`]);
+/// not public API.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(selvedge_loom)]
+    pub use loom;
+}

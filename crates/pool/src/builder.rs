@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use selvedge_locks::sync::{MODEL, thread};
+
 use crate::{BuildError, ThreadPool};
 
 /// A hook run on each worker thread as it starts or stops (owned by the shared config).
@@ -164,7 +166,7 @@ impl PoolBuilder {
     /// assert!(pool.stats().threads >= 1);
     /// ```
     pub fn new() -> Self {
-        let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parallelism = thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             core: None,
             max: parallelism,
@@ -179,7 +181,7 @@ impl PoolBuilder {
             drop_timeout: Duration::from_secs(10),
             monitor: None,
             spin_rounds: crate::worker::SPIN_ROUNDS,
-            fast_path: !cfg!(selvedge_loom),
+            fast_path: !MODEL,
         }
     }
 
@@ -307,19 +309,18 @@ impl PoolBuilder {
         self
     }
 
-    /// Loom models only: how many yield rounds a worker spends watching the tally's `pushed` before
-    /// it parks (0 under loom by default, to keep the other models small).
-    #[cfg(selvedge_loom)]
+    /// For loom models: how many yield rounds a worker spends watching the tally's `pushed`
+    /// before it parks (0 under loom by default, to keep the other models small). Not public
+    /// API.
     #[doc(hidden)]
     pub fn loom_spin_rounds(mut self, rounds: u32) -> Self {
         self.spin_rounds = rounds;
         self
     }
 
-    /// Loom models only: lets a fixed-size pool take the lock-free intake path (off under
-    /// loom by default: it lengthens every schedule, and the two-worker models then exceed
-    /// loom's branch limit; the `intake_*` models turn it on).
-    #[cfg(selvedge_loom)]
+    /// For loom models: lets a fixed-size pool take the lock-free intake path (off under loom
+    /// by default: it lengthens every schedule, and the two-worker models then exceed loom's
+    /// branch limit; the `intake_*` models turn it on). Not public API.
     #[doc(hidden)]
     pub fn loom_fast_path(mut self, on: bool) -> Self {
         self.fast_path = on;

@@ -77,6 +77,7 @@
 
 use std::mem::MaybeUninit;
 
+use selvedge_locks::sync::MODEL;
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
 use selvedge_locks::sync::cell::UnsafeCell;
 
@@ -179,12 +180,9 @@ fn bump_pushed_if(tally: &AtomicU64, mut cur: u64, admit: impl Fn(u64) -> bool) 
 
 /// Most slots a ring gets (32 bytes each, so at most 32 KiB per pool). A ring smaller than
 /// the queue's capacity is fine: when it fills, the next submitter takes the pool lock,
-/// moves the ring into the priority queue and goes on (see `ThreadPool::enqueue`).
-#[cfg(not(selvedge_loom))]
-const RING_MAX: usize = 1024;
-/// Under loom two slots, so the models reach a full ring and a wrap.
-#[cfg(selvedge_loom)]
-const RING_MAX: usize = 2;
+/// moves the ring into the priority queue and goes on (see `ThreadPool::enqueue`). Under loom
+/// two slots, so the models reach a full ring and a wrap.
+const RING_MAX: usize = if MODEL { 2 } else { 1024 };
 
 /// One place in the ring: a job and the sequence word that says whose it is.
 ///

@@ -7,10 +7,11 @@
 //! the worker is reading) have left the core, so a per-task counter cost about as much as
 //! the rest of `execute` together (`docs/notes/pool-benchmarks.md`).
 //!
-//! Plain std atomics, not the loom facade: ids are not part of any protocol a model checks.
+//! The counter is a static atomic: ids are not part of any protocol a model checks.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+
+use selvedge_locks::sync::static_atomic::{AtomicU64, Ordering};
 
 /// Ids a thread takes at a time.
 const BLOCK: u64 = 1024;
@@ -18,7 +19,7 @@ const BLOCK: u64 = 1024;
 /// The first id of the next block any thread takes.
 static NEXT_BLOCK: AtomicU64 = AtomicU64::new(0);
 
-thread_local! {
+selvedge_locks::loom_thread_local! {
     /// This thread's block: the next id to hand out and the end of the block.
     static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }

@@ -44,7 +44,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::Ordering;
-use selvedge_locks::sync::{Arc, MutexGuard, thread};
+use selvedge_locks::sync::{Arc, MODEL, MutexGuard, thread};
 
 use crate::contain::drop_payload;
 use crate::events;
@@ -264,10 +264,7 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
 /// The default of `Config::spin_rounds`. Zero under loom, where only the model
 /// `spinning_worker_takes_next_task` turns spinning on: one round in every model passes but
 /// takes 3 minutes on 2 cores, over the CI budget.
-#[cfg(not(selvedge_loom))]
-pub(crate) const SPIN_ROUNDS: u32 = 16;
-#[cfg(selvedge_loom)]
-pub(crate) const SPIN_ROUNDS: u32 = 0;
+pub(crate) const SPIN_ROUNDS: u32 = if MODEL { 0 } else { 16 };
 
 /// Yields (without the lock) until the queue looks non-empty or the rounds run out; returns
 /// the rounds left. A spinning worker is counted in `spinning`, so submitters count it as on

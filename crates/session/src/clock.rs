@@ -43,7 +43,8 @@ pub(crate) fn now() -> Instant {
     model::now()
 }
 
-/// Waits `pause` before a flight polls its store again (another process holds the lease).
+/// Waits `pause`: before a retry, or before a flight polls its store again (another process
+/// holds the lease).
 #[cfg(not(selvedge_loom))]
 pub(crate) fn pause(pause: Duration) {
     std::thread::sleep(pause);

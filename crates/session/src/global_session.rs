@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use selvedge_locks::sync::Arc;
+use selvedge_locks::sync::{Arc, MODEL};
 use selvedge_singleton::Global;
 
 use crate::{Authenticator, BuildError, SessionError, SessionManager, SessionStats};
@@ -135,8 +135,8 @@ impl<A: Authenticator> GlobalSession<A> {
     /// # Ok::<(), selvedge_session::BuildError>(())
     /// ```
     pub fn manager(&self) -> Result<Arc<SessionManager<A>>, BuildError> {
-        #[cfg(not(selvedge_loom))]
-        if let Some(built) = self.built.get() {
+        // Under loom only through the `Global` (see `built`).
+        if !MODEL && let Some(built) = self.built.get() {
             return Ok(built.clone());
         }
         let manager = self.manager.get_or_try_init(self.make)?;
@@ -153,13 +153,13 @@ impl<A: Authenticator> GlobalSession<A> {
     /// synchronisation is invisible to the model.
     #[inline]
     fn built(&self) -> Option<&SessionManager<A>> {
-        #[cfg(not(selvedge_loom))]
-        let built = self.built.get();
-        #[cfg(selvedge_loom)]
-        let built = self
-            .manager
-            .get()
-            .map(|manager| self.built.get_or_init(|| manager));
+        let built = if MODEL {
+            self.manager
+                .get()
+                .map(|manager| self.built.get_or_init(|| manager))
+        } else {
+            self.built.get()
+        };
         built.map(|built| &**built)
     }
 

@@ -1053,7 +1053,7 @@ impl<A: Authenticator> SessionManager<A> {
             Counters::bump(&self.counters.retries);
             report::retry(self.settings.name, flight, attempts, pause, &error);
             if !pause.is_zero() {
-                std::thread::sleep(pause);
+                clock::pause(pause);
             }
         }
     }

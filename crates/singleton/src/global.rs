@@ -47,17 +47,11 @@ use std::panic::{self, AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
-use selvedge_locks::sync::{
-    Arc, Condvar, Mutex, MutexGuard, OptionArcCell, OptionArcCellGuard, thread,
-};
+use selvedge_locks::sync::thread::{self, ThreadId};
+use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell, OptionArcCellGuard};
 use selvedge_trace::{events, targets};
 
 use crate::{InstanceMut, TimedInitError, WaitTimeoutError};
-
-#[cfg(not(selvedge_loom))]
-type ThreadId = std::thread::ThreadId;
-#[cfg(selvedge_loom)]
-type ThreadId = loom::thread::ThreadId;
 
 /// The name events carry when a global was given none.
 pub(crate) const UNNAMED: &str = "unnamed";

@@ -10,11 +10,11 @@
 use std::fmt;
 use std::ops::Deref;
 
+// The backend, chosen once; both have once_cell's `Lazy` API.
 #[cfg(selvedge_loom)]
-use selvedge_locks::sync::Mutex;
-
-#[cfg(selvedge_loom)]
-use crate::Global;
+use crate::lazy_model::ModelLazy as Backend;
+#[cfg(not(selvedge_loom))]
+use once_cell::sync::Lazy as Backend;
 
 /// A value computed by `F` on first access, then shared for the rest of the program.
 ///
@@ -58,40 +58,25 @@ use crate::Global;
 /// }
 /// ```
 pub struct Lazy<T, F = fn() -> T> {
-    #[cfg(not(selvedge_loom))]
-    inner: once_cell::sync::Lazy<T, F>,
-    #[cfg(selvedge_loom)]
-    inner: LoomLazy<T, F>,
+    inner: Backend<T, F>,
 }
 
 impl<T, F> Lazy<T, F> {
-    /// A `Lazy` that will compute its value with `init`; usable in a `static`.
-    ///
-    /// Under `--cfg selvedge_loom` this is not `const`; build the `Lazy` inside the model.
-    ///
-    /// ```
-    /// static GREETING: selvedge_singleton::Lazy<String> =
-    ///     selvedge_singleton::Lazy::new(|| "hello".to_uppercase());
-    /// assert_eq!(*GREETING, "HELLO");
-    /// ```
-    #[cfg(not(selvedge_loom))]
-    #[must_use]
-    pub const fn new(init: F) -> Self {
-        Self {
-            inner: once_cell::sync::Lazy::new(init),
-        }
-    }
-
-    /// A `Lazy` that will compute its value with `init` (loom build: not `const`).
-    #[cfg(selvedge_loom)]
-    #[must_use]
-    pub fn new(init: F) -> Self {
-        Self {
-            inner: LoomLazy {
-                flight: Global::named("lazy"),
-                init: Mutex::new(Some(init)),
-                value: std::sync::OnceLock::new(),
-            },
+    selvedge_locks::loom_const_fn! {
+        /// A `Lazy` that will compute its value with `init`; usable in a `static`.
+        ///
+        /// Under `--cfg selvedge_loom` this is not `const`; build the `Lazy` inside the model.
+        ///
+        /// ```
+        /// static GREETING: selvedge_singleton::Lazy<String> =
+        ///     selvedge_singleton::Lazy::new(|| "hello".to_uppercase());
+        /// assert_eq!(*GREETING, "HELLO");
+        /// ```
+        #[must_use]
+        pub const fn new(init: F) -> Self {
+            Self {
+                inner: Backend::new(init),
+            }
         }
     }
 }
@@ -110,10 +95,7 @@ impl<T, F: FnOnce() -> T> Lazy<T, F> {
     /// assert_eq!(*Lazy::force(&lazy), 4);
     /// ```
     pub fn force(this: &Self) -> &T {
-        #[cfg(not(selvedge_loom))]
-        return once_cell::sync::Lazy::force(&this.inner);
-        #[cfg(selvedge_loom)]
-        return this.inner.force();
+        Backend::force(&this.inner)
     }
 
     /// The value, if it has been computed; never computes it.
@@ -126,10 +108,7 @@ impl<T, F: FnOnce() -> T> Lazy<T, F> {
     /// assert_eq!(Lazy::get(&lazy), Some(&1));
     /// ```
     pub fn get(this: &Self) -> Option<&T> {
-        #[cfg(not(selvedge_loom))]
-        return once_cell::sync::Lazy::get(&this.inner);
-        #[cfg(selvedge_loom)]
-        return this.inner.get();
+        Backend::get(&this.inner)
     }
 }
 
@@ -157,10 +136,7 @@ impl<T, F> Lazy<T, F> {
     /// assert_eq!(Lazy::into_value(lazy).ok(), Some(92));
     /// ```
     pub fn into_value(this: Self) -> Result<T, F> {
-        #[cfg(not(selvedge_loom))]
-        return once_cell::sync::Lazy::into_value(this.inner);
-        #[cfg(selvedge_loom)]
-        return this.inner.into_value();
+        Backend::into_value(this.inner)
     }
 }
 
@@ -179,10 +155,7 @@ impl<T, F: FnOnce() -> T> Lazy<T, F> {
     /// assert_eq!(*lazy, 46);
     /// ```
     pub fn force_mut(this: &mut Self) -> &mut T {
-        #[cfg(not(selvedge_loom))]
-        return once_cell::sync::Lazy::force_mut(&mut this.inner);
-        #[cfg(selvedge_loom)]
-        return this.inner.force_mut();
+        Backend::force_mut(&mut this.inner)
     }
 
     /// The value mutably, if it has been computed; never computes it (once_cell's
@@ -197,10 +170,7 @@ impl<T, F: FnOnce() -> T> Lazy<T, F> {
     /// assert_eq!(*lazy, 93);
     /// ```
     pub fn get_mut(this: &mut Self) -> Option<&mut T> {
-        #[cfg(not(selvedge_loom))]
-        return once_cell::sync::Lazy::get_mut(&mut this.inner);
-        #[cfg(selvedge_loom)]
-        return this.inner.get_mut();
+        Backend::get_mut(&mut this.inner)
     }
 }
 
@@ -232,63 +202,5 @@ impl<T: fmt::Debug, F: FnOnce() -> T> fmt::Debug for Lazy<T, F> {
         f.debug_struct("Lazy")
             .field("value", &Self::get(self))
             .finish_non_exhaustive()
-    }
-}
-
-/// The loom build's `Lazy`: single flight through a loom-backed [`Global`].
-#[cfg(selvedge_loom)]
-struct LoomLazy<T, F> {
-    /// Decides, in the model's view, which thread initialises; holds `()` once `value` is set.
-    flight: Global<()>,
-    init: Mutex<Option<F>>,
-    /// The value, set by the one initialiser before `flight` publishes (so a thread that finds
-    /// `flight` initialised finds it set). Only that initialiser writes it, so its `set` never
-    /// blocks a loom thread.
-    value: std::sync::OnceLock<T>,
-}
-
-#[cfg(selvedge_loom)]
-impl<T, F: FnOnce() -> T> LoomLazy<T, F> {
-    /// Every access goes through the loom-visible `Global` first (never the `OnceLock` alone),
-    /// so the model sees, and interleaves, each thread's access.
-    fn force(&self) -> &T {
-        self.flight.get_or_init(|| {
-            let init = self
-                .init
-                .lock()
-                .take()
-                .expect("Lazy instance has previously been poisoned");
-            let _ = self.value.set(init());
-        });
-        self.value
-            .get()
-            .expect("the initialiser sets the value before the flight publishes")
-    }
-
-    fn get(&self) -> Option<&T> {
-        self.flight.get()?;
-        self.value.get()
-    }
-
-    fn force_mut(&mut self) -> &mut T {
-        self.force();
-        self.value.get_mut().expect("force set the value")
-    }
-
-    fn get_mut(&mut self) -> Option<&mut T> {
-        self.value.get_mut()
-    }
-}
-
-#[cfg(selvedge_loom)]
-impl<T, F> LoomLazy<T, F> {
-    fn into_value(self) -> Result<T, F> {
-        match self.value.into_inner() {
-            Some(value) => Ok(value),
-            None => Err(self
-                .init
-                .into_inner()
-                .expect("Lazy instance has previously been poisoned")),
-        }
     }
 }

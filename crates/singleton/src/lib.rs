@@ -278,6 +278,8 @@ mod global_map;
 mod instance_mut;
 mod lazy;
 mod lazy_global;
+#[cfg(selvedge_loom)]
+mod lazy_model;
 mod slot_table;
 mod timed_init_error;
 mod wait_timeout_error;

@@ -14,6 +14,9 @@
 //! | [`BiasedRwLock`] | [`crate::BiasedRwLock`] over parking_lot | the same protocol over loom's atomics and a loom-backed raw lock |
 //! | [`ArcCell`], [`OptionArcCell`] | `arc_swap` | a loom `Mutex` around the `Arc` |
 //! | [`thread`], [`hint`] | `std` | `loom` |
+//! | [`loom_thread_local!`](crate::loom_thread_local) | `std::thread_local!` | `loom::thread_local!` |
+//! | [`static_atomic`] | `std::sync::atomic` | `std::sync::atomic` (loom atomics cannot be `static`) |
+//! | [`MODEL`] | `false` | `true` |
 //! | [`cell::UnsafeCell`] | `core::cell::UnsafeCell` with `with`/`with_mut` | `loom::cell::UnsafeCell` |
 //! | [`loom_const_fn!`](crate::loom_const_fn) | a `const fn` | the same `fn`, not `const` |
 //!
@@ -69,6 +72,7 @@ mod arc_cell;
 pub mod cell;
 mod locks;
 mod loom_const_fn;
+mod loom_thread_local;
 
 pub use arc_cell::{ArcCell, ArcCellGuard, OptionArcCell, OptionArcCellGuard};
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -124,11 +128,54 @@ pub mod atomic {
 /// ```
 pub mod thread {
     #[cfg(selvedge_loom)]
-    pub use loom::thread::{Builder, JoinHandle, Thread, current, park, spawn, yield_now};
+    pub use loom::thread::{
+        Builder, JoinHandle, Thread, ThreadId, current, park, spawn, yield_now,
+    };
     #[cfg(not(selvedge_loom))]
     #[doc(no_inline)]
-    pub use std::thread::{Builder, JoinHandle, Thread, current, park, spawn, yield_now};
+    pub use std::thread::{Builder, JoinHandle, Thread, ThreadId, current, park, spawn, yield_now};
+
+    /// The hardware's parallelism, std's in both builds (a sizing hint, never part of a
+    /// protocol; loom has no such call).
+    ///
+    /// ```
+    /// let n = selvedge_locks::sync::thread::available_parallelism().map_or(1, usize::from);
+    /// assert!(n >= 1);
+    /// ```
+    #[doc(no_inline)]
+    pub use std::thread::available_parallelism;
 }
+
+/// Atomics for `static` items: std's in both builds, because a loom atomic registers with the
+/// running model and cannot be built in a `static`.
+///
+/// Only for values no protocol depends on: id counters, placement hints, creation numbers
+/// (any distinct values would do, and the code stays correct whatever loom would interleave).
+/// Anything a model must see goes through [`atomic`].
+///
+/// ```
+/// use selvedge_locks::sync::static_atomic::{AtomicU64, Ordering};
+///
+/// static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// let first = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+/// assert!(NEXT_ID.load(Ordering::Relaxed) > first);
+/// ```
+pub mod static_atomic {
+    #[doc(no_inline)]
+    pub use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+}
+
+/// `true` in a build under `--cfg selvedge_loom`, for sizes and budgets a model shrinks (a
+/// ring of two slots instead of a thousand, no spinning) without a `cfg` at the use site.
+///
+/// ```
+/// use selvedge_locks::sync::MODEL;
+///
+/// /// Slots in a ring: two under loom, so a model reaches a full ring and a wrap.
+/// const RING: usize = if MODEL { 2 } else { 1024 };
+/// assert_eq!(RING, 1024);
+/// ```
+pub const MODEL: bool = cfg!(selvedge_loom);
 
 /// Spin-wait hints: `std::hint`, or loom's (which yields to the model) under `selvedge_loom`.
 ///
