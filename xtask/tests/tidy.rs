@@ -134,3 +134,172 @@ fn testkit_is_never_a_normal_dependency() {
         }
     }
 }
+
+/// Library code of the crates built over the loom facade: everything they synchronise with
+/// comes from `selvedge_locks::sync`, so one `--cfg selvedge_loom` swaps it all.
+const OVER_THE_FACADE: [&str; 5] = ["collections", "singleton", "pool", "bus", "session"];
+
+/// The files that choose a backend for the model build, and so may name the cfg: each choice
+/// is made once, in the file named here, and its callers stay cfg-free.
+const BACKEND_CHOICES: [(&str, &str); 5] = [
+    (
+        "singleton/src/lib.rs",
+        "compiles `lazy_model` and re-exports loom for `global!`",
+    ),
+    (
+        "singleton/src/lazy.rs",
+        "chooses once_cell's `Lazy` or `lazy_model`'s",
+    ),
+    (
+        "singleton/src/lazy_global.rs",
+        "`global!` expands to a `static` or loom's `lazy_static!`",
+    ),
+    (
+        "session/src/clock.rs",
+        "the real clock, or the model clock a loom model moves",
+    ),
+    (
+        "session/src/lib.rs",
+        "exports the model clock's hook to loom models",
+    ),
+];
+
+/// What a file over the facade may not name, outside doc comments and test modules, with
+/// the facade item to use instead.
+fn facade_violations(code: &str, may_choose_backend: bool) -> Vec<String> {
+    let direct = [
+        (
+            spelled(&["std::sync::", "atomic"]),
+            "sync::atomic or sync::static_atomic",
+        ),
+        (spelled(&["std::sync::", "Mutex"]), "sync::Mutex"),
+        (spelled(&["std::sync::", "RwLock"]), "sync::RwLock"),
+        (spelled(&["std::sync::", "Condvar"]), "sync::Condvar"),
+        (
+            spelled(&["std::sync::", "Barrier"]),
+            "selvedge_locks::Barrier",
+        ),
+        (spelled(&["std::thread::", "spawn"]), "sync::thread::spawn"),
+        (
+            spelled(&["std::thread::", "Builder"]),
+            "sync::thread::Builder",
+        ),
+        (
+            spelled(&["std::thread::", "current"]),
+            "sync::thread::current",
+        ),
+        (spelled(&["std::thread::", "park"]), "sync::thread::park"),
+        (
+            spelled(&["std::thread::", "yield_now"]),
+            "sync::thread::yield_now",
+        ),
+        (
+            spelled(&["std::thread::", "ThreadId"]),
+            "sync::thread::ThreadId",
+        ),
+        (
+            spelled(&["std::thread::", "available_parallelism"]),
+            "sync::thread::available_parallelism",
+        ),
+        (spelled(&["parking_lot", "::"]), "the facade's locks"),
+        (spelled(&["arc_swap", "::"]), "sync::ArcCell"),
+    ];
+    let cfg = spelled(&["selvedge", "_loom"]);
+    let thread_local = spelled(&["thread_local", "!"]);
+    let loom_path = spelled(&["loom", "::"]);
+    let mut found = Vec::new();
+    // `use std::sync::{...}` groups, which rustfmt may spread over lines.
+    let grouped = spelled(&["use std::sync::", "{"]);
+    let code: String = code
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (at, _) in code.match_indices(&grouped) {
+        let group = &code[at..code[at..].find('}').map_or(code.len(), |end| at + end)];
+        for name in ["Mutex", "RwLock", "Condvar", "Barrier", "atomic"] {
+            if group
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == name)
+            {
+                found.push(format!("`{group}}}` names std's {name}: use the facade's"));
+            }
+        }
+    }
+    for line in code.lines() {
+        for (path, instead) in &direct {
+            if line.contains(path.as_str()) {
+                found.push(format!("`{}` names {path}: use {instead}", line.trim()));
+            }
+        }
+        let bare_thread_local = line
+            .match_indices(&thread_local)
+            .any(|(at, _)| !line[..at].ends_with("loom_"));
+        if bare_thread_local {
+            found.push(format!(
+                "`{}`: use selvedge_locks::loom_thread_local!",
+                line.trim()
+            ));
+        }
+        if !may_choose_backend && (line.contains(&cfg) || line.contains(&loom_path)) {
+            found.push(format!(
+                "`{}`: a cfg or loom path outside a backend choice; use sync::MODEL or the facade",
+                line.trim()
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn synchronization_comes_from_the_facade() {
+    let mut violations = Vec::new();
+    for (path, text) in all_rust_files() {
+        let relative = path.strip_prefix(root().join("crates")).unwrap_or(&path);
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        let Some((krate, rest)) = relative.split_once('/') else {
+            continue;
+        };
+        if !OVER_THE_FACADE.contains(&krate) || !rest.starts_with("src/") {
+            continue;
+        }
+        // Test modules may use std directly to check the code above them.
+        let code = text
+            .split("#[cfg(test)]")
+            .next()
+            .and_then(|code| code.split("#[cfg(all(test").next())
+            .unwrap_or("");
+        let chooses = BACKEND_CHOICES.iter().any(|(file, _)| *file == relative);
+        for violation in facade_violations(code, chooses) {
+            violations.push(format!("{relative}: {violation}"));
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn the_facade_rule_catches_each_kind_of_stray_import() {
+    let cases = [
+        spelled(&["use std::sync::", "atomic::AtomicU64;"]),
+        spelled(&["use std::sync::", "{Arc, Mutex};"]),
+        spelled(&["use std::sync::", "{\n    Arc,\n    Condvar,\n};"]),
+        spelled(&["let n = std::thread::", "available_parallelism();"]),
+        spelled(&["use parking", "_lot::Mutex;"]),
+        spelled(&["thread_local", "! { static X: u8 = 0; }"]),
+        spelled(&["#[cfg(selvedge", "_loom)]\nconst N: usize = 2;"]),
+        spelled(&["type Id = loom", "::thread::ThreadId;"]),
+    ];
+    for case in &cases {
+        assert!(
+            !facade_violations(case, false).is_empty(),
+            "not caught:\n{case}"
+        );
+    }
+    let clean = spelled(&[
+        "use std::sync::Arc;\nuse selvedge_locks::sync::{Mutex, thread};\n",
+        "selvedge_locks::loom_thread_local! { static X: u8 = 0; }\n",
+        "/// std::thread::spawn in a doc comment is fine\n",
+        "const N: usize = if MODEL { 2 } else { 1024 };\n",
+    ]);
+    assert_eq!(facade_violations(&clean, false), Vec::<String>::new());
+}

@@ -120,11 +120,11 @@ fn ticks(duration: Duration) -> u64 {
 #[cfg(selvedge_loom)]
 pub(crate) mod model {
     //! The model's clock: a start instant taken once per process and an offset in nanoseconds.
-    //! A std atomic, not a loom one: the offset is an input the model sets between steps, not
+    //! A static atomic, not a loom one: the offset is an input the model sets between steps, not
     //! shared state whose interleavings are explored.
 
+    use selvedge_locks::sync::static_atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{Duration, Instant};
 
     static START: OnceLock<Instant> = OnceLock::new();

@@ -1,7 +1,9 @@
 //! The loom facade: the one place every selvedge crate takes its synchronization from.
 //!
 //! Production code never names `std::sync`, `std::thread`, `parking_lot` or `arc_swap`
-//! directly; it imports from here. A normal build gets the real primitives. A build with
+//! directly, nor the `selvedge_loom` cfg; it imports from here (the repository's tidy test
+//! `synchronization_comes_from_the_facade` enforces it for every crate built on the facade,
+//! naming the few files that choose a model backend). A normal build gets the real primitives. A build with
 //! `RUSTFLAGS="--cfg selvedge_loom"` gets [loom]'s, so a `loom::model` explores every
 //! interleaving of the code above them, ours and the user's alike. The paths mirror std's
 //! (`sync::atomic::AtomicUsize`, `sync::Arc`, `thread::spawn`), as in tokio's `src/loom/`.
@@ -40,9 +42,9 @@
 //!   real parking_lot is exercised by stress tests, miri and ThreadSanitizer.
 //! - **Thread-locals.** Loom runs every model thread on one OS thread, so a `std`
 //!   thread-local is shared by all of a model's threads. Per-thread state that matters to a
-//!   protocol must be declared with `loom::thread_local!` under the cfg (selvedge-collections'
-//!   re-entrance record and striped-counter slots do this); a thread-local that is only a cache
-//!   or a hint may stay `std`'s.
+//!   protocol is declared with [`loom_thread_local!`](crate::loom_thread_local), which is
+//!   loom's under the cfg (selvedge-collections' re-entrance record and striped-counter slots,
+//!   the pool's task-id blocks).
 //! - **`Instant`** is the real clock; code that depends on timing is never asserted on under
 //!   loom.
 //!
