@@ -182,14 +182,14 @@
 //! Against dashmap and papaya on bustle's mixes (figures and the command in
 //! `docs/benchmarks.md`) it is ahead on every mix at one thread and on the write-heavy mixes at
 //! two. The read-heavy mix at two threads is the close one: papaya's reads write nothing, and
-//! a plain reader-writer shard lock made ours move the lock's cache line on every read (0.81x
-//! papaya); the biased shard locks removed that, and what is left is the traffic each write
+//! a plain reader-writer shard lock made ours move the lock's cache line on every read; the
+//! biased shard locks removed that, and what is left is the traffic each write
 //! causes (the writer's scan, the reader re-fetching the shard).
 //!
 //! Storing each entry's hash (so that no `Hash` runs during growth) widens a `u64 → u64` entry
 //! from 16 to 24 bytes; growth then moves more memory, and the insert-heavy rapid-grow mix
-//! measured slower against dashmap + foldhash (below 1.0x at one thread, beside it in the same
-//! runs) while staying ahead of dashmap with its default hasher. Correctness under a
+//! measured slower than dashmap + foldhash at one thread while staying ahead of dashmap with
+//! its default hasher. Correctness under a
 //! panicking `Hash` was chosen over that margin.
 //!
 //! # Limitations

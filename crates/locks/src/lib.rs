@@ -160,18 +160,18 @@
 //!
 //! The backend is parking_lot, picked by measurement on the target hardware
 //! (`docs/notes/locks-benchmarks.md`): it matches std uncontended and beats it under
-//! contention and for read-heavy `RwLock` use (3x on two threads). When no subscriber listens
-//! to `selvedge::locks` at DEBUG, `lock()` is the backend's own `lock()` after one relaxed load
-//! of tracing's level filter: measured at 0.97 to 1.02x the faster of parking_lot and std
-//! uncontended, and level with parking_lot under contention. When one listens, the backend's
+//! contention and for read-heavy `RwLock` use. When no subscriber listens to `selvedge::locks`
+//! at DEBUG, `lock()` is the backend's own `lock()` after one relaxed load of tracing's level
+//! filter: level with the faster of parking_lot and std uncontended, and with parking_lot
+//! under contention (figures and the command in the workspace's `docs/benchmarks.md`). When one listens, the backend's
 //! `try_lock` runs inline and a failure goes to the `#[cold]` slow path, which times the wait
 //! and emits `lock.contended`. Lock-order bookkeeping compiles to nothing with its feature
-//! off. (Why not `try_lock` always: on the benchmark machine it costs ~25% more than `lock()`;
-//! the figures are in the notes.)
+//! off. (Why not `try_lock` always: on the benchmark machine it costs measurably more than
+//! `lock()`; the figures are in the notes.)
 //!
-//! [`BiasedRwLock`] is for data read far more often than written: on two threads doing one
-//! write per 100 operations it measured 6.2x faster than parking_lot's `RwLock` (one per 10:
-//! 1.9x), because its reads write no shared cache line. Its writes cost more (a scan of one
+//! [`BiasedRwLock`] is for data read far more often than written: it pulls further ahead of
+//! parking_lot's `RwLock` the rarer writes are and the more threads read, because its reads
+//! write no shared cache line. Its writes cost more (a scan of one
 //! slot per reading thread after reads), so write-heavy data belongs in [`RwLock`].
 //!
 //! # Limitations

@@ -143,12 +143,9 @@
 //! deadline or slow-task threshold asks for it. Workers move the ring into the priority queue
 //! under the lock before every pop, count handle-less completions under it, read the clock once
 //! per busy period, and yield briefly before parking so a steadily fed worker rarely needs a
-//! futex wake-up. Scoped tasks go to the scope's own list, taken one at a time. On a
-//! 2-core machine, empty `execute`s ran 1.66x-2.15x threadpool's throughput at 1 worker and
-//! 1.73x-2.06x at 2 (2.7x rayon's `spawn`), and submit-to-start latency was within 0.8x-1.0x
-//! of rayon's spawn. `scope` spawned empty tasks 1.4x-6.3x as fast as rayon's scope at 1
-//! worker and 1.7x-2.5x at 2 (three runs on a loaded 2-core machine, both in each run).
-//! Figures and commands: `docs/benchmarks.md` and `docs/notes/pool-benchmarks.md`.
+//! futex wake-up. Scoped tasks go to the scope's own list, taken one at a time. Against
+//! threadpool and rayon, measured in the same runs, with the commands that reproduce them:
+//! `docs/benchmarks.md` and `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
 //!

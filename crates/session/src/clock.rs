@@ -3,11 +3,11 @@
 //!
 //! # Why two clocks
 //!
-//! `Instant::now()` costs about 20 ns on a Linux x86-64 machine (a vDSO call that reads the
-//! TSC behind a fence), more than the arc-swap load it would sit beside on the hot path. The
-//! coarse clock (`CLOCK_MONOTONIC_COARSE` through `coarsetime`'s
-//! `Instant::now_without_cache_update`, which writes nothing) costs about 3.5 ns and lags real
-//! time by at most one kernel tick (1 to 10 ms on Linux). So a published
+//! `Instant::now()` is a vDSO call that reads the TSC behind a fence, dearer than the
+//! arc-swap load it would sit beside on the hot path. The coarse clock
+//! (`CLOCK_MONOTONIC_COARSE` through `coarsetime`'s `Instant::now_without_cache_update`, which
+//! writes nothing) is a plain read of a kernel-updated word and lags real time by at most one
+//! kernel tick (1 to 10 ms on Linux). So a published
 //! session carries a coarse deadline [`COARSE_LAG`] earlier than its refresh point
 //! ([`fresh_until`]): while the coarse clock is before it, the refresh point has certainly not
 //! passed, and the hot path returns the session without reading the precise clock. After it,

@@ -268,8 +268,8 @@
 //! # Performance
 //!
 //! On a live session, [`ensure`](SessionManager::ensure) is an arc-swap load, one read of the
-//! coarse monotonic clock (about 3.5 ns, against about 20 ns for `Instant::now()`; none at all
-//! for a session that never expires) and an `Arc` clone.
+//! coarse monotonic clock (a fraction of `Instant::now()`'s cost; none at all for a session
+//! that never expires) and an `Arc` clone.
 //! [`ensure_with`](SessionManager::ensure_with) skips the clone. Figures, with the command that
 //! reproduces them and an arc-swap `load` measured in the same run, are in the workspace's
 //! `docs/benchmarks.md` (bench `ensure` of this crate).

@@ -234,11 +234,10 @@
 //!
 //! [`Global::get`] is an arc-swap `load_full` (a load plus the `Arc` clone) and costs the same;
 //! [`Global::with`] is an arc-swap `load` and never writes shared memory; the slow path (first
-//! initialisation, `set`, `replace`, `reset`) takes one uncontended mutex. On a shared 2-vCPU
-//! machine, `with` measured 0.75x to 1.17x an arc-swap `load` and `get` 0.79x to 1.16x an
-//! arc-swap `load_full` (the same code; the spread is noise), both 1.7x to 2.1x faster than the
-//! seed's `Mutex<Option<Arc<T>>>`, and about 10x slower than a once_cell or std `Lazy` read (the
-//! price of being resettable). Full figures, with the command that reproduces them, are in the
+//! initialisation, `set`, `replace`, `reset`) takes one uncontended mutex. `with` and `get`
+//! measure level with arc-swap's `load` and `load_full` (the same code), faster than the
+//! seed's `Mutex<Option<Arc<T>>>`, and slower than a once_cell or std `Lazy` read (the price of
+//! being resettable). The figures, with the command that reproduces them, are in the
 //! workspace's `docs/benchmarks.md` (bench `get` of this crate).
 //!
 //! # Observability
