@@ -1,6 +1,7 @@
 //! Repository rules, checked as tests (rust-analyzer's `tidy.rs`): every Rust file opens with
 //! a `//!` comment; no `dbg!`, `todo!` or `unimplemented!`; no ignored test without a reason;
-//! libraries never print; selvedge-testkit is never a normal dependency.
+//! libraries never print; selvedge-testkit is never a normal dependency; synchronization comes
+//! from the loom facade; every file and `Type::member` the docs name exists.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -302,4 +303,156 @@ fn the_facade_rule_catches_each_kind_of_stray_import() {
         "const N: usize = if MODEL { 2 } else { 1024 };\n",
     ]);
     assert_eq!(facade_violations(&clean, false), Vec::<String>::new());
+}
+
+/// Every Markdown document and every doc comment of the workspace, with the file it is in.
+fn prose() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut markdown = vec![root().join("README.md")];
+    for dir in [root().join("docs")].into_iter().chain(
+        fs::read_dir(root().join("crates"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path()),
+    ) {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "md") {
+                markdown.push(entry.path());
+            }
+        }
+    }
+    for path in markdown {
+        if path.ends_with("CHANGELOG.md") {
+            continue; // history may name what is gone
+        }
+        out.push((path.clone(), fs::read_to_string(&path).unwrap()));
+    }
+    // Library and tool sources; test files may name files of the crates they port.
+    for (path, text) in all_rust_files()
+        .into_iter()
+        .filter(|(path, _)| !path.components().any(|c| c.as_os_str() == "tests"))
+    {
+        let docs: Vec<&str> = text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("///") || l.starts_with("//!"))
+            .collect();
+        out.push((path, docs.join("\n")));
+    }
+    out
+}
+
+/// The backticked spans of `text`.
+fn code_spans(text: &str) -> impl Iterator<Item = &str> {
+    text.split('`').skip(1).step_by(2)
+}
+
+/// Files the guides tell the reader to create in their own project.
+const USER_FILES: [&str; 2] = ["tests/loom_box_office.rs", "tests/stress_box_office.rs"];
+
+#[test]
+fn every_file_named_in_docs_exists() {
+    let crates: Vec<PathBuf> = fs::read_dir(root().join("crates"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let mut missing = Vec::new();
+    for (path, text) in prose() {
+        let own_crate = crates.iter().find(|c| path.starts_with(c));
+        for span in code_spans(&text) {
+            let is_path = span.contains('/')
+                && [".rs", ".md", ".toml"]
+                    .iter()
+                    .any(|ext| span.ends_with(ext))
+                && !span.contains(char::is_whitespace)
+                && !span.contains("://")
+                && !span.contains(['*', '<']);
+            if !is_path || USER_FILES.contains(&span) {
+                continue;
+            }
+            let relative = span.trim_start_matches("./");
+            let found = root().join(relative).exists()
+                || own_crate.is_some_and(|c| c.join(relative).exists())
+                || root().join("docs").join(relative).exists()
+                || root().join("xtask").join(relative).exists()
+                || crates
+                    .iter()
+                    .any(|c| c.join(relative).exists() || c.join("src").join(relative).exists());
+            if !found {
+                missing.push(format!("{}: `{span}`", path.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs name files that do not exist:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_workspace_type_member_named_in_docs_exists() {
+    let sources: Vec<String> = all_rust_files().into_iter().map(|(_, text)| text).collect();
+    let source = sources.join("\n");
+    let defines_type = |name: &str| {
+        // Not `type `: trait impls' associated types (`type Duration = Duration;`) would match.
+        ["struct ", "enum ", "trait ", "pub type ", "union "]
+            .iter()
+            .any(|kind| {
+                source
+                    .match_indices(&format!("{kind}{name}"))
+                    .any(|(at, found)| {
+                        let next = source[at + found.len()..].chars().next();
+                        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    })
+            })
+    };
+    let defines_member = |name: &str| {
+        [
+            format!("fn {name}("),
+            format!("fn {name}<"),
+            format!(" {name}: "),
+            format!("const {name}:"),
+            format!("    {name},"),
+            format!("    {name}("),
+            format!("    {name} {{"),
+            format!("    {name} = "),
+            // A method a wrapper macro declares: `name => backend_name,`.
+            format!("{name} => "),
+            format!("type {name}"),
+        ]
+        .iter()
+        .any(|pattern| source.contains(pattern.as_str()))
+    };
+    let mut known = std::collections::HashMap::new();
+    let mut missing = Vec::new();
+    for (path, text) in prose() {
+        for span in code_spans(&text) {
+            let span = span.trim_end_matches("()");
+            let Some((ty, member)) = span.split_once("::") else {
+                continue;
+            };
+            let is_type = ty.chars().next().is_some_and(char::is_uppercase)
+                && ty.chars().all(|c| c.is_ascii_alphanumeric());
+            let is_member = !member.is_empty()
+                && member
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !(is_type && is_member) {
+                continue;
+            }
+            let resolves = *known
+                .entry((ty.to_owned(), member.to_owned()))
+                .or_insert_with(|| !defines_type(ty) || defines_member(member));
+            if !resolves {
+                missing.push(format!("{}: `{span}`", path.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs name members that do not exist:\n{}",
+        missing.join("\n")
+    );
 }
