@@ -165,6 +165,9 @@ pub(crate) fn loom_targets(root: &Path) -> Vec<(String, String)> {
         let Ok(tests) = fs::read_dir(krate.path().join("tests")) else {
             continue;
         };
+        if krate.path().join("tests/loom/main.rs").is_file() {
+            targets.push((package.clone(), "loom".to_owned()));
+        }
         for test in tests.flatten() {
             let file = test.file_name().to_string_lossy().into_owned();
             if let Some(stem) = file.strip_suffix(".rs").filter(|s| s.starts_with("loom_")) {

@@ -26,7 +26,7 @@
 //! `--cfg selvedge_loom` [`now`] is a fixed starting instant plus an offset that only the model
 //! moves, through `crate::__loom_clock`: a model can step to "the refresh point has passed" or
 //! "the session has expired" without sleeping. (Timed waits still never time out under loom;
-//! timeouts are tested on real threads, `tests/timeout.rs`.)
+//! timeouts are tested on real threads, `tests/it/timeout.rs`.)
 
 use std::time::{Duration, Instant};
 

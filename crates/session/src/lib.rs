@@ -263,7 +263,7 @@
 //! Beyond the table, the manager retries transient errors with backoff inside one flight
 //! (within `login_timeout`), gives a failed flight's error to each of its waiters once (one
 //! `Arc<E>`, where a `Global`'s waiters each retry in turn), and its state machine is checked
-//! with loom (`tests/loom_session.rs`).
+//! with loom (`tests/loom/session.rs`).
 //!
 //! # Performance
 //!

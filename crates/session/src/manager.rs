@@ -70,10 +70,10 @@
 //!
 //! # What loom cannot check here
 //!
-//! Loom has no clock: timed waits never time out under it, so `tests/loom_session.rs` models
+//! Loom has no clock: timed waits never time out under it, so `tests/loom/session.rs` models
 //! the protocol with a `login_timeout` no model reaches, and the timeout paths (a waiter giving
 //! up, a hung flight or refresh replaced, a late result not published) are covered on real
-//! threads by `tests/timeout.rs`. Expiry and refresh are modelled: under loom the crate reads
+//! threads by `tests/it/timeout.rs`. Expiry and refresh are modelled: under loom the crate reads
 //! a model clock that the models step past the refresh point or the expiry (`clock.rs`).
 
 use std::fmt;

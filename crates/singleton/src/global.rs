@@ -902,7 +902,7 @@ impl<T> Global<T> {
                     return Err(waited);
                 }
                 // Under loom this never times out (loom has no clock); the timeout path is
-                // covered on real threads (tests/global.rs).
+                // covered on real threads (tests/it/global.rs).
                 self.done.wait_for(state, timeout - waited);
             }
         }

@@ -32,7 +32,7 @@
 //!   [`Condvar::wait`] and never reports a timeout, so a model must make every timed wait end
 //!   by a notification (or loom reports the deadlock). Timeout paths are covered by tests on
 //!   real threads (each crate's black-box tests of its timed methods, such as the locks'
-//!   `tests/hostile.rs` or the session's `tests/timeout.rs`, and its stress tests), and by
+//!   `tests/it/hostile.rs` or the session's `tests/it/timeout.rs`, and its stress tests), and by
 //!   ThreadSanitizer (`cargo xtask tsan`).
 //! - **arc-swap's internals.** arc-swap's lock-free debt lists are not rewritten over loom;
 //!   under loom [`ArcCell`] is a mutex around an `Arc`, which has the same linearizable

@@ -2,7 +2,7 @@
 //! not, exhausted retries fail the flight, and no failure is cached.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

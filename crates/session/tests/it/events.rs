@@ -2,7 +2,7 @@
 //! `selvedge::session` event with the schema's fields; the hot path emits nothing.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `SessionManagerBuilder`: defaults, and a typed `BuildError` for every nonsensical setting.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

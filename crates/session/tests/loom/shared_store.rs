@@ -4,7 +4,7 @@
 //!
 //! Run exhaustively with
 //! `RUSTFLAGS="--cfg selvedge_loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom
-//! cargo test --release -p selvedge-session --test loom_shared_store`; a normal `cargo test`
+//! cargo test --release -p selvedge-session --test loom shared_store::`; a normal `cargo test`
 //! runs the same bodies many times on real threads.
 //!
 //! What these models cannot check: the store here is memory behind a facade mutex with the
@@ -12,7 +12,7 @@
 //! publication only under the lease, an invalidation only of the rejected generation), but no
 //! lease expiry (loom has no clock; a flight polling for another's lease yields instead of
 //! sleeping). Lease expiry, a crashed holder, Redis itself and real processes are tested in
-//! `tests/redis_store.rs` against a real `redis-server`.
+//! `tests/it/redis_store.rs` against a real `redis-server`.
 
 use std::time::{Duration, SystemTime};
 

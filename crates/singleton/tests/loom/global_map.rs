@@ -3,7 +3,7 @@
 //!
 //! Run exhaustively with
 //! `RUSTFLAGS="--cfg selvedge_loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom
-//! cargo test --release -p selvedge-singleton --test loom_global_map`.
+//! cargo test --release -p selvedge-singleton --test loom global_map::`.
 
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -207,9 +207,14 @@ fn unix_ms() -> u64 {
 
 /// This binary again, running `child_process` as `scenario`.
 fn spawn_child(scenario: &str, url: &str, start_ms: u64) -> Child {
+    // The test's name as the harness knows it: its module path without the crate's name.
+    let child_test = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::child_process"),
+        None => "child_process".to_owned(),
+    };
     Command::new(std::env::current_exe().expect("the test binary"))
         .args([
-            "child_process",
+            child_test.as_str(),
             "--exact",
             "--nocapture",
             "--test-threads=1",

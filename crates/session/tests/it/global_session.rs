@@ -3,7 +3,7 @@
 //! `ensure_admin_pnet_session`, and thread safety under a mix of operations.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::Barrier;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! a newer one, and N workers that see the same 401 cause one new login.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! using it, and an expired one is replaced by exactly one new login for all callers.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! fresh login by one of the waiters.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::Barrier;
 use std::time::Duration;

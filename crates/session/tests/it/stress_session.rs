@@ -6,7 +6,7 @@
 //! login is accounted for.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -3,14 +3,14 @@
 //!
 //! Run exhaustively with
 //! `RUSTFLAGS="--cfg selvedge_loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom
-//! cargo test --release -p selvedge-session --test loom_session`; a normal `cargo test` runs
+//! cargo test --release -p selvedge-session --test loom session::`; a normal `cargo test` runs
 //! the same bodies many times on real threads (there the clock is real, so the bodies that step
 //! the clock run only under loom).
 //!
 //! What these models cannot check: loom has no clock, so a timed wait never times out here.
 //! Every model uses a `login_timeout` no model reaches; the timeout paths (a waiter giving up,
 //! a hung flight replaced by a fresh one, its late result not published) are tested on real
-//! threads in `tests/timeout.rs`. Under loom the crate's clock is a model clock that only
+//! threads in `tests/it/timeout.rs`. Under loom the crate's clock is a model clock that only
 //! `__loom_clock::advance` moves, so expiry and refresh are modelled exactly.
 
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! again, and no caller is ever handed a session that was logged out before its call began.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

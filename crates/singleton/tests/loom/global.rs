@@ -4,7 +4,7 @@
 //!
 //! Run exhaustively with
 //! `RUSTFLAGS="--cfg selvedge_loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom
-//! cargo test --release -p selvedge-singleton --test loom_global`; a normal `cargo test` runs the
+//! cargo test --release -p selvedge-singleton --test loom global::`; a normal `cargo test` runs the
 //! same bodies many times on real threads.
 
 use std::panic::{self, AssertUnwindSafe};
@@ -241,7 +241,7 @@ fn reset_if_current_never_drops_a_newer_instance() {
 fn bounded_wait_behind_an_initialiser_gets_its_instance() {
     // Loom has no clock: a timed wait never times out here, so this models the waiting protocol
     // with a timeout no model reaches; the timeout itself is tested on real threads
-    // (tests/global.rs).
+    // (tests/it/global.rs).
     model(|| {
         let global = Arc::new(Global::new());
         let inits = Arc::new(AtomicUsize::new(0));

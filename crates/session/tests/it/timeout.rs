@@ -3,7 +3,7 @@
 //! starts a fresh login, and the hung login's late result never replaces the newer session.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! never blocks another.
 #![cfg(not(selvedge_loom))]
 
-mod common;
+use crate::common;
 
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
