@@ -135,14 +135,12 @@
 //!
 //! In a fixed-size pool (core == max threads, the default) a submission takes no lock and,
 //! for a closure of one word (one `Arc`, one reference, or nothing captured), allocates
-//! nothing: a thread-local task id, one compare-and-swap on the pool's tally word (capacity,
-//! parked workers, shutdown), whose count is also the job's index in an intake ring allocated
-//! once, and one release store to publish the slot. It takes the pool lock only to wake a
-//! parked worker. Larger closures are boxed; `submit` adds the handle's slot. Elastic pools, a
-//! full queue or ring, and scope tickets take the pool lock. No clock read or tracing unless a
-//! deadline or slow-task threshold asks for it. Workers move the ring into the priority queue
-//! under the lock before every pop, count handle-less completions under it, read the clock once
-//! per busy period, and yield briefly before parking so a steadily fed worker rarely needs a
+//! nothing: one compare-and-swap and one release store into an intake ring that workers move
+//! into the priority queue (the protocol is in the module doc of `src/intake.rs`). It takes
+//! the pool lock only to wake a parked worker. Larger closures are boxed; `submit` adds the
+//! handle's slot. Elastic pools, a full queue or ring, and scope tickets take the pool lock.
+//! No clock read or tracing unless a deadline or slow-task threshold asks for it. Workers
+//! yield briefly before parking so a steadily fed worker rarely needs a
 //! futex wake-up. Scoped tasks go to the scope's own list, taken one at a time. Against
 //! threadpool and rayon, measured in the same runs, with the commands that reproduce them:
 //! `docs/benchmarks.md` and `docs/notes/pool-benchmarks.md`.
