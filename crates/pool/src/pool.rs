@@ -3,10 +3,10 @@
 //!
 //! # The fast path
 //!
-//! `submit` allocates the task and its result slot, bumps one atomic (which also yields the
-//! task id), and, in a fixed-size pool (core == max threads), reserves a place in the tally
-//! and pushes onto the lock-free intake without taking the pool lock; it locks only to wake a
-//! parked worker (see `intake.rs`). Elastic pools, a full queue and shutdown take the locked
+//! `submit` allocates the task and its result slot, takes a task id from its thread's block
+//! (`task_id.rs`), and, in a fixed-size pool (core == max threads), reserves a place in the
+//! tally and pushes onto the lock-free intake without taking the pool lock; it locks only to
+//! wake a parked worker (see `intake.rs`). Elastic pools, a full queue and shutdown take the locked
 //! path: move the intake into the priority queue, then push there. No clock, no tracing, no
 //! thread start while a worker is idle or the pool is at its core size.
 
