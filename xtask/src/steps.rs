@@ -152,31 +152,22 @@ pub(crate) fn rustdoc(root: &Path) -> Outcome {
     )
 }
 
-/// `crates/<dir>/tests/loom_*.rs`, as (package name, test target) pairs.
-pub(crate) fn loom_targets(root: &Path) -> Vec<(String, String)> {
-    let mut targets = Vec::new();
+/// The packages with loom models: a `crates/<dir>/tests/loom/main.rs`, the `loom` test binary.
+pub(crate) fn loom_targets(root: &Path) -> Vec<String> {
+    let mut packages = Vec::new();
     let Ok(crates) = fs::read_dir(root.join("crates")) else {
-        return targets;
+        return packages;
     };
     for krate in crates.flatten() {
-        let Some(package) = package_name(&krate.path().join("Cargo.toml")) else {
+        if !krate.path().join("tests/loom/main.rs").is_file() {
             continue;
-        };
-        let Ok(tests) = fs::read_dir(krate.path().join("tests")) else {
-            continue;
-        };
-        if krate.path().join("tests/loom/main.rs").is_file() {
-            targets.push((package.clone(), "loom".to_owned()));
         }
-        for test in tests.flatten() {
-            let file = test.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = file.strip_suffix(".rs").filter(|s| s.starts_with("loom_")) {
-                targets.push((package.clone(), stem.to_owned()));
-            }
+        if let Some(package) = package_name(&krate.path().join("Cargo.toml")) {
+            packages.push(package);
         }
     }
-    targets.sort();
-    targets
+    packages.sort();
+    packages
 }
 
 fn package_name(manifest: &Path) -> Option<String> {
@@ -192,7 +183,7 @@ fn loom(root: &Path) -> StepResult {
     let targets = loom_targets(root);
     if targets.is_empty() {
         return Err(Outcome::Failed(
-            "no loom models found (crates/*/tests/loom_*.rs)".into(),
+            "no loom models found (crates/*/tests/loom/main.rs)".into(),
         ));
     }
     let preemptions = std::env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| "2".into());
@@ -206,14 +197,10 @@ fn loom(root: &Path) -> StepResult {
         ),
     ];
     let mut args: Vec<String> = ["test", "--release", "--locked"].map(String::from).to_vec();
-    for (package, test) in &targets {
-        args.extend([
-            "--package".into(),
-            package.clone(),
-            "--test".into(),
-            test.clone(),
-        ]);
+    for package in &targets {
+        args.extend(["--package".into(), package.clone()]);
     }
+    args.extend(["--test".into(), "loom".into()]);
     Ok(cargo(root, args, &env))
 }
 

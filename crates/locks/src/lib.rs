@@ -130,7 +130,7 @@
 //! lock's `name`, the caller's `location` and `wait_ns`. Install the subscriber globally: tracing
 //! caches each call site's interest where it is first hit, and while a single *scoped*
 //! subscriber exists (`with_default`, as in tests) it asks only the current thread's, so touch
-//! the lock once on the subscribing thread first (see `tests/mutex.rs`).
+//! the lock once on the subscribing thread first (see `tests/it/mutex.rs`).
 //!
 //! Runnable demos: `cargo run -p selvedge-locks --example bank` (random transfers from many
 //! threads, conserved total, no deadlock) and `--example tickets` (never oversold).

@@ -10,7 +10,7 @@
 //! finishes after finds the watch: every index is pushed exactly once, and the iterator
 //! sleeps on one condition variable until then: no polling. A task that never runs still
 //! finishes (cancelled, expired, or dropped at shutdown as `TaskError::Shutdown`), so each
-//! handle is yielded once. Modelled in `tests/loom_as_completed.rs`.
+//! handle is yielded once. Modelled in `tests/loom/as_completed.rs`.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;

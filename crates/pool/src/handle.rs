@@ -10,7 +10,7 @@
 //! | `CANCELLED` | resolved as [`TaskError::Cancelled`] | terminal |
 //!
 //! Because both sides leave `QUEUED` by compare-and-swap, a cancel racing a start has exactly
-//! one winner (modelled in `tests/loom_pool.rs`). The result itself is written once, under the
+//! one winner (modelled in `tests/loom/pool.rs`). The result itself is written once, under the
 //! slot's mutex, and `done` is set after it, so `is_finished() == true` implies `join` does
 //! not block.
 
@@ -43,7 +43,7 @@ struct Inner<R, E> {
     /// An [`AsCompleted`](crate::AsCompleted) watching this slot, and the handle's index
     /// there. Set and taken under the same lock as `result`, so a result written before the
     /// watch is found by `watch` and one written after finds the watch (modelled in
-    /// `tests/loom_as_completed.rs`).
+    /// `tests/loom/as_completed.rs`).
     watch: Option<(Arc<Completions>, usize)>,
 }
 
@@ -89,7 +89,7 @@ impl<R, E> Slot<R, E> {
 
     /// Resolves a task dropped without a result as [`TaskError::Shutdown`], unless it was
     /// cancelled: then the canceller owns the resolution (it may not have written it yet, and
-    /// the joiner must see `Cancelled`, found by `tests/loom_pool.rs::cancel_racing_start`).
+    /// the joiner must see `Cancelled`, found by `tests/loom/pool.rs::cancel_racing_start`).
     pub(crate) fn abandon(&self) {
         if self.state.load(Ordering::Acquire) != CANCELLED && !self.is_done() {
             self.finish(Err(TaskError::Shutdown));

@@ -71,7 +71,7 @@
 //! `LOCKED_ONLY` check just before `set_max_threads` set it queues without starting a
 //! worker; the core workers run its task (growth waits for the next locked submission).
 //!
-//! Models: `tests/loom_pool.rs` runs the pool over this ring (two slots under loom, so full
+//! Models: `tests/loom/pool.rs` runs the pool over this ring (two slots under loom, so full
 //! rings and wraps are reached); the ring's `unsafe` is checked under miri by the tests at
 //! the end of this file.
 

@@ -25,7 +25,7 @@
 //! more than the current `max_threads` are alive: `set_max_threads` lowered it), and it decrements `threads` in that same
 //! critical section. A submitter therefore sees either the worker still counted (and parked
 //! or about to look at the queue) or the lower count (and starts a new worker): a task can
-//! never sit in the queue with nobody left to run it (modelled in `tests/loom_pool.rs`).
+//! never sit in the queue with nobody left to run it (modelled in `tests/loom/pool.rs`).
 //!
 //! # Spinning
 //!

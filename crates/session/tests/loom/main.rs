@@ -1,6 +1,7 @@
 //! The loom models of selvedge-session, one module per topic, in one binary (once_cell's
 //! `tests/it/` layout): one link instead of one per file.
-//! Run with `RUSTFLAGS="--cfg selvedge_loom"` (`cargo xtask loom`).
+//! Run with `cargo xtask loom` (`--cfg selvedge_loom`); a normal `cargo test` runs the
+//! same bodies on real threads.
 
 mod session;
 mod shared_store;

@@ -8,7 +8,7 @@
 //! selvedge_loom`; the real-thread tests beside it only without.
 
 #[cfg(not(selvedge_loom))]
-mod common;
+use crate::common;
 
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};

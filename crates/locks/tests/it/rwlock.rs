@@ -135,5 +135,10 @@ fn a_reader_blocked_by_a_writer_reports_contention_with_the_name() {
         .find(|e| e.name == events::LOCK_CONTENDED)
         .unwrap_or_else(|| panic!("no lock.contended event in {captured:?}"));
     assert_eq!(event.field("name"), Some("routes-table"));
-    assert!(event.field("location").unwrap().contains("tests/rwlock.rs"));
+    assert!(
+        event
+            .field("location")
+            .unwrap()
+            .contains("tests/it/rwlock.rs")
+    );
 }

@@ -2,7 +2,7 @@
 //! handle must be yielded exactly once, with its result, whichever comes first.
 //!
 //! One worker, two tasks, so the model finishes at `LOOM_MAX_PREEMPTIONS=2`. Timed waits
-//! never time out under loom, so the timeout path is covered by `tests/as_completed.rs`.
+//! never time out under loom, so the timeout path is covered by `tests/it/as_completed.rs`.
 //! Without `--cfg selvedge_loom` the same bodies run many times on real threads.
 
 use std::time::Duration;

@@ -1,7 +1,5 @@
 //! `PoolBuilder`: every `BuildError` case, defaults, names, hooks and stack size.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

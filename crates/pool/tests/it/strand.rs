@@ -2,7 +2,7 @@
 //! hand-over between batches, contained panics, and every refusal path (closed strand, pool
 //! shut down, pool saturated, caller-runs pools) with nothing lost or reordered.
 
-mod common;
+use crate::common;
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -97,7 +97,7 @@ fn a_contended_lock_arc_emits_lock_contended_at_the_callers_site() {
         event
             .field("location")
             .unwrap()
-            .contains("tests/arc_lock.rs")
+            .contains("tests/it/arc_lock.rs")
     );
 }
 

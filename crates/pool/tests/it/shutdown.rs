@@ -1,7 +1,7 @@
 //! Shutdown: graceful with a timeout, immediate with the backlog handed back, from inside a
 //! task, and by `Drop`.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

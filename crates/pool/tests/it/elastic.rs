@@ -1,7 +1,7 @@
 //! Elastic workers: the growth rule, keep-alive retirement, and idle/active counts that never
 //! drift.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

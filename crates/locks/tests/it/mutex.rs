@@ -134,7 +134,12 @@ fn a_contended_lock_emits_lock_contended_with_name_location_and_wait() {
         .expect("a lock.contended event");
     assert_eq!(event.target, targets::LOCKS);
     assert_eq!(event.field("name"), Some("hot"));
-    assert!(event.field("location").unwrap().contains("tests/mutex.rs"));
+    assert!(
+        event
+            .field("location")
+            .unwrap()
+            .contains("tests/it/mutex.rs")
+    );
     let wait_ns: u64 = event.field("wait_ns").unwrap().parse().unwrap();
     assert!(wait_ns >= 1_000_000, "waited {wait_ns} ns");
 }

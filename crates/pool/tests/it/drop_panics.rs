@@ -3,7 +3,7 @@
 //! panic payload whose own `Drop` panics. Each is contained like the task itself: the worker
 //! survives, the next task runs, and shutdown finds every worker gone.
 
-mod common;
+use crate::common;
 
 use std::panic::panic_any;
 use std::sync::Arc;

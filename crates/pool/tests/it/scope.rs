@@ -1,7 +1,7 @@
 //! `ThreadPool::scope` (issue 12, items 3 and 5): scoped closures that wait for a sibling
 //! finish whenever a runner is free, and the panic re-raised is the first one in time.
 
-mod common;
+use crate::common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender};

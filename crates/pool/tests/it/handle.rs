@@ -1,6 +1,6 @@
 //! `TaskHandle` and the task builder: join variants, cancel, deadlines, panics, callbacks.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};

@@ -1,6 +1,6 @@
 //! Submission: every `SubmitError` case and every `RejectionPolicy`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //!
 //! One worker, two tasks, on the locked path and on the lock-free intake, so each model
 //! finishes at `LOOM_MAX_PREEMPTIONS=2`. Timed waits never time out under loom, so the
-//! timeout path is covered by `tests/lifecycle.rs`.
+//! timeout path is covered by `tests/it/lifecycle.rs`.
 //! Without `--cfg selvedge_loom` the same bodies run many times on real threads.
 
 use std::time::Duration;

@@ -213,7 +213,7 @@ fn a_copy_never_sees_half_a_transfer() {
 /// What this bounded model cannot show is the deadlock that locking two maps in inconsistent
 /// orders would risk: it needs a waiting writer on each map as well (five threads with the
 /// biased locks' revocation spins, beyond loom's branch bound). The order itself is pinned
-/// by `tests/parity.rs` (`a_comparison_waits_for_the_older_map_holding_none_of_the_newer`).
+/// by `tests/it/parity.rs` (`a_comparison_waits_for_the_older_map_holding_none_of_the_newer`).
 #[test]
 fn opposite_comparisons_see_each_map_whole() {
     model(|| {

@@ -2,7 +2,7 @@
 //! shrinking retires surplus workers lazily without stopping a task, growing starts
 //! workers for queued work, and a pool switches between fixed-size and elastic.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};

@@ -3,7 +3,7 @@
 //! `Duration::MAX`, the pool dropped from its own task, shutdown racing submitters, and
 //! names at their limits. Each case checks the documented behaviour; none may hang or abort.
 
-mod common;
+use crate::common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,7 +3,7 @@
 //! (exactly one shuts the pool down, and it runs the queue). A fast-path submission racing a
 //! shrink of two parked workers to one passes at one preemption but exceeds loom's branch
 //! limit at two (both workers woken, one retiring, one looking again), so it is left to
-//! `tests/set_max_threads.rs`'s stress test.
+//! `tests/it/set_max_threads.rs`'s stress test.
 //!
 //! Pools here are tiny (at most 2 workers, 2 tasks) so every model finishes quickly at
 //! `LOOM_MAX_PREEMPTIONS=2`. Without `--cfg selvedge_loom` the same bodies run many times on

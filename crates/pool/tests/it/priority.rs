@@ -1,6 +1,6 @@
 //! Priority order: strict between levels, FIFO within one, Low protected by the guard.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

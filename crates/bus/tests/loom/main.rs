@@ -1,0 +1,6 @@
+//! The loom models of selvedge-bus, one module per topic, in one binary (once_cell's
+//! `tests/it/` layout): one link instead of one per file.
+//! Run with `cargo xtask loom` (`--cfg selvedge_loom`); a normal `cargo test` runs the
+//! same bodies on real threads.
+
+mod bus;

@@ -1,0 +1,15 @@
+//! The loom models of selvedge-locks, one module per topic, in one binary (once_cell's
+//! `tests/it/` layout): one link instead of one per file.
+//! Run with `cargo xtask loom` (`--cfg selvedge_loom`); a normal `cargo test` runs the
+//! same bodies on real threads.
+
+mod barrier;
+mod biased;
+mod event;
+mod latch;
+mod lock_both;
+mod mutex;
+mod reentrant;
+mod rwlock;
+mod semaphore;
+mod sync;
