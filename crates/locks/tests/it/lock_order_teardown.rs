@@ -27,8 +27,13 @@ fn in_child(name: &str, scenario: fn()) {
         scenario();
         return;
     }
+    // The harness names a test by its module path without the crate's name.
+    let test = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::{name}"),
+        None => name.to_owned(),
+    };
     let output = Command::new(std::env::current_exe().expect("the test binary's path"))
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, name)
         .output()
         .expect("the test binary runs");
