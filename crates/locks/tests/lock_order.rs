@@ -21,11 +21,7 @@ fn with_action<R>(action: OrderAction, f: impl FnOnce() -> R) -> R {
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    selvedge_trace::panic_text(&*payload).to_owned()
 }
 
 // The feature is on in this file, so the checker must be: fails to compile otherwise.
