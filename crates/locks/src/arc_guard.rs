@@ -178,7 +178,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
     #[track_caller]
     pub fn lock_arc(self: &Arc<Self>) -> ArcReentrantMutexGuard<T> {
         ArcReentrantMutexGuard {
-            _held: ReentrantMutexGuard::leak(self.lock()),
+            _held: ReentrantMutexGuard::into_held(self.lock()),
             lock: Arc::clone(self),
             _not_send: PhantomData,
         }
@@ -189,7 +189,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
     #[track_caller]
     pub fn try_lock_arc(self: &Arc<Self>) -> Option<ArcReentrantMutexGuard<T>> {
         self.try_lock().map(|guard| ArcReentrantMutexGuard {
-            _held: ReentrantMutexGuard::leak(guard),
+            _held: ReentrantMutexGuard::into_held(guard),
             lock: Arc::clone(self),
             _not_send: PhantomData,
         })
@@ -211,7 +211,7 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     #[track_caller]
     pub fn lock_arc(self: &Arc<Self>) -> ArcMutexGuard<T> {
-        self.arc_guard(MutexGuard::leak(self.lock()))
+        self.arc_guard(MutexGuard::into_held(self.lock()))
     }
 
     /// [`try_lock`](Self::try_lock) with an `Arc` guard.
@@ -227,7 +227,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock_arc(self: &Arc<Self>) -> Option<ArcMutexGuard<T>> {
         self.try_lock()
-            .map(|guard| self.arc_guard(MutexGuard::leak(guard)))
+            .map(|guard| self.arc_guard(MutexGuard::into_held(guard)))
     }
 
     /// [`try_lock_for`](Self::try_lock_for) with an `Arc` guard.
@@ -248,7 +248,7 @@ impl<T: ?Sized> Mutex<T> {
         timeout: Duration,
     ) -> Result<ArcMutexGuard<T>, LockTimeout> {
         self.try_lock_for(timeout)
-            .map(|guard| self.arc_guard(MutexGuard::leak(guard)))
+            .map(|guard| self.arc_guard(MutexGuard::into_held(guard)))
     }
 
     fn arc_guard(self: &Arc<Self>, held: Held) -> ArcMutexGuard<T> {
@@ -268,7 +268,7 @@ macro_rules! rwlock_arc {
         #[track_caller]
         pub fn $arc(self: &Arc<Self>) -> $arc_guard<T> {
             $arc_guard {
-                _held: $guard::leak(self.$lock()),
+                _held: $guard::into_held(self.$lock()),
                 lock: Arc::clone(self),
                 _not_send: PhantomData,
             }
@@ -279,7 +279,7 @@ macro_rules! rwlock_arc {
         #[track_caller]
         pub fn $try_arc(self: &Arc<Self>) -> Option<$arc_guard<T>> {
             self.$try().map(|guard| $arc_guard {
-                _held: $guard::leak(guard),
+                _held: $guard::into_held(guard),
                 lock: Arc::clone(self),
                 _not_send: PhantomData,
             })

@@ -214,6 +214,7 @@ mod contention;
 mod deadline;
 mod error;
 mod event;
+mod guard_macros;
 mod latch;
 pub mod lock_order;
 mod meta;

@@ -60,6 +60,9 @@ mod unchecked {
     impl OwnerMark<'_> {
         #[inline(always)]
         pub(crate) fn reacquired(&self) {}
+
+        #[inline(always)]
+        pub(crate) fn released(&self) {}
     }
 
     // The promise of this module, checked by the compiler in every release build.
@@ -160,6 +163,14 @@ mod checked {
         #[inline]
         pub(crate) fn reacquired(&self) {
             self.owner.thread.store(this_thread(), Ordering::Relaxed);
+        }
+
+        /// The guard lets go of the lock for a while (`unlocked`), and this thread may take
+        /// it again meanwhile without deadlocking: it no longer holds it. Cleared before the
+        /// unlock, so the word never names this thread while another holds the lock.
+        #[inline]
+        pub(crate) fn released(&self) {
+            self.owner.thread.store(NOBODY, Ordering::Relaxed);
         }
     }
 
