@@ -14,7 +14,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::LockTimeout;
 use crate::lock_order::Held;
@@ -29,7 +29,8 @@ type NotSendSync = PhantomData<*const ()>;
 
 macro_rules! arc_guard {
     (
-        $(#[$doc:meta])* $name:ident, $lock:ident, $release:ident $(, $mut:ident)?
+        $(#[$doc:meta])* $name:ident, $lock:ident, $acquire:ident, $accessor:ident, $release:ident
+        $(, $mut:ident)?
     ) => {
         $(#[$doc])*
         #[must_use = "the lock is released as soon as the guard is dropped"]
@@ -51,6 +52,37 @@ macro_rules! arc_guard {
             #[must_use]
             pub fn lock(s: &Self) -> &Arc<$lock<T>> {
                 &s.lock
+            }
+
+            /// The lock this guard holds, by lock_api's name for this accessor; the same as
+            /// [`lock`](Self::lock).
+            ///
+            /// ```
+            #[doc = concat!("let lock = std::sync::Arc::new(selvedge_locks::", stringify!($lock), "::new(1));")]
+            #[doc = concat!("let guard = lock.", stringify!($acquire), "();")]
+            #[doc = concat!("let same = selvedge_locks::", stringify!($name), "::", stringify!($accessor), "(&guard);")]
+            /// assert!(std::sync::Arc::ptr_eq(same, &lock));
+            /// ```
+            #[must_use]
+            pub fn $accessor(s: &Self) -> &Arc<$lock<T>> {
+                &s.lock
+            }
+
+            /// Releases the lock and returns the `Arc` this guard kept (lock_api's
+            /// `into_arc`).
+            ///
+            /// ```
+            #[doc = concat!("let lock = std::sync::Arc::new(selvedge_locks::", stringify!($lock), "::new(1));")]
+            #[doc = concat!("let guard = lock.", stringify!($acquire), "();")]
+            #[doc = concat!("let back = selvedge_locks::", stringify!($name), "::into_arc(guard);")]
+            /// assert!(std::sync::Arc::ptr_eq(&back, &lock));
+            /// assert!(!lock.is_locked());
+            /// ```
+            #[must_use = "dropping the returned `Arc` at once is a plain drop of the guard"]
+            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
+                let lock = Arc::clone(&s.lock);
+                drop(s);
+                lock
             }
         }
 
@@ -93,6 +125,12 @@ macro_rules! arc_guard {
                 fmt::Debug::fmt(&**self, f)
             }
         }
+
+        impl<T: ?Sized + fmt::Display> fmt::Display for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
     };
 }
 
@@ -114,7 +152,7 @@ arc_guard!(
     /// drop(session);
     /// assert_eq!(*shared.lock(), [1, 2]);
     /// ```
-    ArcMutexGuard, Mutex, unlock_leaked, DerefMut
+    ArcMutexGuard, Mutex, lock_arc, mutex, unlock_leaked, DerefMut
 );
 arc_guard!(
     /// An [`RwLockReadGuard`] that owns an `Arc` of its lock; from [`RwLock::read_arc`].
@@ -124,7 +162,7 @@ arc_guard!(
     /// let guard = lock.read_arc();
     /// assert_eq!(*guard, 3);
     /// ```
-    ArcRwLockReadGuard, RwLock, unlock_leaked_shared
+    ArcRwLockReadGuard, RwLock, read_arc, rwlock, unlock_leaked_shared
 );
 arc_guard!(
     /// An [`RwLockWriteGuard`] that owns an `Arc` of its lock; from [`RwLock::write_arc`].
@@ -134,7 +172,7 @@ arc_guard!(
     /// *lock.write_arc() += 1;
     /// assert_eq!(*lock.read(), 4);
     /// ```
-    ArcRwLockWriteGuard, RwLock, unlock_leaked_exclusive, DerefMut
+    ArcRwLockWriteGuard, RwLock, write_arc, rwlock, unlock_leaked_exclusive, DerefMut
 );
 arc_guard!(
     /// An [`RwLockUpgradableReadGuard`] that owns an `Arc` of its lock; from
@@ -147,7 +185,7 @@ arc_guard!(
     /// assert!(lock.try_write().is_none());
     /// # drop(guard);
     /// ```
-    ArcRwLockUpgradableReadGuard, RwLock, unlock_leaked_upgradable
+    ArcRwLockUpgradableReadGuard, RwLock, upgradable_read_arc, rwlock, unlock_leaked_upgradable
 );
 
 arc_guard!(
@@ -160,7 +198,7 @@ arc_guard!(
     /// let inner = m.lock_arc(); // same thread: re-entrant
     /// assert_eq!(*outer + *inner, 6);
     /// ```
-    ArcReentrantMutexGuard, ReentrantMutex, unlock_leaked
+    ArcReentrantMutexGuard, ReentrantMutex, lock_arc, remutex, unlock_leaked
 );
 
 impl<T: ?Sized> ReentrantMutex<T> {
@@ -177,22 +215,67 @@ impl<T: ?Sized> ReentrantMutex<T> {
     #[inline]
     #[track_caller]
     pub fn lock_arc(self: &Arc<Self>) -> ArcReentrantMutexGuard<T> {
-        ArcReentrantMutexGuard {
-            _held: ReentrantMutexGuard::into_held(self.lock()),
-            lock: Arc::clone(self),
-            _not_send: PhantomData,
-        }
+        self.arc_guard(ReentrantMutexGuard::into_held(self.lock()))
     }
 
     /// The non-blocking form of [`lock_arc`](Self::lock_arc).
     #[inline]
     #[track_caller]
     pub fn try_lock_arc(self: &Arc<Self>) -> Option<ArcReentrantMutexGuard<T>> {
-        self.try_lock().map(|guard| ArcReentrantMutexGuard {
-            _held: ReentrantMutexGuard::into_held(guard),
+        self.try_lock()
+            .map(|guard| self.arc_guard(ReentrantMutexGuard::into_held(guard)))
+    }
+
+    /// [`try_lock_for`](Self::try_lock_for) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_lock_for`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let m = Arc::new(selvedge_locks::ReentrantMutex::new(()));
+    /// let outer = m.lock_arc();
+    /// assert!(m.try_lock_arc_for(Duration::from_millis(1)).is_ok()); // re-entrant
+    /// # drop(outer);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_arc_for(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Result<ArcReentrantMutexGuard<T>, LockTimeout> {
+        self.try_lock_for(timeout)
+            .map(|guard| self.arc_guard(ReentrantMutexGuard::into_held(guard)))
+    }
+
+    /// [`try_lock_until`](Self::try_lock_until) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_lock_until`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Instant};
+    /// let m = Arc::new(selvedge_locks::ReentrantMutex::new(()));
+    /// assert!(m.try_lock_arc_until(Instant::now()).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_arc_until(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<ArcReentrantMutexGuard<T>, LockTimeout> {
+        self.try_lock_until(deadline)
+            .map(|guard| self.arc_guard(ReentrantMutexGuard::into_held(guard)))
+    }
+
+    fn arc_guard(self: &Arc<Self>, held: Held) -> ArcReentrantMutexGuard<T> {
+        ArcReentrantMutexGuard {
             lock: Arc::clone(self),
+            _held: held,
             _not_send: PhantomData,
-        })
+        }
     }
 }
 
@@ -251,6 +334,32 @@ impl<T: ?Sized> Mutex<T> {
             .map(|guard| self.arc_guard(MutexGuard::into_held(guard)))
     }
 
+    /// [`try_lock_until`](Self::try_lock_until) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_lock_until`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Instant};
+    /// let m = Arc::new(selvedge_locks::Mutex::new(()));
+    /// let held = m.lock_arc();
+    /// let late = std::thread::scope(|s| {
+    ///     s.spawn(|| m.try_lock_arc_until(Instant::now()).is_err()).join().unwrap()
+    /// });
+    /// assert!(late);
+    /// # drop(held);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_lock_arc_until(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<ArcMutexGuard<T>, LockTimeout> {
+        self.try_lock_until(deadline)
+            .map(|guard| self.arc_guard(MutexGuard::into_held(guard)))
+    }
+
     fn arc_guard(self: &Arc<Self>, held: Held) -> ArcMutexGuard<T> {
         ArcMutexGuard {
             lock: Arc::clone(self),
@@ -260,77 +369,266 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
-/// The `Arc` acquisitions of one `RwLock` mode.
-macro_rules! rwlock_arc {
-    ($(#[$doc:meta])* $arc:ident, $try_arc:ident, $lock:ident, $try:ident, $guard:ident, $arc_guard:ident) => {
-        $(#[$doc])*
-        #[inline]
-        #[track_caller]
-        pub fn $arc(self: &Arc<Self>) -> $arc_guard<T> {
-            $arc_guard {
-                _held: $guard::into_held(self.$lock()),
-                lock: Arc::clone(self),
-                _not_send: PhantomData,
-            }
-        }
-
-        /// The non-blocking form: `None` if the lock is not available now.
-        #[inline]
-        #[track_caller]
-        pub fn $try_arc(self: &Arc<Self>) -> Option<$arc_guard<T>> {
-            self.$try().map(|guard| $arc_guard {
-                _held: $guard::into_held(guard),
-                lock: Arc::clone(self),
-                _not_send: PhantomData,
-            })
-        }
-    };
-}
-
 impl<T: ?Sized> RwLock<T> {
-    rwlock_arc!(
-        /// [`read`](Self::read) with a guard that owns an `Arc` of the lock (lock_api's
-        /// `read_arc`); [`try_read_arc`](Self::try_read_arc) does not block.
-        ///
-        /// ```
-        /// use std::sync::Arc;
-        /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
-        /// let a = lock.read_arc();
-        /// let b = lock.try_read_arc().unwrap();
-        /// assert_eq!(*a + *b, 2);
-        /// ```
-        read_arc, try_read_arc, read, try_read, RwLockReadGuard, ArcRwLockReadGuard
-    );
-    rwlock_arc!(
-        /// [`write`](Self::write) with a guard that owns an `Arc` of the lock (lock_api's
-        /// `write_arc`); [`try_write_arc`](Self::try_write_arc) does not block.
-        ///
-        /// ```
-        /// use std::sync::Arc;
-        /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
-        /// let mut w = lock.write_arc();
-        /// assert!(lock.try_write_arc().is_none());
-        /// *w = 2;
-        /// drop(w);
-        /// assert_eq!(*lock.read(), 2);
-        /// ```
-        write_arc, try_write_arc, write, try_write, RwLockWriteGuard, ArcRwLockWriteGuard
-    );
-    rwlock_arc!(
-        /// [`upgradable_read`](Self::upgradable_read) with a guard that owns an `Arc` of the
-        /// lock (lock_api's `upgradable_read_arc`);
-        /// [`try_upgradable_read_arc`](Self::try_upgradable_read_arc) does not block.
-        ///
-        /// ```
-        /// use std::sync::Arc;
-        /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
-        /// let up = lock.upgradable_read_arc();
-        /// assert!(lock.try_upgradable_read_arc().is_none());
-        /// assert_eq!(*up, 1);
-        /// ```
-        upgradable_read_arc, try_upgradable_read_arc, upgradable_read, try_upgradable_read,
-        RwLockUpgradableReadGuard, ArcRwLockUpgradableReadGuard
-    );
+    /// [`read`](Self::read) with a guard that owns an `Arc` of the lock (lock_api's
+    /// `read_arc`); [`try_read_arc`](Self::try_read_arc) does not block.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// let a = lock.read_arc();
+    /// let b = lock.try_read_arc().unwrap();
+    /// assert_eq!(*a + *b, 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn read_arc(self: &Arc<Self>) -> ArcRwLockReadGuard<T> {
+        self.arc_read(RwLockReadGuard::into_held(self.read()))
+    }
+
+    /// The non-blocking form of [`read_arc`](Self::read_arc): `None` if the lock is not
+    /// available now.
+    #[inline]
+    #[track_caller]
+    pub fn try_read_arc(self: &Arc<Self>) -> Option<ArcRwLockReadGuard<T>> {
+        self.try_read()
+            .map(|guard| self.arc_read(RwLockReadGuard::into_held(guard)))
+    }
+
+    /// [`try_read_for`](Self::try_read_for) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_read_for`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// assert_eq!(*lock.try_read_arc_for(Duration::from_millis(1)).unwrap(), 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_read_arc_for(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Result<ArcRwLockReadGuard<T>, LockTimeout> {
+        self.try_read_for(timeout)
+            .map(|guard| self.arc_read(RwLockReadGuard::into_held(guard)))
+    }
+
+    /// [`try_read_until`](Self::try_read_until) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_read_until`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Instant};
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// assert_eq!(*lock.try_read_arc_until(Instant::now()).unwrap(), 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_read_arc_until(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<ArcRwLockReadGuard<T>, LockTimeout> {
+        self.try_read_until(deadline)
+            .map(|guard| self.arc_read(RwLockReadGuard::into_held(guard)))
+    }
+
+    /// [`read_recursive`](Self::read_recursive) with an `Arc` guard (lock_api's
+    /// `read_arc_recursive`); [`try_read_recursive_arc`](Self::try_read_recursive_arc) does
+    /// not block.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// let outer = lock.read_arc();
+    /// let inner = lock.read_arc_recursive();
+    /// let again = lock.try_read_recursive_arc().unwrap();
+    /// assert_eq!(*outer + *inner + *again, 3);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn read_arc_recursive(self: &Arc<Self>) -> ArcRwLockReadGuard<T> {
+        self.arc_read(RwLockReadGuard::into_held(self.read_recursive()))
+    }
+
+    /// The non-blocking form of [`read_arc_recursive`](Self::read_arc_recursive).
+    #[inline]
+    #[track_caller]
+    pub fn try_read_recursive_arc(self: &Arc<Self>) -> Option<ArcRwLockReadGuard<T>> {
+        self.try_read_recursive()
+            .map(|guard| self.arc_read(RwLockReadGuard::into_held(guard)))
+    }
+
+    /// [`write`](Self::write) with a guard that owns an `Arc` of the lock (lock_api's
+    /// `write_arc`); [`try_write_arc`](Self::try_write_arc) does not block.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// let mut w = lock.write_arc();
+    /// assert!(lock.try_write_arc().is_none());
+    /// *w = 2;
+    /// drop(w);
+    /// assert_eq!(*lock.read(), 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn write_arc(self: &Arc<Self>) -> ArcRwLockWriteGuard<T> {
+        self.arc_write(RwLockWriteGuard::into_held(self.write()))
+    }
+
+    /// The non-blocking form of [`write_arc`](Self::write_arc): `None` if the lock is not
+    /// available now.
+    #[inline]
+    #[track_caller]
+    pub fn try_write_arc(self: &Arc<Self>) -> Option<ArcRwLockWriteGuard<T>> {
+        self.try_write()
+            .map(|guard| self.arc_write(RwLockWriteGuard::into_held(guard)))
+    }
+
+    /// [`try_write_for`](Self::try_write_for) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_write_for`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// *lock.try_write_arc_for(Duration::from_millis(1)).unwrap() += 1;
+    /// assert_eq!(*lock.read(), 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_write_arc_for(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Result<ArcRwLockWriteGuard<T>, LockTimeout> {
+        self.try_write_for(timeout)
+            .map(|guard| self.arc_write(RwLockWriteGuard::into_held(guard)))
+    }
+
+    /// [`try_write_until`](Self::try_write_until) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_write_until`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Instant};
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// let reader = lock.read_arc();
+    /// let late = std::thread::scope(|s| {
+    ///     s.spawn(|| lock.try_write_arc_until(Instant::now()).is_err()).join().unwrap()
+    /// });
+    /// assert!(late);
+    /// # drop(reader);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_write_arc_until(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<ArcRwLockWriteGuard<T>, LockTimeout> {
+        self.try_write_until(deadline)
+            .map(|guard| self.arc_write(RwLockWriteGuard::into_held(guard)))
+    }
+
+    /// [`upgradable_read`](Self::upgradable_read) with a guard that owns an `Arc` of the
+    /// lock (lock_api's `upgradable_read_arc`);
+    /// [`try_upgradable_read_arc`](Self::try_upgradable_read_arc) does not block.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// let up = lock.upgradable_read_arc();
+    /// assert!(lock.try_upgradable_read_arc().is_none());
+    /// assert_eq!(*up, 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn upgradable_read_arc(self: &Arc<Self>) -> ArcRwLockUpgradableReadGuard<T> {
+        self.arc_upgradable(RwLockUpgradableReadGuard::into_held(self.upgradable_read()))
+    }
+
+    /// The non-blocking form of [`upgradable_read_arc`](Self::upgradable_read_arc): `None`
+    /// if the lock is not available now.
+    #[inline]
+    #[track_caller]
+    pub fn try_upgradable_read_arc(self: &Arc<Self>) -> Option<ArcRwLockUpgradableReadGuard<T>> {
+        self.try_upgradable_read()
+            .map(|guard| self.arc_upgradable(RwLockUpgradableReadGuard::into_held(guard)))
+    }
+
+    /// [`try_upgradable_read_for`](Self::try_upgradable_read_for) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_upgradable_read_for`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// assert!(lock.try_upgradable_read_arc_for(Duration::from_millis(1)).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_upgradable_read_arc_for(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Result<ArcRwLockUpgradableReadGuard<T>, LockTimeout> {
+        self.try_upgradable_read_for(timeout)
+            .map(|guard| self.arc_upgradable(RwLockUpgradableReadGuard::into_held(guard)))
+    }
+
+    /// [`try_upgradable_read_until`](Self::try_upgradable_read_until) with an `Arc` guard.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], as `try_upgradable_read_until`.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Instant};
+    /// let lock = Arc::new(selvedge_locks::RwLock::new(1));
+    /// assert!(lock.try_upgradable_read_arc_until(Instant::now()).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_upgradable_read_arc_until(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<ArcRwLockUpgradableReadGuard<T>, LockTimeout> {
+        self.try_upgradable_read_until(deadline)
+            .map(|guard| self.arc_upgradable(RwLockUpgradableReadGuard::into_held(guard)))
+    }
+
+    fn arc_read(self: &Arc<Self>, held: Held) -> ArcRwLockReadGuard<T> {
+        ArcRwLockReadGuard {
+            lock: Arc::clone(self),
+            _held: held,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn arc_write(self: &Arc<Self>, held: Held) -> ArcRwLockWriteGuard<T> {
+        ArcRwLockWriteGuard {
+            lock: Arc::clone(self),
+            _held: held,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn arc_upgradable(self: &Arc<Self>, held: Held) -> ArcRwLockUpgradableReadGuard<T> {
+        ArcRwLockUpgradableReadGuard {
+            lock: Arc::clone(self),
+            _held: held,
+            _not_send: PhantomData,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,11 @@
 //! (`from_raw`, `const_new`: ours are `new` and `named`), and `owning_ref`'s `StableAddress`.
 //! Timed acquisitions return `Result<_, LockTimeout>` where lock_api returns `Option`.
 //! `MappedRwLockReadGuard::try_map_or_err` is what lock_api spells `try_map_or_else` there.
-//! `RwLock::try_read_recursive_for`/`_until` are missing: the loom backend's raw lock has no
-//! timed recursive read for them to stand on.
+//! `RwLock::try_read_recursive_for`/`_until` (and their `_arc` forms) are missing: the loom
+//! backend's raw lock has no timed recursive read for them to stand on. The `Arc` guards
+//! (feature `arc_lock`) have lock_api's accessors and `into_arc`, but not yet its
+//! `unlock_fair`, `into_arc_fair`, `unlocked`, `unlocked_fair`, `bump`, or the `RwLock` ones'
+//! upgrades and downgrades: each needs a new `unsafe` release step.
 
 use std::fmt::{Debug, Display};
 use std::ops::Deref;
@@ -376,4 +379,65 @@ fn every_guard_formats_as_its_data() {
     let re = ReentrantMutex::new(text());
     formats_as_its_data(re.lock());
     formats_as_its_data(ReentrantMutexGuard::map(re.lock(), |s| s));
+}
+
+#[cfg(feature = "arc_lock")]
+#[test]
+fn arc_acquisitions_and_guards_have_lock_api_arc_surface() {
+    use std::sync::Arc;
+
+    use selvedge_locks::{
+        ArcMutexGuard, ArcReentrantMutexGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard,
+        ArcRwLockWriteGuard,
+    };
+
+    let m = Arc::new(Mutex::new(String::from("m")));
+    formats_as_its_data(m.lock_arc());
+    assert!(m.try_lock_arc().is_some());
+    assert!(m.try_lock_arc_for(SOON).is_ok());
+    assert!(m.try_lock_arc_until(Instant::now()).is_ok());
+    let guard = m.lock_arc();
+    assert!(Arc::ptr_eq(ArcMutexGuard::mutex(&guard), &m));
+    assert!(Arc::ptr_eq(&ArcMutexGuard::into_arc(guard), &m) && !m.is_locked());
+
+    let lock = Arc::new(RwLock::new(String::from("rw")));
+    formats_as_its_data(lock.read_arc());
+    formats_as_its_data(lock.write_arc());
+    formats_as_its_data(lock.upgradable_read_arc());
+    assert!(lock.try_read_arc().is_some() && lock.try_write_arc().is_some());
+    assert!(lock.try_upgradable_read_arc().is_some());
+    assert!(lock.try_read_arc_for(SOON).is_ok() && lock.try_read_arc_until(Instant::now()).is_ok());
+    assert!(lock.try_write_arc_for(SOON).is_ok());
+    assert!(lock.try_write_arc_until(Instant::now()).is_ok());
+    assert!(lock.try_upgradable_read_arc_for(SOON).is_ok());
+    assert!(lock.try_upgradable_read_arc_until(Instant::now()).is_ok());
+    {
+        let outer = lock.read_arc();
+        let inner = lock.read_arc_recursive();
+        assert!(lock.try_read_recursive_arc().is_some());
+        assert!(Arc::ptr_eq(ArcRwLockReadGuard::rwlock(&outer), &lock));
+        assert!(Arc::ptr_eq(&ArcRwLockReadGuard::into_arc(inner), &lock));
+    }
+    let write = lock.write_arc();
+    assert!(Arc::ptr_eq(ArcRwLockWriteGuard::rwlock(&write), &lock));
+    assert!(Arc::ptr_eq(&ArcRwLockWriteGuard::into_arc(write), &lock));
+    let up = lock.upgradable_read_arc();
+    assert!(Arc::ptr_eq(
+        ArcRwLockUpgradableReadGuard::rwlock(&up),
+        &lock
+    ));
+    assert!(Arc::ptr_eq(
+        &ArcRwLockUpgradableReadGuard::into_arc(up),
+        &lock
+    ));
+    assert!(!lock.is_locked());
+
+    let re = Arc::new(ReentrantMutex::new(String::from("re")));
+    formats_as_its_data(re.lock_arc());
+    assert!(re.try_lock_arc().is_some());
+    assert!(re.try_lock_arc_for(SOON).is_ok());
+    assert!(re.try_lock_arc_until(Instant::now()).is_ok());
+    let guard = re.lock_arc();
+    assert!(Arc::ptr_eq(ArcReentrantMutexGuard::remutex(&guard), &re));
+    assert!(Arc::ptr_eq(&ArcReentrantMutexGuard::into_arc(guard), &re) && !re.is_locked());
 }
