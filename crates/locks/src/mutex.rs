@@ -1,6 +1,8 @@
 //! [`Mutex`]: parking_lot's mutex with a name, contention events and lock-order checks.
 
 use std::fmt;
+#[cfg(feature = "arc_lock")]
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -404,6 +406,34 @@ impl<T: ?Sized> Mutex<T> {
         // SAFETY: the caller holds the lock (this function's contract); its backend guard was
         // forgotten by `into_held`, so nothing else unlocks it.
         unsafe { self.inner.force_unlock() }
+    }
+
+    /// lock_api's guard for a hold kept by [`MutexGuard::into_held`], so an `Arc` guard can
+    /// use lock_api's guard operations. It comes in a `ManuallyDrop`: the hold ends through
+    /// [`unlock_leaked`](Self::unlock_leaked) or a consuming lock_api operation, never by a
+    /// drop of this guard.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock through an `into_held` on this mutex.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_guard(&self) -> ManuallyDrop<lock_api::MutexGuard<'_, RawMutex, T>> {
+        // SAFETY: this thread holds the lock (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_guard_unchecked() })
+    }
+
+    /// An `Arc` guard lets go of its kept hold (`unlocked`, `unlock_fair`): the holder
+    /// recorded by `into_held` is cleared first.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn kept_released(&self) {
+        self.owner.released();
+    }
+
+    /// An `Arc` guard took its hold back (`unlocked`, `bump`): this thread is the holder.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn kept_retaken(&self) {
+        self.owner.retaken();
     }
 
     /// Mutable access without locking: `&mut self` proves no guard exists.

@@ -55,6 +55,10 @@ mod unchecked {
         #[cfg(feature = "arc_lock")]
         #[inline(always)]
         pub(crate) fn released(&self) {}
+
+        #[cfg(feature = "arc_lock")]
+        #[inline(always)]
+        pub(crate) fn retaken(&self) {}
     }
 
     impl OwnerMark<'_> {
@@ -154,6 +158,13 @@ mod checked {
         #[cfg(feature = "arc_lock")]
         pub(crate) fn released(&self) {
             self.thread.store(NOBODY, Ordering::Relaxed);
+        }
+
+        /// The holder whose mark was forgotten took the lock back (an `Arc` guard's `bump`
+        /// or `unlocked`), and another holder may have cleared the word meanwhile.
+        #[cfg(feature = "arc_lock")]
+        pub(crate) fn retaken(&self) {
+            self.thread.store(this_thread(), Ordering::Relaxed);
         }
     }
 

@@ -1,6 +1,8 @@
 //! [`ReentrantMutex`]: a lock its owner may take again (Python's `threading.RLock`).
 
 use std::fmt;
+#[cfg(feature = "arc_lock")]
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -475,5 +477,21 @@ impl<T: ?Sized> ReentrantMutex<T> {
         // SAFETY: this function's contract; the backend guard was forgotten, so this is the
         // one release of its hold (the lock count goes down by one).
         unsafe { self.inner.force_unlock() }
+    }
+
+    /// lock_api's guard for one hold kept by [`ReentrantMutexGuard::into_held`], so an `Arc`
+    /// guard can use lock_api's guard operations; in a `ManuallyDrop`, as
+    /// [`Mutex::kept_guard`](crate::Mutex::kept_guard) explains.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock through an `into_held` on this mutex, and the returned
+    /// guard stands for that one hold.
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::ReentrantMutexGuard<'_, RawMutex, RawThreadId, T>> {
+        // SAFETY: this thread holds the lock (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_guard_unchecked() })
     }
 }

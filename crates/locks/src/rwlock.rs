@@ -1,6 +1,8 @@
 //! [`RwLock`]: many readers or one writer, with upgradable reads.
 
 use std::fmt;
+#[cfg(feature = "arc_lock")]
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -604,6 +606,53 @@ impl<T: ?Sized> RwLock<T> {
         // SAFETY: this function's contract (the upgradable lock is held, its backend guard
         // forgotten); `raw` is only used to release that one hold.
         unsafe { lock_api::RawRwLockUpgrade::unlock_upgradable(self.inner.raw()) }
+    }
+
+    /// lock_api's read guard for a shared hold kept by [`RwLockReadGuard::into_held`], so an
+    /// `Arc` guard can use lock_api's guard operations; in a `ManuallyDrop`, as
+    /// [`Mutex::kept_guard`](crate::Mutex::kept_guard) explains.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock shared through an `into_held` on this lock, and the
+    /// returned guard stands for that one hold.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_read_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::RwLockReadGuard<'_, RawRwLock, T>> {
+        // SAFETY: this thread holds the lock shared (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_read_guard_unchecked() })
+    }
+
+    /// [`kept_read_guard`](Self::kept_read_guard) for the exclusive hold of a leaked write
+    /// guard.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock exclusively through an `into_held` on this lock.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_write_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::RwLockWriteGuard<'_, RawRwLock, T>> {
+        // SAFETY: this thread holds the lock exclusively (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_write_guard_unchecked() })
+    }
+
+    /// [`kept_read_guard`](Self::kept_read_guard) for the upgradable hold of a leaked
+    /// upgradable guard.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock upgradable through an `into_held` on this lock.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_upgradable_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::RwLockUpgradableReadGuard<'_, RawRwLock, T>> {
+        // SAFETY: this thread holds the lock upgradable (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_upgradable_guard_unchecked() })
     }
 
     /// Whether any thread holds the lock in any mode.

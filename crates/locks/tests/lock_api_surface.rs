@@ -9,10 +9,7 @@
 //! Timed acquisitions return `Result<_, LockTimeout>` where lock_api returns `Option`.
 //! `MappedRwLockReadGuard::try_map_or_err` is what lock_api spells `try_map_or_else` there.
 //! `RwLock::try_read_recursive_for`/`_until` (and their `_arc` forms) are missing: the loom
-//! backend's raw lock has no timed recursive read for them to stand on. The `Arc` guards
-//! (feature `arc_lock`) have lock_api's accessors and `into_arc`, but not yet its
-//! `unlock_fair`, `into_arc_fair`, `unlocked`, `unlocked_fair`, `bump`, or the `RwLock` ones'
-//! upgrades and downgrades: each needs a new `unsafe` release step.
+//! backend's raw lock has no timed recursive read for them to stand on.
 
 use std::fmt::{Debug, Display};
 use std::ops::Deref;
@@ -396,9 +393,16 @@ fn arc_acquisitions_and_guards_have_lock_api_arc_surface() {
     assert!(m.try_lock_arc().is_some());
     assert!(m.try_lock_arc_for(SOON).is_ok());
     assert!(m.try_lock_arc_until(Instant::now()).is_ok());
-    let guard = m.lock_arc();
+    let mut guard = m.lock_arc();
     assert!(Arc::ptr_eq(ArcMutexGuard::mutex(&guard), &m));
+    ArcMutexGuard::unlocked(&mut guard, || held_elsewhere(|| m.lock().push('1')));
+    ArcMutexGuard::unlocked_fair(&mut guard, || held_elsewhere(|| m.lock().push('2')));
+    ArcMutexGuard::bump(&mut guard);
+    guard.push('3'); // DerefMut
     assert!(Arc::ptr_eq(&ArcMutexGuard::into_arc(guard), &m) && !m.is_locked());
+    assert!(Arc::ptr_eq(&ArcMutexGuard::into_arc_fair(m.lock_arc()), &m));
+    ArcMutexGuard::unlock_fair(m.lock_arc());
+    assert_eq!(*m.lock(), "m123");
 
     let lock = Arc::new(RwLock::new(String::from("rw")));
     formats_as_its_data(lock.read_arc());
@@ -418,18 +422,72 @@ fn arc_acquisitions_and_guards_have_lock_api_arc_surface() {
         assert!(Arc::ptr_eq(ArcRwLockReadGuard::rwlock(&outer), &lock));
         assert!(Arc::ptr_eq(&ArcRwLockReadGuard::into_arc(inner), &lock));
     }
-    let write = lock.write_arc();
+    let mut read = lock.read_arc();
+    ArcRwLockReadGuard::unlocked(&mut read, || held_elsewhere(|| lock.write().push('1')));
+    ArcRwLockReadGuard::unlocked_fair(&mut read, || held_elsewhere(|| lock.write().push('2')));
+    ArcRwLockReadGuard::bump(&mut read);
+    drop(read);
+    ArcRwLockReadGuard::unlock_fair(lock.read_arc());
+    assert!(Arc::ptr_eq(
+        &ArcRwLockReadGuard::into_arc_fair(lock.read_arc()),
+        &lock
+    ));
+
+    let mut write = lock.write_arc();
     assert!(Arc::ptr_eq(ArcRwLockWriteGuard::rwlock(&write), &lock));
+    ArcRwLockWriteGuard::unlocked(&mut write, || held_elsewhere(|| lock.write().push('3')));
+    ArcRwLockWriteGuard::unlocked_fair(&mut write, || held_elsewhere(|| lock.write().push('4')));
+    ArcRwLockWriteGuard::bump(&mut write);
+    write.push('5'); // DerefMut
     assert!(Arc::ptr_eq(&ArcRwLockWriteGuard::into_arc(write), &lock));
-    let up = lock.upgradable_read_arc();
+    ArcRwLockWriteGuard::unlock_fair(lock.write_arc());
+    assert!(Arc::ptr_eq(
+        &ArcRwLockWriteGuard::into_arc_fair(lock.write_arc()),
+        &lock
+    ));
+    let read = ArcRwLockWriteGuard::downgrade(lock.write_arc());
+    assert!(held_elsewhere(|| lock.try_read().is_some()));
+    drop(read);
+    let mut up = ArcRwLockWriteGuard::downgrade_to_upgradable(lock.write_arc());
+    assert!(held_elsewhere(|| lock.try_upgradable_read().is_none()));
+
     assert!(Arc::ptr_eq(
         ArcRwLockUpgradableReadGuard::rwlock(&up),
         &lock
     ));
-    assert!(Arc::ptr_eq(
-        &ArcRwLockUpgradableReadGuard::into_arc(up),
-        &lock
-    ));
+    ArcRwLockUpgradableReadGuard::unlocked(&mut up, || held_elsewhere(|| lock.write().push('6')));
+    ArcRwLockUpgradableReadGuard::unlocked_fair(&mut up, || {
+        held_elsewhere(|| lock.write().push('7'));
+    });
+    ArcRwLockUpgradableReadGuard::bump(&mut up);
+    up.with_upgraded(|s| s.push('8'));
+    assert_eq!(up.try_with_upgraded(|s| s.len()), Some(10));
+    assert_eq!(up.try_with_upgraded_for(SOON, |s| s.len()), Some(10));
+    assert_eq!(
+        up.try_with_upgraded_until(Instant::now() + SOON, |s| s.len()),
+        Some(10)
+    );
+    let reader = lock
+        .try_read()
+        .expect("readers share with an upgradable guard");
+    let up = ArcRwLockUpgradableReadGuard::try_upgrade(up).unwrap_err();
+    let up = ArcRwLockUpgradableReadGuard::try_upgrade_until(up, Instant::now()).unwrap_err();
+    drop(reader);
+    let write = ArcRwLockUpgradableReadGuard::try_upgrade(up).unwrap();
+    let up = ArcRwLockWriteGuard::downgrade_to_upgradable(write);
+    let write = ArcRwLockUpgradableReadGuard::try_upgrade_for(up, SOON).unwrap();
+    let up = ArcRwLockWriteGuard::downgrade_to_upgradable(write);
+    let write = ArcRwLockUpgradableReadGuard::upgrade(up);
+    let read = ArcRwLockUpgradableReadGuard::downgrade(
+        ArcRwLockWriteGuard::downgrade_to_upgradable(write),
+    );
+    assert_eq!(*read, "rw12345678");
+    drop(read);
+    let back = ArcRwLockUpgradableReadGuard::into_arc(lock.upgradable_read_arc());
+    assert!(Arc::ptr_eq(&back, &lock));
+    ArcRwLockUpgradableReadGuard::unlock_fair(lock.upgradable_read_arc());
+    let back = ArcRwLockUpgradableReadGuard::into_arc_fair(lock.upgradable_read_arc());
+    assert!(Arc::ptr_eq(&back, &lock));
     assert!(!lock.is_locked());
 
     let re = Arc::new(ReentrantMutex::new(String::from("re")));
@@ -437,7 +495,20 @@ fn arc_acquisitions_and_guards_have_lock_api_arc_surface() {
     assert!(re.try_lock_arc().is_some());
     assert!(re.try_lock_arc_for(SOON).is_ok());
     assert!(re.try_lock_arc_until(Instant::now()).is_ok());
-    let guard = re.lock_arc();
+    let mut guard = re.lock_arc();
     assert!(Arc::ptr_eq(ArcReentrantMutexGuard::remutex(&guard), &re));
+    assert!(ArcReentrantMutexGuard::unlocked(&mut guard, || {
+        held_elsewhere(|| re.try_lock().is_some())
+    }));
+    assert!(ArcReentrantMutexGuard::unlocked_fair(&mut guard, || {
+        held_elsewhere(|| re.try_lock().is_some())
+    }));
+    ArcReentrantMutexGuard::bump(&mut guard);
     assert!(Arc::ptr_eq(&ArcReentrantMutexGuard::into_arc(guard), &re) && !re.is_locked());
+    ArcReentrantMutexGuard::unlock_fair(re.lock_arc());
+    assert!(Arc::ptr_eq(
+        &ArcReentrantMutexGuard::into_arc_fair(re.lock_arc()),
+        &re
+    ));
+    assert!(!re.is_locked());
 }
