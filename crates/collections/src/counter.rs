@@ -40,6 +40,7 @@ use selvedge_locks::sync::atomic::{AtomicI64, Ordering};
 /// counter = ThreadSafeCounter()           let counter = Counter::new(0);
 /// counter.increment()        # -> 1       counter.increment();        // -> 1
 /// counter.compare_and_swap(1, 5) # True   counter.compare_and_swap(1, 5) // Ok(1)
+/// counter.set(9)             # -> 5       counter.swap(9);            // -> 5
 /// ```
 pub struct Counter {
     value: AtomicI64,
@@ -113,16 +114,18 @@ impl Counter {
         self.value.load(Ordering::Acquire)
     }
 
-    /// Stores `value` and returns the value it replaced.
+    /// Stores `value` and returns the value it replaced (std's `AtomicI64::swap`; the seed's
+    /// `set`).
     ///
     /// ```
     /// use selvedge_collections::Counter;
     /// let c = Counter::new(3);
-    /// assert_eq!(c.set(9), 3);
+    /// assert_eq!(c.swap(9), 3);
     /// assert_eq!(c.get(), 9);
     /// ```
     #[inline]
-    pub fn set(&self, value: i64) -> i64 {
+    #[doc(alias = "set")]
+    pub fn swap(&self, value: i64) -> i64 {
         self.value.swap(value, Ordering::AcqRel)
     }
 

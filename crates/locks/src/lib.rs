@@ -3,9 +3,9 @@
 //!
 //! - Locks: [`Mutex`] (+ [`Condvar`]), [`RwLock`] with upgradable reads, [`ReentrantMutex`]
 //!   (Python's `RLock`). `const fn new` for statics, `named` for reports, `try_lock_for` /
-//!   `try_lock_until` returning [`LockTimeout`], mapped guards, `bump`/`unlock_fair`,
-//!   `read_recursive`. [`Condvar::wait_while_for`] is Python's `Condition.wait_for(predicate,
-//!   timeout)`. A debug build reports a `Mutex` re-locked on its own thread instead of hanging.
+//!   `try_lock_until` returning [`LockTimeout`], mapped guards (which map again), `unlocked`,
+//!   `bump`/`unlock_fair`, `read_recursive`: lock_api's safe surface on every lock and guard. [`Condvar::wait_while_for`] is Python's
+//!   `Condition.wait_for(predicate, timeout)`. A debug build reports a `Mutex` re-locked on its own thread instead of hanging.
 //!   [`BiasedRwLock`] for read-mostly data: its readers write nothing shared until a writer
 //!   comes (BRAVO).
 //! - Ordered multi-locking: [`lock_both`] and [`lock_all`] take several mutexes in one global
@@ -190,6 +190,8 @@
 //!   `lock-order`: with a writer queued in between it would hang.
 //! - [`Semaphore`] is not FIFO: a large `acquire_many` can wait while small requests proceed.
 //! - Guards are not `Send`: unlock on the thread that locked.
+//! - Of lock_api's surface, [`RwLock`] lacks the timed recursive reads
+//!   (`try_read_recursive_for`/`_until`): the loom backend has no timed recursive read.
 //! - [`BiasedRwLock`]: at most 128 threads read on its fast path at once (the rest take the
 //!   plain path); a revocation scans one slot per thread that has read biased so far; a read
 //!   guard passed to `mem::forget` keeps its thread's slot, so that thread reads locks hashed to
@@ -214,6 +216,7 @@ mod contention;
 mod deadline;
 mod error;
 mod event;
+mod guard_macros;
 mod latch;
 pub mod lock_order;
 mod meta;

@@ -124,6 +124,9 @@ mod off {
 
     impl Held {
         #[inline(always)]
+        pub(crate) fn released(&mut self) {}
+
+        #[inline(always)]
         pub(crate) fn before_reacquire(&mut self, _: Mode, _: &'static Location<'static>) {}
     }
 
@@ -191,10 +194,10 @@ mod checker {
     }
 
     impl Held {
-        /// A guard is about to release its lock and block to take it back (`bump`): that
-        /// wait happens under every lock this thread took *after* this one, so it is checked
-        /// as a fresh acquisition under them, and the lock then counts as taken last.
-        pub(crate) fn before_reacquire(&mut self, mode: Mode, site: Site) {
+        /// The guard has let go of its lock for a while (`unlocked`): what this thread takes
+        /// meanwhile is not taken under it. [`before_reacquire`](Self::before_reacquire)
+        /// puts it back.
+        pub(crate) fn released(&mut self) {
             let id = self.id;
             let _ = HELD.try_with(|held| {
                 let mut held = held.borrow_mut();
@@ -202,6 +205,14 @@ mod checker {
                     held.remove(pos);
                 }
             });
+        }
+
+        /// A guard is about to release its lock and block to take it back (`bump`): that
+        /// wait happens under every lock this thread took *after* this one, so it is checked
+        /// as a fresh acquisition under them, and the lock then counts as taken last.
+        pub(crate) fn before_reacquire(&mut self, mode: Mode, site: Site) {
+            let id = self.id;
+            self.released();
             check(id, self.name, mode, site);
             let _ = HELD.try_with(|held| {
                 held.borrow_mut().push(HeldLock {

@@ -1,7 +1,8 @@
 //! [`Mutex`]: parking_lot's mutex with a name, contention events and lock-order checks.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+#[cfg(feature = "arc_lock")]
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use parking_lot::lock_api;
 
 use crate::acquire;
 use crate::error::LockTimeout;
+use crate::guard_macros::{guard_deref, guard_map};
 use crate::lock_order::{Held, Mode};
 use crate::meta::{LockMeta, UNNAMED};
 use crate::owner::{self, Owner, OwnerMark};
@@ -125,28 +127,31 @@ pub struct Mutex<T: ?Sized> {
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    // First: it must drop (clearing the owner) before `inner` unlocks.
+    mutex: &'a Mutex<T>,
+    // Before `inner`: it must drop (clearing the holder) before `inner` unlocks.
     owner: OwnerMark<'a>,
     inner: lock_api::MutexGuard<'a, RawMutex, T>,
-    _held: Held,
+    held: Held,
 }
 
-/// A [`MutexGuard`] narrowed to part of the data by [`MutexGuard::map`].
+/// A [`MutexGuard`] narrowed to part of the data by [`MutexGuard::map`]; it can be narrowed
+/// again.
 ///
 /// ```
-/// use selvedge_locks::{Mutex, MutexGuard};
+/// use selvedge_locks::{MappedMutexGuard, Mutex, MutexGuard};
 /// let m = Mutex::new((1, String::from("a")));
-/// let mut name = MutexGuard::map(m.lock(), |pair| &mut pair.1);
+/// let pair = MutexGuard::map(m.lock(), |pair| pair);
+/// let mut name = MappedMutexGuard::map(pair, |pair| &mut pair.1);
 /// name.push('b');
 /// drop(name);
 /// assert_eq!(m.lock().1, "ab");
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
-    // First: it must drop (clearing the owner) before `inner` unlocks.
-    _owner: OwnerMark<'a>,
+    // Before `inner`: it must drop (clearing the holder) before `inner` unlocks.
+    owner: OwnerMark<'a>,
     inner: lock_api::MappedMutexGuard<'a, RawMutex, T>,
-    _held: Held,
+    held: Held,
 }
 
 impl<T> Mutex<T> {
@@ -270,9 +275,10 @@ impl<T: ?Sized> Mutex<T> {
         held: Held,
     ) -> MutexGuard<'a, T> {
         MutexGuard {
+            mutex: self,
             owner: self.owner.acquired(),
             inner,
-            _held: held,
+            held,
         }
     }
 
@@ -374,24 +380,60 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.is_locked()
     }
 
-    /// A pointer to the data, for a guard that holds the lock without borrowing the mutex.
-    #[cfg(feature = "arc_lock")]
-    pub(crate) fn data_ptr(&self) -> *mut T {
+    /// A raw pointer to the data (lock_api's `data_ptr`). Getting it is safe; using it is
+    /// `unsafe` and sound only while this thread holds the lock, or has `&mut` to the mutex.
+    ///
+    /// ```
+    /// let m = selvedge_locks::Mutex::new(5);
+    /// let guard = m.lock();
+    /// assert_eq!(m.data_ptr().cast_const(), &*guard as *const i32);
+    /// ```
+    #[must_use]
+    pub fn data_ptr(&self) -> *mut T {
         self.inner.data_ptr()
     }
 
-    /// Releases a hold kept by [`MutexGuard::leak`].
+    /// Releases a hold kept by [`MutexGuard::into_held`].
     ///
     /// # Safety
     ///
-    /// The calling guard holds the lock through a `leak` on this mutex, and releases it once.
+    /// The calling guard holds the lock through an `into_held` on this mutex, and releases
+    /// it once.
     #[cfg(feature = "arc_lock")]
     #[allow(unsafe_code)]
     pub(crate) unsafe fn unlock_leaked(&self) {
         self.owner.released();
         // SAFETY: the caller holds the lock (this function's contract); its backend guard was
-        // forgotten by `leak`, so nothing else unlocks it.
+        // forgotten by `into_held`, so nothing else unlocks it.
         unsafe { self.inner.force_unlock() }
+    }
+
+    /// lock_api's guard for a hold kept by [`MutexGuard::into_held`], so an `Arc` guard can
+    /// use lock_api's guard operations. It comes in a `ManuallyDrop`: the hold ends through
+    /// [`unlock_leaked`](Self::unlock_leaked) or a consuming lock_api operation, never by a
+    /// drop of this guard.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock through an `into_held` on this mutex.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_guard(&self) -> ManuallyDrop<lock_api::MutexGuard<'_, RawMutex, T>> {
+        // SAFETY: this thread holds the lock (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_guard_unchecked() })
+    }
+
+    /// An `Arc` guard lets go of its kept hold (`unlocked`, `unlock_fair`): the holder
+    /// recorded by `into_held` is cleared first.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn kept_released(&self) {
+        self.owner.released();
+    }
+
+    /// An `Arc` guard took its hold back (`unlocked`, `bump`): this thread is the holder.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn kept_retaken(&self) {
+        self.owner.retaken();
     }
 
     /// Mutable access without locking: `&mut self` proves no guard exists.
@@ -431,56 +473,113 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
+guard_deref!(MutexGuard, mut);
+guard_deref!(MappedMutexGuard, mut);
+guard_map!(
+    MutexGuard => MappedMutexGuard, MutexGuard::try_map_or_err, (&mut),
+    hooks { owner, held }, keep { mutex },
+    "use selvedge_locks::MutexGuard as Guard;\n\
+     let lock = selvedge_locks::Mutex::new(vec![1, 2]);\n\
+     let guard = lock.lock();",
+    "&mut v[1]"
+);
+guard_map!(
+    MappedMutexGuard => MappedMutexGuard, MappedMutexGuard::try_map_or_err, (&mut),
+    hooks { owner, held }, keep {},
+    "use selvedge_locks::{MappedMutexGuard as Guard, MutexGuard};\n\
+     let lock = selvedge_locks::Mutex::new(vec![1, 2]);\n\
+     let guard = MutexGuard::map(lock.lock(), |v| v);",
+    "&mut v[1]"
+);
+
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
-    /// Narrows the guard to a part of the data; the lock stays held.
+    /// The mutex this guard holds (lock_api's `MutexGuard::mutex`).
     ///
     /// ```
     /// use selvedge_locks::{Mutex, MutexGuard};
-    /// let m = Mutex::new([0_u8; 4]);
-    /// *MutexGuard::map(m.lock(), |a| &mut a[2]) = 9;
-    /// assert_eq!(m.lock()[2], 9);
+    /// let m = Mutex::named("config", ());
+    /// let guard = m.lock();
+    /// assert_eq!(MutexGuard::mutex(&guard).name(), "config");
     /// ```
-    pub fn map<U: ?Sized>(s: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
-        MappedMutexGuard {
-            _owner: s.owner,
-            inner: lock_api::MutexGuard::map(s.inner, f),
-            _held: s._held,
-        }
+    #[must_use]
+    pub fn mutex(s: &Self) -> &'a Mutex<T> {
+        s.mutex
     }
 
-    /// Narrows the guard if `f` returns `Some`; otherwise gives the guard back.
+    /// Unlocks the mutex, runs `f`, and locks it again (lock_api's `unlocked`): other threads
+    /// may take the lock meanwhile, and so may `f`. If `f` panics, the lock is taken back
+    /// before the guard unwinds.
     ///
-    /// # Errors
-    ///
-    /// The original guard, when `f` returns `None`.
+    /// Taking the lock back is checked by feature `lock-order` as [`bump`](Self::bump)'s is;
+    /// it emits no contention event.
     ///
     /// ```
     /// use selvedge_locks::{Mutex, MutexGuard};
-    /// let m = Mutex::new(vec![1, 2]);
-    /// assert!(MutexGuard::try_map(m.lock(), |v| v.get_mut(5)).is_err());
-    /// assert_eq!(*MutexGuard::try_map(m.lock(), |v| v.get_mut(1)).ok().unwrap(), 2);
+    /// let m = Mutex::new(1);
+    /// let mut guard = m.lock();
+    /// MutexGuard::unlocked(&mut guard, || *m.lock() += 1);
+    /// assert_eq!(*guard, 2);
     /// ```
-    pub fn try_map<U: ?Sized>(
-        s: Self,
-        f: impl FnOnce(&mut T) -> Option<&mut U>,
-    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+    #[track_caller]
+    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.owner.released();
+        s.held.released();
+        let held = &mut s.held;
+        let result = lock_api::MutexGuard::unlocked(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Exclusive, site);
+            result
+        });
+        s.owner.reacquired();
+        result
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair unlock: a waiting thread gets the lock
+    /// first (lock_api's `unlocked_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{Mutex, MutexGuard};
+    /// let m = Mutex::new(1);
+    /// let mut guard = m.lock();
+    /// MutexGuard::unlocked_fair(&mut guard, || *m.lock() += 1);
+    /// assert_eq!(*guard, 2);
+    /// ```
+    #[track_caller]
+    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.owner.released();
+        s.held.released();
+        let held = &mut s.held;
+        let result = lock_api::MutexGuard::unlocked_fair(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Exclusive, site);
+            result
+        });
+        s.owner.reacquired();
+        result
+    }
+
+    /// Ends the guard but keeps the lock locked for good, and returns the data for the rest
+    /// of the mutex's borrow (lock_api's `leak`). The lock stays recorded as this thread's, so
+    /// a later `lock` on this thread reports a self-deadlock where it is checked.
+    ///
+    /// ```
+    /// use selvedge_locks::{Mutex, MutexGuard};
+    /// let m = Mutex::new(1);
+    /// let data: &mut i32 = MutexGuard::leak(m.lock());
+    /// *data = 2;
+    /// assert!(m.is_locked());
+    /// ```
+    // `OwnerMark` and `Held` have no `Drop` in some builds; forgetting them says what is meant.
+    #[allow(clippy::forget_non_drop)]
+    pub fn leak(s: Self) -> &'a mut T {
         let Self {
-            owner,
-            inner,
-            _held,
+            owner, inner, held, ..
         } = s;
-        match lock_api::MutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard {
-                _owner: owner,
-                inner,
-                _held,
-            }),
-            Err(inner) => Err(Self {
-                owner,
-                inner,
-                _held,
-            }),
-        }
+        std::mem::forget(owner);
+        std::mem::forget(held);
+        lock_api::MutexGuard::leak(inner)
     }
 
     /// Unlocks fairly: if a thread is waiting, the lock goes straight to it, and this thread
@@ -501,13 +600,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     #[allow(clippy::drop_non_drop)]
     pub fn unlock_fair(s: Self) {
         let Self {
-            owner,
-            inner,
-            _held,
+            owner, inner, held, ..
         } = s;
         // The holder mark is cleared before the lock is released, as in a plain drop.
         drop(owner);
-        drop(_held);
+        drop(held);
         lock_api::MutexGuard::unlock_fair(inner);
     }
 
@@ -534,8 +631,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// ```
     #[track_caller]
     pub fn bump(s: &mut Self) {
-        s._held
-            .before_reacquire(Mode::Exclusive, Location::caller());
+        s.held.before_reacquire(Mode::Exclusive, Location::caller());
         lock_api::MutexGuard::bump(&mut s.inner);
         // Another thread may have held (and cleared) the holder mark in between.
         s.owner.reacquired();
@@ -547,15 +643,13 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     #[cfg(feature = "arc_lock")]
     // `OwnerMark` has no `Drop` in release builds; forgetting it says what is meant.
     #[allow(clippy::forget_non_drop)]
-    pub(crate) fn leak(s: Self) -> Held {
+    pub(crate) fn into_held(s: Self) -> Held {
         let Self {
-            owner,
-            inner,
-            _held,
+            owner, inner, held, ..
         } = s;
         std::mem::forget(owner);
         std::mem::forget(inner);
-        _held
+        held
     }
 
     /// Runs `wait` (a condition-variable wait, which releases the lock and takes it again)
@@ -570,47 +664,23 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-
-    #[inline]
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
-    type Target = T;
-
-    #[inline]
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+impl<T: ?Sized> MappedMutexGuard<'_, T> {
+    /// Unlocks fairly, as [`MutexGuard::unlock_fair`] (lock_api's
+    /// `MappedMutexGuard::unlock_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let m = Mutex::new((1, 2));
+    /// MappedMutexGuard::unlock_fair(MutexGuard::map(m.lock(), |p| &mut p.0));
+    /// assert!(!m.is_locked());
+    /// ```
+    // `Held` and `OwnerMark` have no `Drop` in some builds; the drops say the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { owner, inner, held } = s;
+        drop(owner);
+        drop(held);
+        lock_api::MappedMutexGuard::unlock_fair(inner);
     }
 }
 

@@ -55,11 +55,18 @@ mod unchecked {
         #[cfg(feature = "arc_lock")]
         #[inline(always)]
         pub(crate) fn released(&self) {}
+
+        #[cfg(feature = "arc_lock")]
+        #[inline(always)]
+        pub(crate) fn retaken(&self) {}
     }
 
     impl OwnerMark<'_> {
         #[inline(always)]
         pub(crate) fn reacquired(&self) {}
+
+        #[inline(always)]
+        pub(crate) fn released(&self) {}
     }
 
     // The promise of this module, checked by the compiler in every release build.
@@ -152,6 +159,13 @@ mod checked {
         pub(crate) fn released(&self) {
             self.thread.store(NOBODY, Ordering::Relaxed);
         }
+
+        /// The holder whose mark was forgotten took the lock back (an `Arc` guard's `bump`
+        /// or `unlocked`), and another holder may have cleared the word meanwhile.
+        #[cfg(feature = "arc_lock")]
+        pub(crate) fn retaken(&self) {
+            self.thread.store(this_thread(), Ordering::Relaxed);
+        }
     }
 
     impl OwnerMark<'_> {
@@ -160,6 +174,14 @@ mod checked {
         #[inline]
         pub(crate) fn reacquired(&self) {
             self.owner.thread.store(this_thread(), Ordering::Relaxed);
+        }
+
+        /// The guard lets go of the lock for a while (`unlocked`), and this thread may take
+        /// it again meanwhile without deadlocking: it no longer holds it. Cleared before the
+        /// unlock, so the word never names this thread while another holds the lock.
+        #[inline]
+        pub(crate) fn released(&self) {
+            self.owner.thread.store(NOBODY, Ordering::Relaxed);
         }
     }
 

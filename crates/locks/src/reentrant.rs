@@ -1,7 +1,8 @@
 //! [`ReentrantMutex`]: a lock its owner may take again (Python's `threading.RLock`).
 
 use std::fmt;
-use std::ops::Deref;
+#[cfg(feature = "arc_lock")]
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -9,11 +10,10 @@ use parking_lot::lock_api;
 
 use crate::acquire;
 use crate::error::LockTimeout;
+use crate::guard_macros::{guard_deref, guard_map};
 use crate::lock_order::{Held, Mode};
 use crate::meta::{LockMeta, UNNAMED};
 use crate::raw::{RawMutex, RawThreadId};
-
-type Inner<T> = lock_api::ReentrantMutex<RawMutex, RawThreadId, T>;
 
 /// A mutex that the thread holding it may lock again; it is released when the last guard
 /// drops. Use it where a locked method calls another locked method of the same object
@@ -63,7 +63,7 @@ type Inner<T> = lock_api::ReentrantMutex<RawMutex, RawThreadId, T>;
 /// ```
 pub struct ReentrantMutex<T: ?Sized> {
     meta: LockMeta,
-    inner: Inner<T>,
+    inner: lock_api::ReentrantMutex<RawMutex, RawThreadId, T>,
 }
 
 /// RAII guard of a [`ReentrantMutex`]: derefs to `&T`.
@@ -75,21 +75,24 @@ pub struct ReentrantMutex<T: ?Sized> {
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ReentrantMutexGuard<'a, T: ?Sized> {
+    remutex: &'a ReentrantMutex<T>,
     inner: lock_api::ReentrantMutexGuard<'a, RawMutex, RawThreadId, T>,
-    _held: Held,
+    held: Held,
 }
 
-/// A [`ReentrantMutexGuard`] narrowed by [`ReentrantMutexGuard::map`].
+/// A [`ReentrantMutexGuard`] narrowed by [`ReentrantMutexGuard::map`]; it can be narrowed
+/// again.
 ///
 /// ```
-/// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
-/// let m = ReentrantMutex::new((1, 2));
-/// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |p| &p.1), 2);
+/// use selvedge_locks::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+/// let m = ReentrantMutex::new((1, (2, 3)));
+/// let inner = ReentrantMutexGuard::map(m.lock(), |p| &p.1);
+/// assert_eq!(*MappedReentrantMutexGuard::map(inner, |p| &p.1), 3);
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MappedReentrantMutexGuard<'a, T: ?Sized> {
     inner: lock_api::MappedReentrantMutexGuard<'a, RawMutex, RawThreadId, T>,
-    _held: Held,
+    held: Held,
 }
 
 impl<T> ReentrantMutex<T> {
@@ -159,7 +162,11 @@ impl<T: ?Sized> ReentrantMutex<T> {
             || self.inner.try_lock(),
             || self.inner.lock(),
         );
-        ReentrantMutexGuard { inner, _held: held }
+        ReentrantMutexGuard {
+            remutex: self,
+            inner,
+            held,
+        }
     }
 
     /// Takes the lock if it is free or already held by this thread.
@@ -172,8 +179,13 @@ impl<T: ?Sized> ReentrantMutex<T> {
     #[inline]
     #[track_caller]
     pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, T>> {
-        acquire::try_lock(&self.meta, Mode::Reentrant, || self.inner.try_lock())
-            .map(|(inner, held)| ReentrantMutexGuard { inner, _held: held })
+        acquire::try_lock(&self.meta, Mode::Reentrant, || self.inner.try_lock()).map(
+            |(inner, held)| ReentrantMutexGuard {
+                remutex: self,
+                inner,
+                held,
+            },
+        )
     }
 
     /// Waits at most `timeout` for the lock.
@@ -228,7 +240,11 @@ impl<T: ?Sized> ReentrantMutex<T> {
             |deadline| self.inner.try_lock_until(deadline),
             || self.inner.lock(),
         )
-        .map(|(inner, held)| ReentrantMutexGuard { inner, _held: held })
+        .map(|(inner, held)| ReentrantMutexGuard {
+            remutex: self,
+            inner,
+            held,
+        })
     }
 
     /// Whether some thread holds the lock.
@@ -254,6 +270,20 @@ impl<T: ?Sized> ReentrantMutex<T> {
         self.inner.is_owned_by_current_thread()
     }
 
+    /// A raw pointer to the data (lock_api's `data_ptr`). Getting it is safe; using it is
+    /// `unsafe` and sound only while this thread holds the lock (and then only for shared
+    /// access, as a guard gives), or has `&mut` to the mutex.
+    ///
+    /// ```
+    /// let m = selvedge_locks::ReentrantMutex::new(5);
+    /// let guard = m.lock();
+    /// assert_eq!(m.data_ptr().cast_const(), &*guard as *const i32);
+    /// ```
+    #[must_use]
+    pub fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
     /// Mutable access without locking.
     ///
     /// ```
@@ -272,6 +302,12 @@ impl<T: Default> Default for ReentrantMutex<T> {
     }
 }
 
+impl<T> From<T> for ReentrantMutex<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
 impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("ReentrantMutex");
@@ -284,19 +320,87 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
     }
 }
 
+guard_deref!(ReentrantMutexGuard);
+guard_deref!(MappedReentrantMutexGuard);
+guard_map!(
+    ReentrantMutexGuard => MappedReentrantMutexGuard,
+    ReentrantMutexGuard::try_map_or_err, (&),
+    hooks { held }, keep { remutex },
+    "use selvedge_locks::ReentrantMutexGuard as Guard;\n\
+     let lock = selvedge_locks::ReentrantMutex::new(vec![1, 2]);\n\
+     let guard = lock.lock();",
+    "&v[1]"
+);
+guard_map!(
+    MappedReentrantMutexGuard => MappedReentrantMutexGuard,
+    MappedReentrantMutexGuard::try_map_or_err, (&),
+    hooks { held }, keep {},
+    "use selvedge_locks::{MappedReentrantMutexGuard as Guard, ReentrantMutexGuard};\n\
+     let lock = selvedge_locks::ReentrantMutex::new(vec![1, 2]);\n\
+     let guard = ReentrantMutexGuard::map(lock.lock(), |v| v);",
+    "&v[1]"
+);
+
 impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
-    /// Narrows the guard to part of the data.
+    /// The mutex this guard holds (lock_api's `remutex`).
     ///
     /// ```
     /// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
-    /// let m = ReentrantMutex::new(vec![3, 4]);
-    /// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |v| &v[1]), 4);
+    /// let m = ReentrantMutex::named("log", ());
+    /// let guard = m.lock();
+    /// assert_eq!(ReentrantMutexGuard::remutex(&guard).name(), "log");
     /// ```
-    pub fn map<U: ?Sized>(s: Self, f: impl FnOnce(&T) -> &U) -> MappedReentrantMutexGuard<'a, U> {
-        MappedReentrantMutexGuard {
-            inner: lock_api::ReentrantMutexGuard::map(s.inner, f),
-            _held: s._held,
-        }
+    #[must_use]
+    pub fn remutex(s: &Self) -> &'a ReentrantMutex<T> {
+        s.remutex
+    }
+
+    /// Lets go of this guard's hold, runs `f`, and takes it back (lock_api's `unlocked`). The
+    /// lock is free meanwhile only if this is the thread's one hold. Checked by feature
+    /// `lock-order` as [`MutexGuard::unlocked`](crate::MutexGuard::unlocked) is.
+    ///
+    /// ```
+    /// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
+    /// let m = ReentrantMutex::new(1);
+    /// let mut guard = m.lock();
+    /// let free = ReentrantMutexGuard::unlocked(&mut guard, || {
+    ///     std::thread::scope(|s| s.spawn(|| m.try_lock().is_some()).join().unwrap())
+    /// });
+    /// assert!(free);
+    /// ```
+    #[track_caller]
+    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::ReentrantMutexGuard::unlocked(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Reentrant, site);
+            result
+        })
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair unlock (lock_api's `unlocked_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{ReentrantMutex, ReentrantMutexGuard};
+    /// let m = ReentrantMutex::new(1);
+    /// let mut guard = m.lock();
+    /// let free = ReentrantMutexGuard::unlocked_fair(&mut guard, || {
+    ///     std::thread::scope(|s| s.spawn(|| m.try_lock().is_some()).join().unwrap())
+    /// });
+    /// assert!(free);
+    /// ```
+    #[track_caller]
+    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::ReentrantMutexGuard::unlocked_fair(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Reentrant, site);
+            result
+        })
     }
 
     /// Unlocks fairly (parking_lot's `ReentrantMutexGuard::unlock_fair`): when this is the
@@ -311,8 +415,8 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
     #[allow(clippy::drop_non_drop)]
     pub fn unlock_fair(s: Self) {
-        let Self { inner, _held } = s;
-        drop(_held);
+        let Self { inner, held, .. } = s;
+        drop(held);
         lock_api::ReentrantMutexGuard::unlock_fair(inner);
     }
 
@@ -329,67 +433,65 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
     /// ```
     #[track_caller]
     pub fn bump(s: &mut Self) {
-        s._held
-            .before_reacquire(Mode::Reentrant, Location::caller());
+        s.held.before_reacquire(Mode::Reentrant, Location::caller());
         lock_api::ReentrantMutexGuard::bump(&mut s.inner);
     }
 
     /// Ends the guard but not the hold (for [`ArcReentrantMutexGuard`](crate::ArcReentrantMutexGuard)).
     #[cfg(feature = "arc_lock")]
-    pub(crate) fn leak(s: Self) -> Held {
-        let Self { inner, _held } = s;
+    pub(crate) fn into_held(s: Self) -> Held {
+        let Self { inner, held, .. } = s;
         std::mem::forget(inner);
-        _held
+        held
+    }
+}
+
+impl<T: ?Sized> MappedReentrantMutexGuard<'_, T> {
+    /// Unlocks fairly, as [`ReentrantMutexGuard::unlock_fair`].
+    ///
+    /// ```
+    /// use selvedge_locks::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+    /// let m = ReentrantMutex::new((1, 2));
+    /// MappedReentrantMutexGuard::unlock_fair(ReentrantMutexGuard::map(m.lock(), |p| &p.0));
+    /// assert!(!m.is_locked());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, held } = s;
+        drop(held);
+        lock_api::MappedReentrantMutexGuard::unlock_fair(inner);
     }
 }
 
 #[cfg(feature = "arc_lock")]
 impl<T: ?Sized> ReentrantMutex<T> {
-    /// A pointer to the data, for a guard that holds the lock without borrowing it.
-    pub(crate) fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
-
-    /// Releases one hold kept by [`ReentrantMutexGuard::leak`].
+    /// Releases one hold kept by [`ReentrantMutexGuard::into_held`].
     ///
     /// # Safety
     ///
-    /// The calling guard holds the lock through a `leak` on this mutex, on this thread, and
-    /// releases it once.
+    /// The calling guard holds the lock through an `into_held` on this mutex, on this
+    /// thread, and releases it once.
     #[allow(unsafe_code)]
     pub(crate) unsafe fn unlock_leaked(&self) {
         // SAFETY: this function's contract; the backend guard was forgotten, so this is the
         // one release of its hold (the lock count goes down by one).
         unsafe { self.inner.force_unlock() }
     }
-}
 
-impl<T: ?Sized> Deref for ReentrantMutexGuard<'_, T> {
-    type Target = T;
-
-    #[inline]
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized> Deref for MappedReentrantMutexGuard<'_, T> {
-    type Target = T;
-
-    #[inline]
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+    /// lock_api's guard for one hold kept by [`ReentrantMutexGuard::into_held`], so an `Arc`
+    /// guard can use lock_api's guard operations; in a `ManuallyDrop`, as
+    /// [`Mutex::kept_guard`](crate::Mutex::kept_guard) explains.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock through an `into_held` on this mutex, and the returned
+    /// guard stands for that one hold.
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::ReentrantMutexGuard<'_, RawMutex, RawThreadId, T>> {
+        // SAFETY: this thread holds the lock (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_guard_unchecked() })
     }
 }

@@ -1,7 +1,8 @@
 //! [`RwLock`]: many readers or one writer, with upgradable reads.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+#[cfg(feature = "arc_lock")]
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use parking_lot::lock_api;
 
 use crate::acquire;
 use crate::error::LockTimeout;
+use crate::guard_macros::{guard_deref, guard_map};
 use crate::lock_order::{Held, Mode};
 use crate::meta::{LockMeta, UNNAMED};
 use crate::raw::RawRwLock;
@@ -66,185 +68,82 @@ pub struct RwLock<T: ?Sized> {
     inner: lock_api::RwLock<RawRwLock, T>,
 }
 
-macro_rules! guard {
-    ($(#[$doc:meta])* $name:ident, $inner:ident $(, $mut:ident)?) => {
-        $(#[$doc])*
-        #[must_use = "the lock is released as soon as the guard is dropped"]
-        pub struct $name<'a, T: ?Sized> {
-            inner: lock_api::$inner<'a, RawRwLock, T>,
-            _held: Held,
-        }
-
-        impl<T: ?Sized> Deref for $name<'_, T> {
-            type Target = T;
-
-            #[inline]
-            fn deref(&self) -> &T {
-                &self.inner
-            }
-        }
-
-        $(
-            impl<T: ?Sized> $mut for $name<'_, T> {
-                #[inline]
-                fn deref_mut(&mut self) -> &mut T {
-                    &mut self.inner
-                }
-            }
-        )?
-
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $name<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-    };
+/// Shared guard of an [`RwLock`].
+///
+/// ```
+/// let lock = selvedge_locks::RwLock::new(2);
+/// let mine = lock.read();
+/// // Readers on other threads share the lock (re-reading on one thread is a lock-order
+/// // error: a writer queued in between would deadlock it).
+/// std::thread::scope(|s| { s.spawn(|| assert_eq!(*lock.read(), 2)); });
+/// assert_eq!(*mine, 2);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    rwlock: &'a RwLock<T>,
+    inner: lock_api::RwLockReadGuard<'a, RawRwLock, T>,
+    held: Held,
 }
 
-guard!(
-    /// Shared guard of an [`RwLock`].
-    ///
-    /// ```
-    /// let lock = selvedge_locks::RwLock::new(2);
-    /// let mine = lock.read();
-    /// // Readers on other threads share the lock (re-reading on one thread is a lock-order
-    /// // error: a writer queued in between would deadlock it).
-    /// std::thread::scope(|s| { s.spawn(|| assert_eq!(*lock.read(), 2)); });
-    /// assert_eq!(*mine, 2);
-    /// ```
-    RwLockReadGuard,
-    RwLockReadGuard
-);
-guard!(
-    /// Exclusive guard of an [`RwLock`].
-    ///
-    /// ```
-    /// let lock = selvedge_locks::RwLock::new(2);
-    /// *lock.write() += 1;
-    /// assert_eq!(*lock.read(), 3);
-    /// ```
-    RwLockWriteGuard,
-    RwLockWriteGuard,
-    DerefMut
-);
-guard!(
-    /// An upgradable read guard of an [`RwLock`]: shares with readers, excludes writers and
-    /// other upgradable readers, and can become a [`RwLockWriteGuard`].
-    ///
-    /// ```
-    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
-    /// let lock = RwLock::new(1);
-    /// let up = lock.upgradable_read();
-    /// std::thread::scope(|s| { s.spawn(|| assert_eq!(*lock.read(), 1)); }); // readers get in
-    /// *RwLockUpgradableReadGuard::upgrade(up) = 2;
-    /// assert_eq!(*lock.read(), 2);
-    /// ```
-    RwLockUpgradableReadGuard,
-    RwLockUpgradableReadGuard
-);
-guard!(
-    /// A read guard narrowed by [`RwLockReadGuard::map`].
-    ///
-    /// ```
-    /// use selvedge_locks::{RwLock, RwLockReadGuard};
-    /// let lock = RwLock::new((1, 2));
-    /// assert_eq!(*RwLockReadGuard::map(lock.read(), |p| &p.0), 1);
-    /// ```
-    MappedRwLockReadGuard,
-    MappedRwLockReadGuard
-);
-guard!(
-    /// A write guard narrowed by [`RwLockWriteGuard::map`].
-    ///
-    /// ```
-    /// use selvedge_locks::{RwLock, RwLockWriteGuard};
-    /// let lock = RwLock::new((1, 2));
-    /// *RwLockWriteGuard::map(lock.write(), |p| &mut p.1) = 5;
-    /// assert_eq!(lock.read().1, 5);
-    /// ```
-    MappedRwLockWriteGuard,
-    MappedRwLockWriteGuard,
-    DerefMut
-);
+/// Exclusive guard of an [`RwLock`].
+///
+/// ```
+/// let lock = selvedge_locks::RwLock::new(2);
+/// *lock.write() += 1;
+/// assert_eq!(*lock.read(), 3);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    rwlock: &'a RwLock<T>,
+    inner: lock_api::RwLockWriteGuard<'a, RawRwLock, T>,
+    held: Held,
+}
 
-/// Generates the blocking, try, and timed acquisitions of one mode.
-macro_rules! acquisitions {
-    (
-        $mode:expr, $guard:ident,
-        $(#[$lock_doc:meta])* $lock:ident => $raw_lock:ident,
-        $(#[$try_doc:meta])* $try:ident => $raw_try:ident,
-        $(#[$for_doc:meta])* $for:ident,
-        $(#[$until_doc:meta])* $until:ident => $raw_until:ident,
-        $timed:ident
-    ) => {
-        $(#[$lock_doc])*
-        #[inline]
-        #[track_caller]
-        pub fn $lock(&self) -> $guard<'_, T> {
-            let (inner, held) =
-                acquire::lock(&self.meta, $mode, || self.inner.$raw_try(), || self.inner.$raw_lock());
-            $guard { inner, _held: held }
-        }
+/// An upgradable read guard of an [`RwLock`]: shares with readers, excludes writers and
+/// other upgradable readers, and can become a [`RwLockWriteGuard`].
+///
+/// ```
+/// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+/// let lock = RwLock::new(1);
+/// let up = lock.upgradable_read();
+/// std::thread::scope(|s| { s.spawn(|| assert_eq!(*lock.read(), 1)); }); // readers get in
+/// *RwLockUpgradableReadGuard::upgrade(up) = 2;
+/// assert_eq!(*lock.read(), 2);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RwLockUpgradableReadGuard<'a, T: ?Sized> {
+    rwlock: &'a RwLock<T>,
+    inner: lock_api::RwLockUpgradableReadGuard<'a, RawRwLock, T>,
+    held: Held,
+}
 
-        $(#[$try_doc])*
-        #[inline]
-        #[track_caller]
-        pub fn $try(&self) -> Option<$guard<'_, T>> {
-            acquire::try_lock(&self.meta, $mode, || self.inner.$raw_try())
-                .map(|(inner, held)| $guard { inner, _held: held })
-        }
+/// A read guard narrowed by [`RwLockReadGuard::map`]; it can be narrowed again.
+///
+/// ```
+/// use selvedge_locks::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+/// let lock = RwLock::new((1, (2, 3)));
+/// let inner = RwLockReadGuard::map(lock.read(), |p| &p.1);
+/// assert_eq!(*MappedRwLockReadGuard::map(inner, |p| &p.0), 2);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MappedRwLockReadGuard<'a, T: ?Sized> {
+    inner: lock_api::MappedRwLockReadGuard<'a, RawRwLock, T>,
+    held: Held,
+}
 
-        $(#[$for_doc])*
-        ///
-        /// A `timeout` too long to represent as an `Instant` waits without limit.
-        ///
-        /// # Errors
-        ///
-        /// [`LockTimeout`], naming the lock and the wait, if it was not available in time,
-        /// including when this thread holds the lock in a conflicting mode.
-        ///
-        /// # Panics
-        ///
-        /// Never for a `timeout` that can end. With feature `lock-order`, one that cannot
-        /// (such as `Duration::MAX`) on a lock this thread holds panics, as the blocking
-        /// acquisition does, since it would wait forever.
-        #[inline]
-        #[track_caller]
-        pub fn $for(&self, timeout: Duration) -> Result<$guard<'_, T>, LockTimeout> {
-            self.$timed(move || Instant::now().checked_add(timeout))
-        }
-
-        $(#[$until_doc])*
-        ///
-        /// Never panics, even with feature `lock-order` on a lock this thread holds: the
-        /// wait ends at `deadline`.
-        ///
-        /// # Errors
-        ///
-        /// [`LockTimeout`] if it was not available by `deadline`.
-        #[inline]
-        #[track_caller]
-        pub fn $until(&self, deadline: Instant) -> Result<$guard<'_, T>, LockTimeout> {
-            self.$timed(move || Some(deadline))
-        }
-
-        #[inline]
-        #[track_caller]
-        fn $timed(
-            &self,
-            deadline: impl FnOnce() -> Option<Instant>,
-        ) -> Result<$guard<'_, T>, LockTimeout> {
-            acquire::lock_until(
-                &self.meta,
-                $mode,
-                deadline,
-                || self.inner.$raw_try(),
-                |deadline| self.inner.$raw_until(deadline),
-                || self.inner.$raw_lock(),
-            )
-            .map(|(inner, held)| $guard { inner, _held: held })
-        }
-    };
+/// A write guard narrowed by [`RwLockWriteGuard::map`]; it can be narrowed again.
+///
+/// ```
+/// use selvedge_locks::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+/// let lock = RwLock::new((1, (2, 3)));
+/// let inner = RwLockWriteGuard::map(lock.write(), |p| &mut p.1);
+/// *MappedRwLockWriteGuard::map(inner, |p| &mut p.1) = 5;
+/// assert_eq!(lock.read().1.1, 5);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MappedRwLockWriteGuard<'a, T: ?Sized> {
+    inner: lock_api::MappedRwLockWriteGuard<'a, RawRwLock, T>,
+    held: Held,
 }
 
 impl<T> RwLock<T> {
@@ -293,110 +192,313 @@ impl<T: ?Sized> RwLock<T> {
         self.meta.name()
     }
 
-    acquisitions!(
-        Mode::Shared, RwLockReadGuard,
-        /// Blocks until shared access is held.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert_eq!(*lock.read(), 1);
-        /// ```
-        read => read,
-        /// Takes shared access if no writer holds or waits for the lock.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// let _w = lock.write();
-        /// assert!(lock.try_read().is_none());
-        /// ```
-        try_read => try_read,
-        /// Waits at most `timeout` for shared access.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert!(lock.try_read_for(std::time::Duration::from_millis(1)).is_ok());
-        /// ```
-        try_read_for,
-        /// Waits until `deadline` at most for shared access.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert!(lock.try_read_until(std::time::Instant::now()).is_ok());
-        /// ```
-        try_read_until => try_read_until,
-        read_until
-    );
+    /// Blocks until shared access is held.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert_eq!(*lock.read(), 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn read(&self) -> RwLockReadGuard<'_, T> {
+        let (inner, held) = acquire::lock(
+            &self.meta,
+            Mode::Shared,
+            || self.inner.try_read(),
+            || self.inner.read(),
+        );
+        RwLockReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        }
+    }
 
-    acquisitions!(
-        Mode::Exclusive, RwLockWriteGuard,
-        /// Blocks until exclusive access is held.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// *lock.write() = 2;
-        /// assert_eq!(*lock.read(), 2);
-        /// ```
-        write => write,
-        /// Takes exclusive access if the lock is free.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// let _r = lock.read();
-        /// assert!(lock.try_write().is_none());
-        /// ```
-        try_write => try_write,
-        /// Waits at most `timeout` for exclusive access.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert!(lock.try_write_for(std::time::Duration::from_millis(1)).is_ok());
-        /// ```
-        try_write_for,
-        /// Waits until `deadline` at most for exclusive access.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert!(lock.try_write_until(std::time::Instant::now()).is_ok());
-        /// ```
-        try_write_until => try_write_until,
-        write_until
-    );
+    /// Takes shared access if no writer holds or waits for the lock.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// let _w = lock.write();
+    /// assert!(lock.try_read().is_none());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+        acquire::try_lock(&self.meta, Mode::Shared, || self.inner.try_read()).map(
+            |(inner, held)| RwLockReadGuard {
+                rwlock: self,
+                inner,
+                held,
+            },
+        )
+    }
 
-    acquisitions!(
-        Mode::Upgradable, RwLockUpgradableReadGuard,
-        /// Blocks until upgradable read access is held (readers may share it; writers and
-        /// other upgradable readers wait).
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// let up = lock.upgradable_read();
-        /// assert_eq!(*up, 1);
-        /// ```
-        upgradable_read => upgradable_read,
-        /// Takes upgradable read access if no writer or upgradable reader holds the lock.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// let _up = lock.upgradable_read();
-        /// assert!(lock.try_upgradable_read().is_none());
-        /// ```
-        try_upgradable_read => try_upgradable_read,
-        /// Waits at most `timeout` for upgradable read access.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert!(lock.try_upgradable_read_for(std::time::Duration::ZERO).is_ok());
-        /// ```
-        try_upgradable_read_for,
-        /// Waits until `deadline` at most for upgradable read access.
-        ///
-        /// ```
-        /// let lock = selvedge_locks::RwLock::new(1);
-        /// assert!(lock.try_upgradable_read_until(std::time::Instant::now()).is_ok());
-        /// ```
-        try_upgradable_read_until => try_upgradable_read_until,
-        upgradable_read_until
-    );
+    /// Waits at most `timeout` for shared access. A `timeout` too long to represent as an
+    /// `Instant` waits without limit.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], naming the lock and the wait, if it was not available in time,
+    /// including when this thread holds the lock in a conflicting mode.
+    ///
+    /// # Panics
+    ///
+    /// Never for a `timeout` that can end. With feature `lock-order`, one that cannot (such
+    /// as `Duration::MAX`) on a lock this thread holds panics, as the blocking acquisition
+    /// does, since it would wait forever. The same holds for every `try_*_for` of this lock.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert!(lock.try_read_for(std::time::Duration::from_millis(1)).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_read_for(&self, timeout: Duration) -> Result<RwLockReadGuard<'_, T>, LockTimeout> {
+        self.read_until(move || Instant::now().checked_add(timeout))
+    }
+
+    /// Waits until `deadline` at most for shared access. Never panics, even with feature
+    /// `lock-order` on a lock this thread holds: the wait ends at `deadline`. The same holds
+    /// for every `try_*_until` of this lock.
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] if it was not available by `deadline`.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert!(lock.try_read_until(std::time::Instant::now()).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_read_until(&self, deadline: Instant) -> Result<RwLockReadGuard<'_, T>, LockTimeout> {
+        self.read_until(move || Some(deadline))
+    }
+
+    #[inline]
+    #[track_caller]
+    fn read_until(
+        &self,
+        deadline: impl FnOnce() -> Option<Instant>,
+    ) -> Result<RwLockReadGuard<'_, T>, LockTimeout> {
+        acquire::lock_until(
+            &self.meta,
+            Mode::Shared,
+            deadline,
+            || self.inner.try_read(),
+            |deadline| self.inner.try_read_until(deadline),
+            || self.inner.read(),
+        )
+        .map(|(inner, held)| RwLockReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        })
+    }
+
+    /// Blocks until exclusive access is held.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// *lock.write() = 2;
+    /// assert_eq!(*lock.read(), 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn write(&self) -> RwLockWriteGuard<'_, T> {
+        let (inner, held) = acquire::lock(
+            &self.meta,
+            Mode::Exclusive,
+            || self.inner.try_write(),
+            || self.inner.write(),
+        );
+        RwLockWriteGuard {
+            rwlock: self,
+            inner,
+            held,
+        }
+    }
+
+    /// Takes exclusive access if the lock is free.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// let _r = lock.read();
+    /// assert!(lock.try_write().is_none());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
+        acquire::try_lock(&self.meta, Mode::Exclusive, || self.inner.try_write()).map(
+            |(inner, held)| RwLockWriteGuard {
+                rwlock: self,
+                inner,
+                held,
+            },
+        )
+    }
+
+    /// Waits at most `timeout` for exclusive access; as [`try_read_for`](Self::try_read_for).
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], naming the lock and the wait, if it was not available in time.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert!(lock.try_write_for(std::time::Duration::from_millis(1)).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_write_for(&self, timeout: Duration) -> Result<RwLockWriteGuard<'_, T>, LockTimeout> {
+        self.write_until(move || Instant::now().checked_add(timeout))
+    }
+
+    /// Waits until `deadline` at most for exclusive access; as
+    /// [`try_read_until`](Self::try_read_until).
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] if it was not available by `deadline`.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert!(lock.try_write_until(std::time::Instant::now()).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_write_until(
+        &self,
+        deadline: Instant,
+    ) -> Result<RwLockWriteGuard<'_, T>, LockTimeout> {
+        self.write_until(move || Some(deadline))
+    }
+
+    #[inline]
+    #[track_caller]
+    fn write_until(
+        &self,
+        deadline: impl FnOnce() -> Option<Instant>,
+    ) -> Result<RwLockWriteGuard<'_, T>, LockTimeout> {
+        acquire::lock_until(
+            &self.meta,
+            Mode::Exclusive,
+            deadline,
+            || self.inner.try_write(),
+            |deadline| self.inner.try_write_until(deadline),
+            || self.inner.write(),
+        )
+        .map(|(inner, held)| RwLockWriteGuard {
+            rwlock: self,
+            inner,
+            held,
+        })
+    }
+
+    /// Blocks until upgradable read access is held (readers may share it; writers and
+    /// other upgradable readers wait).
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// let up = lock.upgradable_read();
+    /// assert_eq!(*up, 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn upgradable_read(&self) -> RwLockUpgradableReadGuard<'_, T> {
+        let (inner, held) = acquire::lock(
+            &self.meta,
+            Mode::Upgradable,
+            || self.inner.try_upgradable_read(),
+            || self.inner.upgradable_read(),
+        );
+        RwLockUpgradableReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        }
+    }
+
+    /// Takes upgradable read access if no writer or upgradable reader holds the lock.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// let _up = lock.upgradable_read();
+    /// assert!(lock.try_upgradable_read().is_none());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_upgradable_read(&self) -> Option<RwLockUpgradableReadGuard<'_, T>> {
+        acquire::try_lock(&self.meta, Mode::Upgradable, || {
+            self.inner.try_upgradable_read()
+        })
+        .map(|(inner, held)| RwLockUpgradableReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        })
+    }
+
+    /// Waits at most `timeout` for upgradable read access; as
+    /// [`try_read_for`](Self::try_read_for).
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`], naming the lock and the wait, if it was not available in time.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert!(lock.try_upgradable_read_for(std::time::Duration::ZERO).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_upgradable_read_for(
+        &self,
+        timeout: Duration,
+    ) -> Result<RwLockUpgradableReadGuard<'_, T>, LockTimeout> {
+        self.upgradable_read_until(move || Instant::now().checked_add(timeout))
+    }
+
+    /// Waits until `deadline` at most for upgradable read access; as
+    /// [`try_read_until`](Self::try_read_until).
+    ///
+    /// # Errors
+    ///
+    /// [`LockTimeout`] if it was not available by `deadline`.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(1);
+    /// assert!(lock.try_upgradable_read_until(std::time::Instant::now()).is_ok());
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_upgradable_read_until(
+        &self,
+        deadline: Instant,
+    ) -> Result<RwLockUpgradableReadGuard<'_, T>, LockTimeout> {
+        self.upgradable_read_until(move || Some(deadline))
+    }
+
+    #[inline]
+    #[track_caller]
+    fn upgradable_read_until(
+        &self,
+        deadline: impl FnOnce() -> Option<Instant>,
+    ) -> Result<RwLockUpgradableReadGuard<'_, T>, LockTimeout> {
+        acquire::lock_until(
+            &self.meta,
+            Mode::Upgradable,
+            deadline,
+            || self.inner.try_upgradable_read(),
+            |deadline| self.inner.try_upgradable_read_until(deadline),
+            || self.inner.upgradable_read(),
+        )
+        .map(|(inner, held)| RwLockUpgradableReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        })
+    }
 
     /// Shared access that gets in even when a writer is queued, as long as some thread reads
     /// (parking_lot's `RwLock::read_recursive`), so a thread that already reads can read again
@@ -423,7 +525,11 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.try_read_recursive(),
             || self.inner.read_recursive(),
         );
-        RwLockReadGuard { inner, _held: held }
+        RwLockReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        }
     }
 
     /// [`read_recursive`](Self::read_recursive) if it can be had without blocking.
@@ -442,12 +548,24 @@ impl<T: ?Sized> RwLock<T> {
         acquire::try_lock(&self.meta, Mode::SharedRecursive, || {
             self.inner.try_read_recursive()
         })
-        .map(|(inner, held)| RwLockReadGuard { inner, _held: held })
+        .map(|(inner, held)| RwLockReadGuard {
+            rwlock: self,
+            inner,
+            held,
+        })
     }
 
-    /// A pointer to the data, for a guard that holds the lock without borrowing it.
-    #[cfg(feature = "arc_lock")]
-    pub(crate) fn data_ptr(&self) -> *mut T {
+    /// A raw pointer to the data (lock_api's `data_ptr`). Getting it is safe; using it is
+    /// `unsafe` and sound only while this thread holds the lock in a mode that allows the
+    /// access, or has `&mut` to the lock.
+    ///
+    /// ```
+    /// let lock = selvedge_locks::RwLock::new(5);
+    /// let guard = lock.read();
+    /// assert_eq!(lock.data_ptr().cast_const(), &*guard as *const i32);
+    /// ```
+    #[must_use]
+    pub fn data_ptr(&self) -> *mut T {
         self.inner.data_ptr()
     }
 
@@ -455,8 +573,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Safety
     ///
-    /// The caller holds a shared lock through `leak` of an [`RwLockReadGuard`] of this lock,
-    /// and releases it once.
+    /// The caller holds a shared lock through `into_held` of an [`RwLockReadGuard`] of this
+    /// lock, and releases it once.
     #[cfg(feature = "arc_lock")]
     #[allow(unsafe_code)]
     pub(crate) unsafe fn unlock_leaked_shared(&self) {
@@ -488,6 +606,53 @@ impl<T: ?Sized> RwLock<T> {
         // SAFETY: this function's contract (the upgradable lock is held, its backend guard
         // forgotten); `raw` is only used to release that one hold.
         unsafe { lock_api::RawRwLockUpgrade::unlock_upgradable(self.inner.raw()) }
+    }
+
+    /// lock_api's read guard for a shared hold kept by [`RwLockReadGuard::into_held`], so an
+    /// `Arc` guard can use lock_api's guard operations; in a `ManuallyDrop`, as
+    /// [`Mutex::kept_guard`](crate::Mutex::kept_guard) explains.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock shared through an `into_held` on this lock, and the
+    /// returned guard stands for that one hold.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_read_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::RwLockReadGuard<'_, RawRwLock, T>> {
+        // SAFETY: this thread holds the lock shared (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_read_guard_unchecked() })
+    }
+
+    /// [`kept_read_guard`](Self::kept_read_guard) for the exclusive hold of a leaked write
+    /// guard.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock exclusively through an `into_held` on this lock.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_write_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::RwLockWriteGuard<'_, RawRwLock, T>> {
+        // SAFETY: this thread holds the lock exclusively (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_write_guard_unchecked() })
+    }
+
+    /// [`kept_read_guard`](Self::kept_read_guard) for the upgradable hold of a leaked
+    /// upgradable guard.
+    ///
+    /// # Safety
+    ///
+    /// This thread holds the lock upgradable through an `into_held` on this lock.
+    #[cfg(feature = "arc_lock")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn kept_upgradable_guard(
+        &self,
+    ) -> ManuallyDrop<lock_api::RwLockUpgradableReadGuard<'_, RawRwLock, T>> {
+        // SAFETY: this thread holds the lock upgradable (this function's contract).
+        ManuallyDrop::new(unsafe { self.inner.make_upgradable_guard_unchecked() })
     }
 
     /// Whether any thread holds the lock in any mode.
@@ -550,117 +715,241 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     }
 }
 
-/// `unlock_fair` and `bump` for one guard type.
-macro_rules! fair {
-    ($guard:ident, $mode:expr, $example:literal) => {
-        impl<T: ?Sized> $guard<'_, T> {
-            /// Unlocks fairly: if threads are waiting, the lock goes straight to them, and
-            /// this thread cannot take it back first (parking_lot's `unlock_fair`).
-            ///
-            /// ```
-            #[doc = $example]
-            /// selvedge_locks::RwLock::new(1);
-            /// let guard = make(&lock);
-            /// Guard::unlock_fair(guard);
-            /// assert!(!lock.is_locked());
-            /// ```
-            // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
-            #[allow(clippy::drop_non_drop)]
-            pub fn unlock_fair(s: Self) {
-                let Self { inner, _held } = s;
-                drop(_held);
-                lock_api::$guard::unlock_fair(inner);
-            }
-
-            /// Hands the lock to waiting threads, if there are any, and takes it back in the
-            /// same mode when they are done (parking_lot's `bump`); with no waiter it returns
-            /// at once. The data may have changed when it returns.
-            ///
-            /// Taking the lock back is checked by feature `lock-order` as a blocking
-            /// acquisition under the locks this thread took after this one, as
-            /// [`MutexGuard::bump`](crate::MutexGuard::bump) documents; it emits no
-            /// contention event (the wait is a voluntary hand-over).
-            ///
-            /// ```
-            #[doc = $example]
-            /// selvedge_locks::RwLock::new(1);
-            /// let mut guard = make(&lock);
-            /// Guard::bump(&mut guard);
-            /// assert_eq!(*guard, 1);
-            /// ```
-            #[track_caller]
-            pub fn bump(s: &mut Self) {
-                s._held.before_reacquire($mode, Location::caller());
-                lock_api::$guard::bump(&mut s.inner);
-            }
-
-            /// Ends the guard but not the hold (for the `Arc` guards): the lock stays held
-            /// and the lock-order entry is handed back.
-            #[cfg(feature = "arc_lock")]
-            pub(crate) fn leak(s: Self) -> Held {
-                let Self { inner, _held } = s;
-                std::mem::forget(inner);
-                _held
-            }
-        }
-    };
-}
-
-fair!(
-    RwLockReadGuard,
-    Mode::Shared,
+guard_deref!(RwLockReadGuard);
+guard_deref!(RwLockWriteGuard, mut);
+guard_deref!(RwLockUpgradableReadGuard);
+guard_deref!(MappedRwLockReadGuard);
+guard_deref!(MappedRwLockWriteGuard, mut);
+guard_map!(
+    RwLockReadGuard => MappedRwLockReadGuard, RwLockReadGuard::try_map_or_err, (&),
+    hooks { held }, keep { rwlock },
     "use selvedge_locks::RwLockReadGuard as Guard;\n\
-     fn make<T>(l: &selvedge_locks::RwLock<T>) -> Guard<'_, T> { l.read() }\n\
-     let lock ="
+     let lock = selvedge_locks::RwLock::new(vec![1, 2]);\n\
+     let guard = lock.read();",
+    "&v[1]"
 );
-fair!(
-    RwLockWriteGuard,
-    Mode::Exclusive,
+guard_map!(
+    MappedRwLockReadGuard => MappedRwLockReadGuard,
+    // lock_api spells this one `try_map_or_else`; ours is `try_map_or_err` on every guard.
+    MappedRwLockReadGuard::try_map_or_else, (&),
+    hooks { held }, keep {},
+    "use selvedge_locks::{MappedRwLockReadGuard as Guard, RwLockReadGuard};\n\
+     let lock = selvedge_locks::RwLock::new(vec![1, 2]);\n\
+     let guard = RwLockReadGuard::map(lock.read(), |v| v);",
+    "&v[1]"
+);
+guard_map!(
+    RwLockWriteGuard => MappedRwLockWriteGuard, RwLockWriteGuard::try_map_or_err, (&mut),
+    hooks { held }, keep { rwlock },
     "use selvedge_locks::RwLockWriteGuard as Guard;\n\
-     fn make<T>(l: &selvedge_locks::RwLock<T>) -> Guard<'_, T> { l.write() }\n\
-     let lock ="
+     let lock = selvedge_locks::RwLock::new(vec![1, 2]);\n\
+     let guard = lock.write();",
+    "&mut v[1]"
 );
-fair!(
-    RwLockUpgradableReadGuard,
-    Mode::Upgradable,
-    "use selvedge_locks::RwLockUpgradableReadGuard as Guard;\n\
-     fn make<T>(l: &selvedge_locks::RwLock<T>) -> Guard<'_, T> { l.upgradable_read() }\n\
-     let lock ="
+guard_map!(
+    MappedRwLockWriteGuard => MappedRwLockWriteGuard,
+    MappedRwLockWriteGuard::try_map_or_err, (&mut),
+    hooks { held }, keep {},
+    "use selvedge_locks::{MappedRwLockWriteGuard as Guard, RwLockWriteGuard};\n\
+     let lock = selvedge_locks::RwLock::new(vec![1, 2]);\n\
+     let guard = RwLockWriteGuard::map(lock.write(), |v| v);",
+    "&mut v[1]"
 );
 
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
-    /// Narrows the guard to part of the data.
+    /// The lock this guard holds (lock_api's `rwlock`).
     ///
     /// ```
     /// use selvedge_locks::{RwLock, RwLockReadGuard};
-    /// let lock = RwLock::new(vec![1, 2]);
-    /// assert_eq!(*RwLockReadGuard::map(lock.read(), |v| &v[0]), 1);
+    /// let lock = RwLock::named("routes", ());
+    /// let guard = lock.read();
+    /// assert_eq!(RwLockReadGuard::rwlock(&guard).name(), "routes");
     /// ```
-    pub fn map<U: ?Sized>(s: Self, f: impl FnOnce(&T) -> &U) -> MappedRwLockReadGuard<'a, U> {
-        MappedRwLockReadGuard {
-            inner: lock_api::RwLockReadGuard::map(s.inner, f),
-            _held: s._held,
-        }
+    #[must_use]
+    pub fn rwlock(s: &Self) -> &'a RwLock<T> {
+        s.rwlock
+    }
+
+    /// Unlocks, runs `f`, and takes shared access again (lock_api's `unlocked`); checked by
+    /// feature `lock-order` as [`MutexGuard::unlocked`](crate::MutexGuard::unlocked) is.
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.read();
+    /// RwLockReadGuard::unlocked(&mut guard, || *lock.write() += 1);
+    /// assert_eq!(*guard, 2);
+    /// ```
+    #[track_caller]
+    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::RwLockReadGuard::unlocked(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Shared, site);
+            result
+        })
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair unlock (lock_api's `unlocked_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.read();
+    /// RwLockReadGuard::unlocked_fair(&mut guard, || *lock.write() += 1);
+    /// assert_eq!(*guard, 2);
+    /// ```
+    #[track_caller]
+    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::RwLockReadGuard::unlocked_fair(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Shared, site);
+            result
+        })
+    }
+
+    /// Unlocks fairly: if threads are waiting, the lock goes straight to them, and this
+    /// thread cannot take it back first (parking_lot's `unlock_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(1);
+    /// RwLockReadGuard::unlock_fair(lock.read());
+    /// assert!(!lock.is_locked());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, held, .. } = s;
+        drop(held);
+        lock_api::RwLockReadGuard::unlock_fair(inner);
+    }
+
+    /// Hands the lock to waiting threads, if there are any, and takes shared access back
+    /// when they are done (parking_lot's `bump`); with no waiter it returns at once. The
+    /// data may have changed when it returns.
+    ///
+    /// Taking the lock back is checked by feature `lock-order` as a blocking acquisition
+    /// under the locks this thread took after this one, as
+    /// [`MutexGuard::bump`](crate::MutexGuard::bump) documents; it emits no contention event
+    /// (the wait is a voluntary hand-over).
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.read();
+    /// RwLockReadGuard::bump(&mut guard);
+    /// assert_eq!(*guard, 1);
+    /// ```
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        s.held.before_reacquire(Mode::Shared, Location::caller());
+        lock_api::RwLockReadGuard::bump(&mut s.inner);
+    }
+
+    /// Ends the guard but not the hold (for the `Arc` guards): the lock stays held and the
+    /// lock-order entry is handed back.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn into_held(s: Self) -> Held {
+        let Self { inner, held, .. } = s;
+        std::mem::forget(inner);
+        held
     }
 }
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
-    /// Narrows the guard to part of the data.
+    /// The lock this guard holds (lock_api's `rwlock`).
     ///
     /// ```
     /// use selvedge_locks::{RwLock, RwLockWriteGuard};
-    /// let lock = RwLock::new(vec![1, 2]);
-    /// *RwLockWriteGuard::map(lock.write(), |v| &mut v[0]) = 7;
-    /// assert_eq!(lock.read()[0], 7);
+    /// let lock = RwLock::named("routes", ());
+    /// let guard = lock.write();
+    /// assert_eq!(RwLockWriteGuard::rwlock(&guard).name(), "routes");
     /// ```
-    pub fn map<U: ?Sized>(
-        s: Self,
-        f: impl FnOnce(&mut T) -> &mut U,
-    ) -> MappedRwLockWriteGuard<'a, U> {
-        MappedRwLockWriteGuard {
-            inner: lock_api::RwLockWriteGuard::map(s.inner, f),
-            _held: s._held,
-        }
+    #[must_use]
+    pub fn rwlock(s: &Self) -> &'a RwLock<T> {
+        s.rwlock
+    }
+
+    /// Unlocks, runs `f`, and takes exclusive access again (lock_api's `unlocked`); checked
+    /// by feature `lock-order` as [`MutexGuard::unlocked`](crate::MutexGuard::unlocked) is.
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.write();
+    /// RwLockWriteGuard::unlocked(&mut guard, || *lock.write() += 1);
+    /// *guard += 1;
+    /// assert_eq!(*guard, 3);
+    /// ```
+    #[track_caller]
+    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::RwLockWriteGuard::unlocked(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Exclusive, site);
+            result
+        })
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair unlock (lock_api's `unlocked_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.write();
+    /// RwLockWriteGuard::unlocked_fair(&mut guard, || *lock.write() += 1);
+    /// assert_eq!(*guard, 2);
+    /// ```
+    #[track_caller]
+    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::RwLockWriteGuard::unlocked_fair(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Exclusive, site);
+            result
+        })
+    }
+
+    /// Unlocks fairly, as [`RwLockReadGuard::unlock_fair`].
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// RwLockWriteGuard::unlock_fair(lock.write());
+    /// assert!(!lock.is_locked());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, held, .. } = s;
+        drop(held);
+        lock_api::RwLockWriteGuard::unlock_fair(inner);
+    }
+
+    /// Hands the lock to waiting threads and takes exclusive access back, as
+    /// [`RwLockReadGuard::bump`].
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.write();
+    /// RwLockWriteGuard::bump(&mut guard);
+    /// assert_eq!(*guard, 1);
+    /// ```
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        s.held.before_reacquire(Mode::Exclusive, Location::caller());
+        lock_api::RwLockWriteGuard::bump(&mut s.inner);
     }
 
     /// Turns exclusive access into shared access, atomically: no writer can get in between.
@@ -675,9 +964,15 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// assert!(lock.try_read().is_some());
     /// ```
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
         RwLockReadGuard {
-            inner: lock_api::RwLockWriteGuard::downgrade(s.inner),
-            _held: s._held,
+            rwlock,
+            inner: lock_api::RwLockWriteGuard::downgrade(inner),
+            held,
         }
     }
 
@@ -692,14 +987,118 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// drop(up);
     /// ```
     pub fn downgrade_to_upgradable(s: Self) -> RwLockUpgradableReadGuard<'a, T> {
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
         RwLockUpgradableReadGuard {
-            inner: lock_api::RwLockWriteGuard::downgrade_to_upgradable(s.inner),
-            _held: s._held,
+            rwlock,
+            inner: lock_api::RwLockWriteGuard::downgrade_to_upgradable(inner),
+            held,
         }
+    }
+
+    /// Ends the guard but not the hold (for the `Arc` guards): the lock stays held and the
+    /// lock-order entry is handed back.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn into_held(s: Self) -> Held {
+        let Self { inner, held, .. } = s;
+        std::mem::forget(inner);
+        held
     }
 }
 
 impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
+    /// The lock this guard holds (lock_api's `rwlock`).
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::named("routes", ());
+    /// let guard = lock.upgradable_read();
+    /// assert_eq!(RwLockUpgradableReadGuard::rwlock(&guard).name(), "routes");
+    /// ```
+    #[must_use]
+    pub fn rwlock(s: &Self) -> &'a RwLock<T> {
+        s.rwlock
+    }
+
+    /// Unlocks, runs `f`, and takes upgradable access again (lock_api's `unlocked`); checked
+    /// by feature `lock-order` as [`MutexGuard::unlocked`](crate::MutexGuard::unlocked) is.
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.upgradable_read();
+    /// RwLockUpgradableReadGuard::unlocked(&mut guard, || *lock.write() += 1);
+    /// assert_eq!(*guard, 2);
+    /// ```
+    #[track_caller]
+    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::RwLockUpgradableReadGuard::unlocked(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Upgradable, site);
+            result
+        })
+    }
+
+    /// [`unlocked`](Self::unlocked) with a fair unlock (lock_api's `unlocked_fair`).
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.upgradable_read();
+    /// RwLockUpgradableReadGuard::unlocked_fair(&mut guard, || *lock.write() += 1);
+    /// assert_eq!(*guard, 2);
+    /// ```
+    #[track_caller]
+    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+        let site = Location::caller();
+        s.held.released();
+        let held = &mut s.held;
+        lock_api::RwLockUpgradableReadGuard::unlocked_fair(&mut s.inner, || {
+            let result = f();
+            held.before_reacquire(Mode::Upgradable, site);
+            result
+        })
+    }
+
+    /// Unlocks fairly, as [`RwLockReadGuard::unlock_fair`].
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// RwLockUpgradableReadGuard::unlock_fair(lock.upgradable_read());
+    /// assert!(!lock.is_locked());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, held, .. } = s;
+        drop(held);
+        lock_api::RwLockUpgradableReadGuard::unlock_fair(inner);
+    }
+
+    /// Hands the lock to waiting threads and takes upgradable access back, as
+    /// [`RwLockReadGuard::bump`].
+    ///
+    /// ```
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard = lock.upgradable_read();
+    /// RwLockUpgradableReadGuard::bump(&mut guard);
+    /// assert_eq!(*guard, 1);
+    /// ```
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        s.held
+            .before_reacquire(Mode::Upgradable, Location::caller());
+        lock_api::RwLockUpgradableReadGuard::bump(&mut s.inner);
+    }
+
     /// Waits for the other readers to leave, then turns this guard into the write guard. No
     /// other writer can get in between: what was read stays true.
     ///
@@ -711,9 +1110,15 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// *w += 1;
     /// ```
     pub fn upgrade(s: Self) -> RwLockWriteGuard<'a, T> {
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
         RwLockWriteGuard {
-            inner: lock_api::RwLockUpgradableReadGuard::upgrade(s.inner),
-            _held: s._held,
+            rwlock,
+            inner: lock_api::RwLockUpgradableReadGuard::upgrade(inner),
+            held,
         }
     }
 
@@ -730,10 +1135,22 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// assert!(RwLockUpgradableReadGuard::try_upgrade(up).is_ok()); // no other reader
     /// ```
     pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, T>, Self> {
-        let Self { inner, _held } = s;
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
         match lock_api::RwLockUpgradableReadGuard::try_upgrade(inner) {
-            Ok(inner) => Ok(RwLockWriteGuard { inner, _held }),
-            Err(inner) => Err(Self { inner, _held }),
+            Ok(inner) => Ok(RwLockWriteGuard {
+                rwlock,
+                inner,
+                held,
+            }),
+            Err(inner) => Err(Self {
+                rwlock,
+                inner,
+                held,
+            }),
         }
     }
 
@@ -751,10 +1168,59 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// assert!(RwLockUpgradableReadGuard::try_upgrade_for(up, Duration::from_millis(1)).is_ok());
     /// ```
     pub fn try_upgrade_for(s: Self, timeout: Duration) -> Result<RwLockWriteGuard<'a, T>, Self> {
-        let Self { inner, _held } = s;
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
         match lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout) {
-            Ok(inner) => Ok(RwLockWriteGuard { inner, _held }),
-            Err(inner) => Err(Self { inner, _held }),
+            Ok(inner) => Ok(RwLockWriteGuard {
+                rwlock,
+                inner,
+                held,
+            }),
+            Err(inner) => Err(Self {
+                rwlock,
+                inner,
+                held,
+            }),
+        }
+    }
+
+    /// Upgrades, waiting until `deadline` at most for the other readers to leave.
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, unchanged, if readers remained until `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use selvedge_locks::{RwLock, RwLockUpgradableReadGuard};
+    /// let lock = RwLock::new(0);
+    /// let up = lock.upgradable_read();
+    /// let reader = lock.try_read().unwrap(); // another reader: the upgrade cannot happen
+    /// let up = RwLockUpgradableReadGuard::try_upgrade_until(up, Instant::now()).unwrap_err();
+    /// drop(reader);
+    /// let soon = Instant::now() + Duration::from_millis(1);
+    /// assert!(RwLockUpgradableReadGuard::try_upgrade_until(up, soon).is_ok());
+    /// ```
+    pub fn try_upgrade_until(s: Self, deadline: Instant) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
+        match lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, deadline) {
+            Ok(inner) => Ok(RwLockWriteGuard {
+                rwlock,
+                inner,
+                held,
+            }),
+            Err(inner) => Err(Self {
+                rwlock,
+                inner,
+                held,
+            }),
         }
     }
 
@@ -790,6 +1256,46 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
         self.inner.try_with_upgraded(f)
     }
 
+    /// [`with_upgraded`](Self::with_upgraded), waiting at most `timeout` for the other
+    /// readers to leave; `None`, without running `f`, if they stayed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use selvedge_locks::RwLock;
+    /// let lock = RwLock::new(0);
+    /// let mut guard = lock.upgradable_read();
+    /// let doubled = guard.try_with_upgraded_for(Duration::from_millis(1), |n| { *n += 2; *n });
+    /// assert_eq!(doubled, Some(2));
+    /// ```
+    pub fn try_with_upgraded_for<R>(
+        &mut self,
+        timeout: Duration,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> Option<R> {
+        self.inner.try_with_upgraded_for(timeout, f)
+    }
+
+    /// [`with_upgraded`](Self::with_upgraded), waiting until `deadline` at most for the other
+    /// readers to leave; `None`, without running `f`, if they stayed.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use selvedge_locks::RwLock;
+    /// let lock = RwLock::new(0);
+    /// let mut guard = lock.upgradable_read();
+    /// let reader = lock.try_read().unwrap();
+    /// assert_eq!(guard.try_with_upgraded_until(Instant::now(), |n| *n += 1), None);
+    /// drop(reader);
+    /// assert_eq!(*guard, 0);
+    /// ```
+    pub fn try_with_upgraded_until<R>(
+        &mut self,
+        deadline: Instant,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> Option<R> {
+        self.inner.try_with_upgraded_until(deadline, f)
+    }
+
     /// Turns this guard into a plain read guard, letting another upgradable reader in.
     ///
     /// ```
@@ -800,10 +1306,61 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// drop(r);
     /// ```
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
+        let Self {
+            rwlock,
+            inner,
+            held,
+        } = s;
         RwLockReadGuard {
-            inner: lock_api::RwLockUpgradableReadGuard::downgrade(s.inner),
-            _held: s._held,
+            rwlock,
+            inner: lock_api::RwLockUpgradableReadGuard::downgrade(inner),
+            held,
         }
+    }
+
+    /// Ends the guard but not the hold (for the `Arc` guards): the lock stays held and the
+    /// lock-order entry is handed back.
+    #[cfg(feature = "arc_lock")]
+    pub(crate) fn into_held(s: Self) -> Held {
+        let Self { inner, held, .. } = s;
+        std::mem::forget(inner);
+        held
+    }
+}
+
+impl<T: ?Sized> MappedRwLockReadGuard<'_, T> {
+    /// Unlocks fairly, as [`RwLockReadGuard::unlock_fair`].
+    ///
+    /// ```
+    /// use selvedge_locks::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
+    /// let lock = RwLock::new((1, 2));
+    /// MappedRwLockReadGuard::unlock_fair(RwLockReadGuard::map(lock.read(), |p| &p.0));
+    /// assert!(!lock.is_locked());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, held } = s;
+        drop(held);
+        lock_api::MappedRwLockReadGuard::unlock_fair(inner);
+    }
+}
+
+impl<T: ?Sized> MappedRwLockWriteGuard<'_, T> {
+    /// Unlocks fairly, as [`RwLockWriteGuard::unlock_fair`].
+    ///
+    /// ```
+    /// use selvedge_locks::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
+    /// let lock = RwLock::new((1, 2));
+    /// MappedRwLockWriteGuard::unlock_fair(RwLockWriteGuard::map(lock.write(), |p| &mut p.0));
+    /// assert!(!lock.is_locked());
+    /// ```
+    // `Held` has no `Drop` without feature `lock-order`; the drop says the order.
+    #[allow(clippy::drop_non_drop)]
+    pub fn unlock_fair(s: Self) {
+        let Self { inner, held } = s;
+        drop(held);
+        lock_api::MappedRwLockWriteGuard::unlock_fair(inner);
     }
 }
 

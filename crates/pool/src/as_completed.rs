@@ -4,8 +4,8 @@
 //! # Protocol
 //!
 //! Every handle's slot gets a watch, `(completions, index)`, set under the slot's mutex
-//! (see `handle.rs`). `Slot::finish` writes the result and takes the watch under that same
-//! lock, then pushes `index` onto `completions` and notifies it. So a task that finished
+//! (see `handle.rs`). `ResultSlot::finish` writes the result and takes the watch under that
+//! same lock, then pushes `index` onto `completions` and notifies it. So a task that finished
 //! before its watch was set is found by `watch` (which pushes at once), and one that
 //! finishes after finds the watch: every index is pushed exactly once, and the iterator
 //! sleeps on one condition variable until then: no polling. A task that never runs still

@@ -30,7 +30,7 @@ const TAKEN: u8 = 1;
 const CANCELLED: u8 = 2;
 
 /// Where a task's result lands; shared by the queued job and its [`TaskHandle`].
-pub(crate) struct Slot<R, E = Infallible> {
+pub(crate) struct ResultSlot<R, E = Infallible> {
     state: AtomicU8,
     done: AtomicBool,
     inner: Mutex<Inner<R, E>>,
@@ -47,7 +47,7 @@ struct Inner<R, E> {
     watch: Option<(Arc<Completions>, usize)>,
 }
 
-impl<R, E> Slot<R, E> {
+impl<R, E> ResultSlot<R, E> {
     pub(crate) fn new() -> Self {
         Self {
             state: AtomicU8::new(QUEUED),
@@ -126,16 +126,16 @@ impl<R, E> Slot<R, E> {
 /// assert_eq!(handle.join(), Ok(42));
 /// ```
 pub struct TaskHandle<R, E = Infallible> {
-    slot: Arc<Slot<R, E>>,
+    slot: Arc<ResultSlot<R, E>>,
     id: u64,
 }
 
 impl<R, E> TaskHandle<R, E> {
-    pub(crate) fn new(slot: Arc<Slot<R, E>>, id: u64) -> Self {
+    pub(crate) fn new(slot: Arc<ResultSlot<R, E>>, id: u64) -> Self {
         Self { slot, id }
     }
 
-    pub(crate) fn slot(&self) -> &Slot<R, E> {
+    pub(crate) fn slot(&self) -> &ResultSlot<R, E> {
         &self.slot
     }
 

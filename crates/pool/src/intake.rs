@@ -188,7 +188,7 @@ const RING_MAX: usize = if MODEL { 2 } else { 1024 };
 ///
 /// `repr(align(32))`: two slots per cache line, never one across two lines.
 #[repr(align(32))]
-struct Slot {
+struct RingSlot {
     /// `i + 1` (modulo 2^40) once the job with ring index `i` is written. The consumer,
     /// which knows the index it expects next, tells a new job from the previous lap's by
     /// this alone, so it never writes the slot (a write there per task would pull the line
@@ -212,7 +212,7 @@ struct Slot {
 /// pop there is a compare-and-swap plus a read-modify-write on the slot, where ours, with a
 /// single consumer, needs neither (`docs/notes/pool-benchmarks.md`).
 pub(crate) struct Intake {
-    slots: Box<[Slot]>,
+    slots: Box<[RingSlot]>,
     /// The ring's length minus one (a power of two minus one).
     mask: u64,
 }
@@ -230,7 +230,7 @@ impl Intake {
     pub(crate) fn new(capacity: usize) -> Self {
         let len = capacity.clamp(2, RING_MAX).next_power_of_two();
         let slots = (0..len as u64)
-            .map(|k| Slot {
+            .map(|k| RingSlot {
                 seq: AtomicU64::new((k + 1).wrapping_sub(len as u64) & COUNT_MASK),
                 job: UnsafeCell::new(MaybeUninit::uninit()),
             })
@@ -246,7 +246,7 @@ impl Intake {
         self.mask + 1
     }
 
-    fn slot(&self, index: u64) -> &Slot {
+    fn slot(&self, index: u64) -> &RingSlot {
         &self.slots[(index & self.mask) as usize]
     }
 
@@ -337,7 +337,7 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn job_is_three_words_and_a_slot_half_a_line() {
         assert_eq!(std::mem::size_of::<Job>(), 24);
-        assert_eq!(std::mem::size_of::<Slot>(), 32);
+        assert_eq!(std::mem::size_of::<RingSlot>(), 32);
     }
 
     /// A work that does nothing: the jobs these tests move around.

@@ -28,7 +28,7 @@ use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::AtomicU64;
 
 use crate::contain::{drop_contained, into_message};
-use crate::handle::Slot;
+use crate::handle::ResultSlot;
 use crate::stats::Counters;
 use crate::{Priority, TaskError, events};
 
@@ -260,13 +260,13 @@ pub(crate) type OnFailure<E> = Box<dyn FnOnce(&TaskError<E>) + Send>;
 pub(crate) struct TaskImpl<F, R, E = Infallible> {
     pub(crate) f: Option<F>,
     pub(crate) deadline: Option<Instant>,
-    pub(crate) slot: Option<Arc<Slot<R, E>>>,
+    pub(crate) slot: Option<Arc<ResultSlot<R, E>>>,
     pub(crate) on_success: Option<OnSuccess<R>>,
     pub(crate) on_failure: Option<OnFailure<E>>,
 }
 
 impl<F, R, E> TaskImpl<F, R, E> {
-    pub(crate) fn new(f: F, slot: Option<Arc<Slot<R, E>>>) -> Self {
+    pub(crate) fn new(f: F, slot: Option<Arc<ResultSlot<R, E>>>) -> Self {
         Self {
             f: Some(f),
             deadline: None,

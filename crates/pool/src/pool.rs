@@ -25,7 +25,7 @@ use crate::queue::PriorityQueue;
 use crate::stats::Counters;
 use crate::{
     PendingTask, PoolBuilder, PoolStats, Priority, RejectionPolicy, ShutdownReport, SubmitError,
-    TaskBuilder, TaskHandle, events, handle::Slot, task_id, worker,
+    TaskBuilder, TaskHandle, events, handle::ResultSlot, task_id, worker,
 };
 
 /// A started worker: its handle (joined at shutdown) and its identity.
@@ -562,7 +562,7 @@ impl ThreadPool {
         R: Send + 'static,
         E: fmt::Debug + Send + 'static,
     {
-        let slot = Arc::new(Slot::new());
+        let slot = Arc::new(ResultSlot::new());
         task.slot = Some(Arc::clone(&slot));
         let id = task_id::next();
         task.deadline = deadline;

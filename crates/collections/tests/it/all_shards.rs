@@ -11,11 +11,7 @@ use selvedge_collections::{ConcurrentMap, ConcurrentSet, DefaultHashBuilder};
 
 fn reentrance_message(f: impl FnOnce()) -> String {
     let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("re-entrance must panic");
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    selvedge_trace::panic_text(&*payload).to_owned()
 }
 
 #[test]

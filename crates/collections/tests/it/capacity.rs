@@ -7,11 +7,7 @@ use std::panic::catch_unwind;
 use selvedge_collections::{CapacityError, ConcurrentMap, ConcurrentSet};
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    selvedge_trace::panic_text(&*payload).to_owned()
 }
 
 #[test]

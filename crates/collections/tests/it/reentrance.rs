@@ -7,11 +7,7 @@ use selvedge_collections::{ConcurrentMap, ConcurrentSet, Op};
 use selvedge_trace::{events, targets, testing};
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    selvedge_trace::panic_text(&*payload).to_owned()
 }
 
 #[test]

@@ -21,11 +21,7 @@ fn with_action<R>(action: OrderAction, f: impl FnOnce() -> R) -> R {
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    selvedge_trace::panic_text(&*payload).to_owned()
 }
 
 // The feature is on in this file, so the checker must be: fails to compile otherwise.
@@ -285,6 +281,48 @@ fn bump_of_the_only_lock_held_is_clear_and_keeps_it_held() {
         let message = catch_unwind(AssertUnwindSafe(|| drop(lock.read())))
             .map_err(panic_message)
             .expect_err("still held");
+        assert!(message.contains("self-deadlock"), "{message}");
+    });
+}
+
+#[test]
+fn what_an_unlocked_body_takes_is_not_taken_under_the_guards_lock() {
+    with_action(OrderAction::Panic, || {
+        let a = Mutex::named("unlocked-a", ());
+        let b = Mutex::named("unlocked-b", ());
+        let mut held_a = a.lock();
+        // `a` is free while the body runs: taking `b` (and `a` itself) there records no
+        // a -> b edge and is no self-deadlock.
+        selvedge_locks::MutexGuard::unlocked(&mut held_a, || {
+            let _b = b.lock();
+            drop(a.lock());
+        });
+        drop(held_a);
+        let _b = b.lock();
+        let _a = a.lock(); // b -> a: clear, since a -> b was never recorded
+    });
+}
+
+#[test]
+fn unlocked_retaking_under_a_later_lock_is_checked_and_keeps_the_lock_held() {
+    with_action(OrderAction::Panic, || {
+        let a = RwLock::named("unlocked-again-a", 0);
+        let b = Mutex::named("unlocked-again-b", ());
+        let mut held_a = a.write();
+        {
+            let _held_b = b.lock(); // records a -> b
+            let message = catch_unwind(AssertUnwindSafe(|| {
+                selvedge_locks::RwLockWriteGuard::unlocked(&mut held_a, || ());
+            }))
+            .map_err(panic_message)
+            .expect_err("taking `a` back under `b` reverses the order");
+            assert!(message.contains("lock order violation"), "{message}");
+        }
+        selvedge_locks::RwLockWriteGuard::unlocked(&mut held_a, || ());
+        *held_a += 1;
+        let message = catch_unwind(AssertUnwindSafe(|| drop(a.read())))
+            .map_err(panic_message)
+            .expect_err("held again after `unlocked`");
         assert!(message.contains("self-deadlock"), "{message}");
     });
 }

@@ -132,6 +132,34 @@ fn a_lock_held_by_another_thread_is_waited_for_not_reported() {
     assert_eq!(*m.lock(), 1);
 }
 
+#[test]
+fn locking_inside_unlocked_while_another_thread_holds_it_waits_instead_of_reporting() {
+    let m = Mutex::named("lent", 0);
+    let mut guard = m.lock();
+    MutexGuard::unlocked(&mut guard, || {
+        let taken = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut other = m.lock();
+                taken.store(true, Ordering::Relaxed);
+                // Long enough for this thread's `lock` below to find it taken and look the
+                // holder up, which must not find this thread.
+                std::thread::sleep(Duration::from_millis(50));
+                *other += 1;
+            });
+            while !taken.load(Ordering::Relaxed) {
+                std::thread::yield_now();
+            }
+            *m.lock() += 1;
+        });
+    });
+    assert_eq!(*guard, 2);
+    // Held again, and marked as this thread's again.
+    let payload = catch_unwind(AssertUnwindSafe(|| drop(m.lock())))
+        .expect_err("the re-lock after `unlocked` must panic");
+    assert_reports(selvedge_trace::panic_text(&*payload), "lent");
+}
+
 /// No false report under contention: four threads lock, try-lock, map and wait on one mutex;
 /// every blocking acquisition that finds it taken looks the holder up, and none may find
 /// itself. The count proves every increment happened under the lock.

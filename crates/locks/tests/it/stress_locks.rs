@@ -19,6 +19,20 @@ fn mutex_never_loses_an_increment() {
 }
 
 #[test]
+fn mutex_unlocked_bodies_interleave_without_losing_an_increment() {
+    // Each iteration adds one under the guard and one in an `unlocked` body (where another
+    // thread may take the lock): both kinds of update are exclusive, so none is lost.
+    let counter = Mutex::new(0_u64);
+    stress(THREADS, ITERATIONS, |_, _| {
+        let mut guard = counter.lock();
+        *guard += 1;
+        selvedge_locks::MutexGuard::unlocked(&mut guard, || *counter.lock() += 1);
+    })
+    .assert_ok();
+    assert_eq!(counter.into_inner(), 2 * THREADS as u64 * ITERATIONS);
+}
+
+#[test]
 fn rwlock_readers_never_see_a_torn_pair_and_upgrades_never_lose_writes() {
     let pair = RwLock::new((0_u64, 0_u64));
     stress(THREADS, ITERATIONS, |thread, i| {

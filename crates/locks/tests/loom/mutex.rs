@@ -1,5 +1,5 @@
-//! Loom models of `Mutex` and `Condvar`: mutual exclusion (across a `bump` too) and no lost
-//! wake-up.
+//! Loom models of `Mutex` and `Condvar`: mutual exclusion (across a `bump` and an
+//! `unlocked` too) and no lost wake-up.
 
 use std::time::Duration;
 
@@ -130,6 +130,37 @@ fn bump_hands_over_without_ever_sharing_the_lock() {
         pair.0 += 1;
         pair.1 += 1;
         selvedge_locks::MutexGuard::unlock_fair(pair);
+        other.join().unwrap();
+        assert_eq!(*m.lock(), (3, 3));
+    });
+}
+
+#[test]
+fn unlocked_lets_others_in_and_takes_the_lock_back_alone() {
+    model(|| {
+        let m = Arc::new(Mutex::new((0, 0)));
+        let other = {
+            let m = m.clone();
+            thread::spawn(move || {
+                let mut pair = m.lock();
+                assert_eq!(pair.0, pair.1, "an update in progress was seen");
+                pair.0 += 1;
+                pair.1 += 1;
+            })
+        };
+        let mut pair = m.lock();
+        pair.0 += 1;
+        pair.1 += 1;
+        let seen_inside = selvedge_locks::MutexGuard::unlocked(&mut pair, || {
+            let inside = m.lock();
+            assert_eq!(inside.0, inside.1, "an update in progress was seen");
+            inside.0
+        });
+        assert!(seen_inside >= 1, "the body ran after this thread's update");
+        assert_eq!(pair.0, pair.1, "an update in progress was seen");
+        pair.0 += 1;
+        pair.1 += 1;
+        drop(pair);
         other.join().unwrap();
         assert_eq!(*m.lock(), (3, 3));
     });
