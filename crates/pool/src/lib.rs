@@ -175,6 +175,7 @@
 #![deny(unsafe_code)]
 
 mod as_completed;
+mod broadcast;
 mod builder;
 mod contain;
 mod error;
@@ -196,6 +197,7 @@ mod task_id;
 mod worker;
 
 pub use as_completed::{AsCompleted, Completed, as_completed};
+pub use broadcast::BroadcastContext;
 pub use builder::{PoolBuilder, RejectionPolicy};
 pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;
