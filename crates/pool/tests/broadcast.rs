@@ -324,7 +324,10 @@ fn only_the_workers_alive_at_the_call_run_it() {
     }
     pool.wait_idle(Duration::from_secs(10)).unwrap();
     assert_eq!(ran.load(Ordering::SeqCst), 1);
-    assert_eq!(pool.broadcast(|ctx| ctx.num_threads()).unwrap(), vec![Ok(3); 3]);
+    assert_eq!(
+        pool.broadcast(|ctx| ctx.num_threads()).unwrap(),
+        vec![Ok(3); 3]
+    );
 }
 
 #[test]
@@ -494,7 +497,11 @@ fn each_worker_runs_each_broadcast_once_and_in_order() {
     let threads: HashSet<_> = log.iter().map(|(t, _)| *t).collect();
     assert_eq!(threads.len(), 4);
     for t in threads {
-        let mine: Vec<_> = log.iter().filter(|(u, _)| *u == t).map(|(_, b)| *b).collect();
+        let mine: Vec<_> = log
+            .iter()
+            .filter(|(u, _)| *u == t)
+            .map(|(_, b)| *b)
+            .collect();
         assert_eq!(mine, (0..20).collect::<Vec<_>>());
     }
     let stats = pool.stats();
