@@ -41,7 +41,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, Mutex, MutexGuard, thread};
 
-use crate::contain::{drop_payload, into_message};
+use crate::contain::{drop_contained, drop_payload, into_message};
 use crate::job::{Job, RunCtx, Work};
 use crate::pool::{Shared, State};
 use crate::stats::Counters;
@@ -276,7 +276,11 @@ impl Work for Share {
             return;
         };
         let panicked = (broadcast.op)(BroadcastContext::new(self.index, broadcast.num_threads));
-        drop(broadcast);
+        // The last share of a `spawn_broadcast` drops the closure's captures here, on the
+        // worker: contained and reported like any task's captures.
+        if let Some(message) = drop_contained(broadcast) {
+            events::drop_panicked(ctx.pool, ctx.task_id, &message);
+        }
         match panicked {
             None => ctx.count(|c| &c.completed),
             Some(message) => {
@@ -298,7 +302,9 @@ impl Work for Share {
 
 impl Drop for Share {
     fn drop(&mut self) {
-        drop(self.broadcast.take());
+        // Unrun (handed back and dropped, or unwound through): the captures' `Drop` must not
+        // unwind here either; with no pool event for it, it is swallowed, as for any job.
+        let _ = drop_contained(self.broadcast.take());
         if let Some(latch) = self.latch.take() {
             let _st = self.shared.state.lock();
             latch.resolved.fetch_add(1, Ordering::Relaxed);
@@ -501,7 +507,7 @@ impl ThreadPool {
         let mut st = shared.state.lock();
         if !st.accepting {
             drop(st);
-            drop(op);
+            let _ = drop_contained(op);
             Counters::bump(&shared.counters.rejected);
             events::task_rejected(&shared.config.name, id, &SubmitError::Shutdown.to_string());
             return Err(SubmitError::Shutdown);
@@ -596,7 +602,7 @@ mod tests {
     fn borrowed_closure_runs_once_per_worker_and_results_come_back_in_index_order() {
         let pool = pool(3);
         let calls = AtomicUsize::new(0);
-        let local = vec![10, 20, 30];
+        let local = [10, 20, 30];
         let results = pool
             .broadcast(|ctx| {
                 calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

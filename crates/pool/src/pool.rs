@@ -771,7 +771,9 @@ impl ThreadPool {
 
     /// Waits until every task submitted so far has finished, without shutting down: Python's
     /// `queue.join()` (seed 002 calls it to drain the queue), here with a timeout. "Finished"
-    /// covers every outcome: ran, failed, expired, cancelled and discarded, or handed back.
+    /// covers every outcome: ran, failed, expired, cancelled and discarded, or handed back;
+    /// broadcasts count as one task per worker (a task waiting here runs its own worker's
+    /// shares meanwhile).
     /// Tasks submitted while it waits may extend the wait (as with `queue.join()`); the pool
     /// stays open throughout. Called from one of the pool's own tasks it does not wait for
     /// that task (or any other task that is itself in `wait_idle`).
@@ -1112,6 +1114,12 @@ impl ThreadPool {
     /// urgent first, FIFO within a priority. Running tasks finish; workers then exit. Each
     /// [`PendingTask`] may be run on the caller's thread or dropped (its handle then reports
     /// [`TaskError::Shutdown`](crate::TaskError::Shutdown)). Does not wait for the workers.
+    ///
+    /// Broadcast shares no worker has taken yet come first (they run ahead of queued tasks),
+    /// one [`PendingTask`] per share at [`Priority::Urgent`], oldest broadcast first:
+    /// running one runs the broadcast's closure here, with that share's
+    /// [`index`](crate::BroadcastContext::index); a blocking [`broadcast`](Self::broadcast)
+    /// waits until each of its shares is run (its result) or dropped (`Shutdown`).
     ///
     /// ```
     /// use selvedge_pool::{TaskError, ThreadPool};

@@ -20,7 +20,8 @@
 //!
 //! # Retirement
 //!
-//! A worker retires only while holding the lock, when the queue is empty, the pool is open
+//! A worker retires only while holding the lock, when the queue is empty, it has no broadcast
+//! share left to run (see `broadcast.rs`), the pool is open
 //! and more than `core_threads` workers are alive (after `keep_alive` idle, or at once when
 //! more than the current `max_threads` are alive: `set_max_threads` lowered it), and it decrements `threads` in that same
 //! critical section. A submitter therefore sees either the worker still counted (and parked

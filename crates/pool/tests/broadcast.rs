@@ -522,3 +522,34 @@ fn a_borrowing_broadcast_sees_the_callers_data() {
     assert_eq!(values(sums), [6, 6]);
     assert_eq!(local.into_inner().unwrap(), 2);
 }
+
+/// The captures of a `spawn_broadcast` closure are dropped on the worker that runs its last
+/// share; a panicking `Drop` there is contained, and that worker lives on.
+#[test]
+fn a_panicking_drop_of_the_closures_captures_does_not_kill_a_worker() {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("bomb");
+        }
+    }
+    let pool = ThreadPool::builder()
+        .max_threads(2)
+        .thread_name("b")
+        .build()
+        .unwrap();
+    let bomb = Bomb;
+    pool.spawn_broadcast(move |_| {
+        let _ = &bomb;
+    })
+    .unwrap();
+    pool.wait_idle(Duration::from_secs(10)).unwrap();
+    let mut names = values(
+        pool.broadcast(|_| thread::current().name().unwrap().to_owned())
+            .unwrap(),
+    );
+    names.sort();
+    // An unwound worker would have been replaced by a "b-2".
+    assert_eq!(names, ["b-0", "b-1"]);
+    assert_eq!(pool.stats().completed, 4);
+}
