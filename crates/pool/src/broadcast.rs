@@ -137,6 +137,8 @@ struct Broadcast {
 /// read under the pool lock, waited for on `Shared::broadcast_done`.
 struct Latch {
     resolved: AtomicUsize,
+    /// Shares in all; the one that resolves the last wakes the caller.
+    num_threads: usize,
 }
 
 /// A broadcast with shares not yet taken.
@@ -307,8 +309,9 @@ impl Drop for Share {
         let _ = drop_contained(self.broadcast.take());
         if let Some(latch) = self.latch.take() {
             let _st = self.shared.state.lock();
-            latch.resolved.fetch_add(1, Ordering::Relaxed);
-            self.shared.broadcast_done.notify_all();
+            if latch.resolved.fetch_add(1, Ordering::Relaxed) + 1 == latch.num_threads {
+                self.shared.broadcast_done.notify_all();
+            }
         }
     }
 }
@@ -433,11 +436,11 @@ impl ThreadPool {
         // through `Arc<Broadcast>` clones: ours, the open-list entry's, and one per `Share`.
         // A share drops its clone before it resolves the latch (`Share::run`, `Drop for
         // Share`), and the entry's clone is dropped when the last share is made (`take`,
-        // `drain`), before that share can resolve. `wait_for` returns only once every one of
-        // the `num_threads` shares has resolved, and nothing between `open_broadcast` and its
-        // end unwinds (it catches what the shares it runs could throw, and re-raises it only
-        // after the wait), so when it returns ours is the last clone: the closure is called
-        // only while this call waits, and dropped right here, with `broadcast` below.
+        // `drain`), before that share can resolve. `wait_for` waits until every one of the
+        // `num_threads` shares has resolved, and nothing between `open_broadcast` and the end
+        // of that wait unwinds (it catches what the shares it runs could throw, and re-raises
+        // it only after the wait), so ours is then the last clone, and `wait_for` drops it:
+        // the closure is called only while this call waits, and dropped before it returns.
         let op: Op = unsafe {
             std::mem::transmute::<
                 Box<dyn Fn(BroadcastContext<'_>) -> Option<String> + Send + Sync + '_>,
@@ -447,9 +450,7 @@ impl ThreadPool {
         let opened = self.open_broadcast(op, true, |n| {
             *results.lock() = (0..n).map(|_| None).collect();
         })?;
-        let broadcast = Arc::clone(&opened.broadcast);
         self.wait_for(opened);
-        drop(broadcast);
         Ok(results
             .into_inner()
             .into_iter()
@@ -519,6 +520,7 @@ impl ThreadPool {
         let latch = blocking.then(|| {
             Arc::new(Latch {
                 resolved: AtomicUsize::new(0),
+                num_threads,
             })
         });
         st.broadcasts
@@ -542,8 +544,9 @@ impl ThreadPool {
     }
 
     /// Waits until every share of a blocking broadcast has resolved. A worker of this pool
-    /// runs its own shares meanwhile, this broadcast's first (in the same critical section
-    /// that opened it, unless older broadcasts come first). Never unwinds before the wait is
+    /// runs its own shares meanwhile, oldest broadcast first (so its share of this one is
+    /// taken in the critical section that opened it, unless it has older ones left), and
+    /// shares of broadcasts made while it waits. Never unwinds before the wait is
     /// over: a panic escaping a share's run (only the pool's own code, such as a tracing
     /// subscriber, can throw one) is held and re-raised after it.
     fn wait_for(&self, opened: Opened<'_>) {
@@ -574,12 +577,14 @@ impl ThreadPool {
                 st = shared.state.lock();
                 continue;
             }
-            if latch.resolved.load(Ordering::Relaxed) == broadcast.num_threads {
+            if latch.resolved.load(Ordering::Relaxed) == latch.num_threads {
                 break;
             }
             shared.broadcast_done.wait(&mut st);
         }
         drop(st);
+        // Every share has dropped its clone: this drops the closure, inside the caller's call.
+        drop(broadcast);
         if let Some(payload) = escaped {
             resume_unwind(payload);
         }
