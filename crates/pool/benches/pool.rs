@@ -1,6 +1,7 @@
 //! Empty-task throughput and submit-to-start latency of `selvedge-pool` beside rayon (scope
 //! and spawn), the threadpool crate and a thread per task, at 1 and 2 workers, with
-//! priorities off (everything Normal) and on (four levels in rotation).
+//! priorities off (everything Normal) and on (four levels in rotation); and a blocking
+//! `broadcast` of an empty closure beside rayon's.
 //!
 //! `cargo bench -p selvedge-pool --bench pool`
 
@@ -214,6 +215,23 @@ fn latency(c: &mut Criterion) {
     }
 }
 
+/// One blocking broadcast of an empty closure to every worker, from outside the pool: the
+/// round trip a per-worker setup or flush costs.
+fn broadcast(c: &mut Criterion) {
+    for workers in [1, 2] {
+        let mut g = c.benchmark_group(format!("broadcast/{workers}w"));
+        let pool = ours(workers);
+        let rayon = rayon_pool(workers);
+        g.bench_function("selvedge", |b| {
+            b.iter(|| black_box(pool.broadcast(|ctx| black_box(ctx.index())).unwrap()));
+        });
+        g.bench_function("rayon", |b| {
+            b.iter(|| black_box(rayon.broadcast(|ctx| black_box(ctx.index()))));
+        });
+        g.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -224,6 +242,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = throughput, latency
+    targets = throughput, latency, broadcast
 }
 criterion_main!(benches);

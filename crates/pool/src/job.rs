@@ -49,7 +49,7 @@ pub(crate) struct RunCtx<'a> {
 }
 
 impl RunCtx<'_> {
-    fn count(&self, pick: impl FnOnce(&Counters) -> &AtomicU64) {
+    pub(crate) fn count(&self, pick: impl FnOnce(&Counters) -> &AtomicU64) {
         if let Some(counters) = self.counters {
             Counters::bump(pick(counters));
         }

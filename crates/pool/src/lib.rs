@@ -12,6 +12,8 @@
 //!   [`ThreadPool::wait_idle`]: wait for everything submitted so far ([`WaitTimeout`]).
 //! - [`Scope`]: tasks that borrow from the caller's stack ([`ThreadPool::scope`]), and
 //!   [`ThreadPool::run`] for one borrowing closure.
+//! - [`ThreadPool::broadcast`] and [`ThreadPool::spawn_broadcast`]: one closure run once on
+//!   every worker alive at the call (rayon's), told its [`BroadcastContext`].
 //! - [`Strand`]: a serial executor on a pool (tasks of one strand run one at a time, in
 //!   order); [`StrandError`] hands a refused task back.
 //! - [`PoolStats`]: counters and worker counts, one line by `Display`, emitted periodically by
@@ -97,6 +99,10 @@
 //!   stops with the pool; `stats()` takes the pool lock once and reads atomics, so calling
 //!   it yourself is cheap too.
 //! - **Drain without closing** (`queue.join()`): [`ThreadPool::wait_idle`]; then submit more.
+//! - **Per-worker setup or flush** (a thread-local cache, a connection per thread):
+//!   [`ThreadPool::broadcast`] runs a closure once on every worker alive now, ahead of the
+//!   queued tasks, and returns each worker's result; workers started later run only what
+//!   they are given.
 //! - **An ordered stream on a pool** (what an event bus needs): a [`Strand`] per subscriber or
 //!   key runs its tasks one at a time, in submission order, on the pool's workers, and holds no
 //!   worker while it has nothing to run.
@@ -129,6 +135,7 @@
 //! | panics | contained, counted, in the handle | re-raised by `scope`; `spawn` aborts without a handler | contained, worker replaced | in `join` |
 //! | shutdown | graceful with timeout, or hand back backlog | none | `join` | n/a |
 //! | borrowing tasks | `scope`, `run` | `scope`, `install` | no | `thread::scope` |
+//! | run on every worker | `broadcast`, `spawn_broadcast` (the workers alive at the call; a panic stays in its worker's entry) | `broadcast`, `spawn_broadcast` (fixed pool; `broadcast` re-raises) | no | n/a |
 //! | work stealing | no (one shared queue) | yes | no | n/a |
 //!
 //! # Performance
@@ -159,6 +166,9 @@
 //! - Cancelled tasks keep their queue slot until a worker or shutdown discards them.
 //! - Scoped tasks that wait for each other block when every runner is waiting (see
 //!   [`Scope`]'s "Blocking" for the exact condition).
+//! - A worker blocked on another pool (in its `broadcast`, `scope` or a `join`) runs none
+//!   of its own pool's work meanwhile, unlike a rayon worker inside `install`: two pools
+//!   broadcasting into each other from inside their workers block.
 //! - Under loom (`--cfg selvedge_loom`) timed waits never time out, so keep-alive expiry,
 //!   block timeouts and shutdown timeouts are covered by real-thread tests instead.
 //!
@@ -170,6 +180,7 @@
 #![deny(unsafe_code)]
 
 mod as_completed;
+mod broadcast;
 mod builder;
 mod contain;
 mod error;
@@ -191,6 +202,7 @@ mod task_id;
 mod worker;
 
 pub use as_completed::{AsCompleted, Completed, as_completed};
+pub use broadcast::BroadcastContext;
 pub use builder::{PoolBuilder, RejectionPolicy};
 pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;

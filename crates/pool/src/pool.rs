@@ -17,6 +17,7 @@ use crossbeam_utils::CachePadded;
 use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
+use crate::broadcast::{self, Broadcasts};
 use crate::builder::Config;
 use crate::intake::{self, Hints, IDLE, Intake};
 use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
@@ -32,6 +33,9 @@ use crate::{
 pub(crate) struct WorkerEntry {
     pub(crate) thread: thread::Thread,
     pub(crate) handle: thread::JoinHandle<()>,
+    /// The first broadcast sequence number this worker has not considered yet (see
+    /// `broadcast.rs`); changed only under the pool lock.
+    pub(crate) broadcasts_seen: u64,
 }
 
 /// Everything guarded by the pool lock.
@@ -88,6 +92,8 @@ pub(crate) struct State {
     /// Completions of handle-less tasks counted by workers under this lock (see
     /// `RunCtx::completed_here`); `stats().completed` adds `Counters::completed`.
     pub(crate) completed: u64,
+    /// Open broadcasts; a worker reads their sequence number before every pop.
+    pub(crate) broadcasts: Broadcasts,
 }
 
 /// The state workers, handles-to-the-pool and the pool itself share.
@@ -103,6 +109,9 @@ pub(crate) struct Shared {
     pub(crate) drained: Condvar,
     /// The monitor sleeps here between reports; `close` wakes it to stop.
     pub(crate) monitor_wake: Condvar,
+    /// Blocking broadcasts wait here for their last share; a new broadcast wakes the
+    /// waiting workers so they run their share of it.
+    pub(crate) broadcast_done: Condvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
     /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
@@ -330,12 +339,14 @@ impl ThreadPool {
                 taken_published: 0,
                 accepted: 0,
                 completed: 0,
+                broadcasts: Broadcasts::new(),
             }),
             work: Condvar::new(),
             space: Condvar::new(),
             exited: Condvar::new(),
             drained: Condvar::new(),
             monitor_wake: Condvar::new(),
+            broadcast_done: Condvar::new(),
             config,
             counters: Counters::default(),
             tally: CachePadded::new(AtomicU64::new(tally)),
@@ -760,7 +771,9 @@ impl ThreadPool {
 
     /// Waits until every task submitted so far has finished, without shutting down: Python's
     /// `queue.join()` (seed 002 calls it to drain the queue), here with a timeout. "Finished"
-    /// covers every outcome: ran, failed, expired, cancelled and discarded, or handed back.
+    /// covers every outcome: ran, failed, expired, cancelled and discarded, or handed back;
+    /// broadcasts count as one task per worker (a task waiting here runs its own worker's
+    /// shares meanwhile).
     /// Tasks submitted while it waits may extend the wait (as with `queue.join()`); the pool
     /// stays open throughout. Called from one of the pool's own tasks it does not wait for
     /// that task (or any other task that is itself in `wait_idle`).
@@ -808,9 +821,19 @@ impl ThreadPool {
             // One more task counted as waiting may be what other waiters lacked.
             st.notify_if_idle(shared);
         }
+        let me = thread::current();
         let mut timed_out = false;
         let idle = loop {
             st.take_intake(shared);
+            // A waiting worker runs its broadcast shares: the pool is not idle without them.
+            if own == 1
+                && let Some(job) = broadcast::take_own(shared, &mut st, &me)
+            {
+                drop(st);
+                worker::execute(shared, job, None);
+                st = shared.state.lock();
+                continue;
+            }
             if st.is_idle(shared) {
                 break true;
             }
@@ -1065,7 +1088,7 @@ impl ThreadPool {
             }
         }
         let still_running = st.threads - own;
-        let queued = st.queue.len();
+        let queued = st.queue.len() + st.broadcasts.untaken();
         let to_join = if still_running == 0 && own == 0 {
             std::mem::take(&mut st.workers)
         } else {
@@ -1092,6 +1115,12 @@ impl ThreadPool {
     /// [`PendingTask`] may be run on the caller's thread or dropped (its handle then reports
     /// [`TaskError::Shutdown`](crate::TaskError::Shutdown)). Does not wait for the workers.
     ///
+    /// Broadcast shares no worker has taken yet come first (they run ahead of queued tasks),
+    /// one [`PendingTask`] per share at [`Priority::Urgent`], oldest broadcast first:
+    /// running one runs the broadcast's closure here, with that share's
+    /// [`index`](crate::BroadcastContext::index); a blocking [`broadcast`](Self::broadcast)
+    /// waits until each of its shares is run (its result) or dropped (`Shutdown`).
+    ///
     /// ```
     /// use selvedge_pool::{TaskError, ThreadPool};
     /// use std::sync::mpsc;
@@ -1113,17 +1142,21 @@ impl ThreadPool {
     /// release.send(()).unwrap();
     /// ```
     pub fn shutdown_now(&self) -> Vec<PendingTask> {
-        let jobs = {
+        let (shares, jobs) = {
             let mut st = self.shared.close();
             self.shared.work.notify_all();
             self.shared.space.notify_all();
+            // Broadcast shares run ahead of every queued task, so they come back first.
+            let shares = st.broadcasts.drain(&self.shared);
             let jobs = st.queue.drain();
             st.count_popped(jobs.len() as u64);
             st.notify_if_idle(&self.shared);
-            jobs
+            (shares, jobs)
         };
         let counters = &self.shared.counters;
-        jobs.into_iter()
+        shares
+            .into_iter()
+            .chain(jobs)
             .filter_map(|job| {
                 if job.claim() {
                     if job.counted() {
@@ -1157,7 +1190,9 @@ impl State {
     /// Whether every task accepted so far has finished: none reserved (queued, in the ring,
     /// or being written there) and none running but those waiting in `wait_idle` themselves.
     pub(crate) fn is_idle(&self, shared: &Shared) -> bool {
-        self.running <= self.idle_waiting_workers && self.reserved(shared) == 0
+        self.running <= self.idle_waiting_workers
+            && self.reserved(shared) == 0
+            && self.broadcasts.untaken() == 0
     }
 
     /// Wakes `wait_idle` callers if the pool just became idle. Costs one comparison while
@@ -1226,7 +1261,8 @@ impl Shared {
         let (threads, parked, peak, queued, accepted, completed) = {
             let mut st = self.state.lock();
             st.take_intake(self);
-            let queued = Priority::ALL.map(|p| st.queue.len_of(p));
+            let mut queued = Priority::ALL.map(|p| st.queue.len_of(p));
+            queued[Priority::Urgent.index()] += st.broadcasts.untaken();
             (
                 st.threads,
                 st.idle + st.wakeups,

@@ -59,7 +59,8 @@ impl Counters {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct PoolStats {
-    /// Tasks offered to `submit` (accepted or not).
+    /// Tasks offered to `submit` (accepted or not); an accepted broadcast counts one task per
+    /// worker it runs on, a refused one counts one.
     pub submitted: u64,
     /// Tasks that ran and returned.
     pub completed: u64,
@@ -82,7 +83,8 @@ pub struct PoolStats {
     /// Most workers alive at once.
     pub peak_threads: usize,
     /// Queued tasks per priority, indexed like [`Priority::ALL`] (Urgent first). Includes
-    /// cancelled tasks not yet discarded and the pool's internal scope tickets.
+    /// cancelled tasks not yet discarded, the pool's internal scope tickets, and, at Urgent,
+    /// broadcast shares no worker has taken yet.
     pub queued: [usize; 4],
     /// Total time workers spent between leaving the parked state and parking again (running
     /// tasks, taking them from the queue, and the brief spin before parking). Added when a

@@ -20,7 +20,8 @@
 //!
 //! # Retirement
 //!
-//! A worker retires only while holding the lock, when the queue is empty, the pool is open
+//! A worker retires only while holding the lock, when the queue is empty, it has no broadcast
+//! share left to run (see `broadcast.rs`), the pool is open
 //! and more than `core_threads` workers are alive (after `keep_alive` idle, or at once when
 //! more than the current `max_threads` are alive: `set_max_threads` lowered it), and it decrements `threads` in that same
 //! critical section. A submitter therefore sees either the worker still counted (and parked
@@ -47,10 +48,10 @@ use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, MODEL, MutexGuard, thread};
 
 use crate::contain::drop_payload;
-use crate::events;
 use crate::intake::IDLE;
 use crate::job::{Job, RunCtx};
 use crate::pool::{Shared, State, WorkerEntry};
+use crate::{broadcast, events};
 
 /// Starts one worker; the caller holds the pool lock and has checked `threads < max`.
 pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), String> {
@@ -67,6 +68,8 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), S
     st.workers.push(WorkerEntry {
         thread: handle.thread().clone(),
         handle,
+        // Broadcasts made from now on count this worker among their targets.
+        broadcasts_seen: st.broadcasts.seq(),
     });
     Ok(())
 }
@@ -147,6 +150,19 @@ fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
         st.running -= 1;
         st.notify_if_idle(shared);
     }
+    // This thread is still the worker that broadcasts counted on: it runs its shares now,
+    // before it is uncounted (see `broadcast.rs`). A second unwind from the pool's own code
+    // stops here; the share resolves itself on the way out.
+    while let Some(job) = broadcast::take_own(shared, &mut st, &me) {
+        st.running += 1;
+        drop(st);
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| execute(shared, job, None))) {
+            drop_payload(payload);
+        }
+        st = shared.state.lock();
+        st.running -= 1;
+        st.notify_if_idle(shared);
+    }
     st.threads -= 1;
     st.completed += completed_here;
     if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
@@ -168,6 +184,9 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
 
     let mut busy_since: Option<Instant> = None;
     let mut spins_left = shared.config.spin_rounds;
+    // The broadcast sequence number at which this worker last found no share of its own:
+    // while the pool's is the same, it has none (only a new broadcast can give it one).
+    let mut broadcasts_looked = 0;
     let mut st = shared.state.lock();
     st.starting -= 1;
     phase.set(Phase::Running);
@@ -175,17 +194,14 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
         // Every path back here re-took the lock after a task: count its completion now.
         st.completed += completed_here.replace(0);
         st.take_intake(shared);
-        if let Some(job) = st.queue.pop() {
-            st.count_popped(1);
+        let share = if st.broadcasts.seq() == broadcasts_looked {
+            None
+        } else {
+            take_share(shared, &mut st, &me, &mut broadcasts_looked)
+        };
+        if let Some(job) = share.or_else(|| pop_queued(shared, &mut st)) {
             st.running += 1;
             phase.set(Phase::InTask);
-            let popped = st.popped;
-            if popped.is_multiple_of(POPPED_HINT_EVERY) {
-                shared.hints.popped.store(popped, Ordering::Relaxed);
-            }
-            if st.blocked > 0 {
-                shared.space.notify_one();
-            }
             drop(st);
             if busy_since.is_none() {
                 busy_since = Some(Instant::now());
@@ -221,7 +237,7 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
             continue;
         }
         add_busy_time(shared, &mut busy_since);
-        match park(shared, &mut st) {
+        match park(shared, &mut st, broadcasts_looked) {
             Parked::Retire => break true,
             Parked::Look => {}
             Parked::InFlight => {
@@ -257,6 +273,37 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
         phase.set(Phase::Gone);
         shared.exited.notify_all();
     }
+}
+
+/// The worker's next broadcast share, if any; else records the sequence number it found
+/// none at.
+#[cold]
+fn take_share(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    me: &thread::Thread,
+    looked: &mut u64,
+) -> Option<Job> {
+    let share = broadcast::take_own(shared, st, me);
+    if share.is_none() {
+        *looked = st.broadcasts.seq();
+    }
+    share
+}
+
+/// Pops the most urgent queued job, counting it popped and passing on the space it frees.
+#[inline]
+fn pop_queued(shared: &Shared, st: &mut State) -> Option<Job> {
+    let job = st.queue.pop()?;
+    st.count_popped(1);
+    let popped = st.popped;
+    if popped.is_multiple_of(POPPED_HINT_EVERY) {
+        shared.hints.popped.store(popped, Ordering::Relaxed);
+    }
+    if st.blocked > 0 {
+        shared.space.notify_one();
+    }
+    Some(job)
 }
 
 /// How many times a worker that found the queue empty yields, watching the `pushed` count,
@@ -314,8 +361,9 @@ enum Parked {
     InFlight,
 }
 
-/// Waits for work with an empty queue and intake.
-fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
+/// Waits for work with an empty queue and intake, and no broadcast share for this worker
+/// at sequence number `broadcasts_looked` (the caller found none in this critical section).
+fn park(shared: &Shared, st: &mut MutexGuard<'_, State>, broadcasts_looked: u64) -> Parked {
     let config = &shared.config;
     let above_core = st.threads > st.core;
     // A worker above a lowered `max_threads` (`set_max_threads`) retires at its first idle
@@ -356,7 +404,14 @@ fn park(shared: &Shared, st: &mut MutexGuard<'_, State>) -> Parked {
     st.take_intake(shared);
     // Woken by `set_max_threads` lowering the maximum below the live count: retire now.
     let surplus = st.threads > st.max;
-    if (timed_out || surplus) && st.queue.is_empty() && st.accepting && st.threads > st.core {
+    // A broadcast made while we waited counts on us: look (and run it) first.
+    let no_broadcast = st.broadcasts.seq() == broadcasts_looked;
+    if (timed_out || surplus)
+        && no_broadcast
+        && st.queue.is_empty()
+        && st.accepting
+        && st.threads > st.core
+    {
         Parked::Retire
     } else {
         Parked::Look

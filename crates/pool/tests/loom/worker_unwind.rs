@@ -209,3 +209,38 @@ fn workers_that_unwind_during_shutdown_still_drain_the_queue() {
     assert_eq!(ran.load(Ordering::SeqCst), 4);
     assert_eq!(pool.stats().threads, 0);
 }
+
+/// A worker that unwinds with a broadcast share still to run runs it before it is uncounted
+/// (its replacement started after the broadcast, so it is not one of its workers): the
+/// broadcast runs once, on the worker it counted, and `wait_idle` sees it finished.
+#[test]
+#[cfg(not(selvedge_loom))]
+fn a_worker_that_unwinds_runs_its_broadcast_shares_first() {
+    install();
+    let pool = ThreadPool::builder()
+        .max_threads(1)
+        .thread_name("slow-boom")
+        .slow_task_threshold(Duration::ZERO)
+        .drop_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let blocker = common::occupy(&pool); // its slow-task event kills the worker after it
+    let ran_on = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    {
+        let ran_on = std::sync::Arc::clone(&ran_on);
+        pool.spawn_broadcast(move |ctx| {
+            let me = std::thread::current().name().unwrap().to_owned();
+            ran_on
+                .lock()
+                .unwrap()
+                .push((ctx.index(), ctx.num_threads(), me));
+        })
+        .unwrap();
+    }
+    blocker.release();
+    pool.wait_idle(Duration::from_secs(5))
+        .expect("the unwound worker's share never ran");
+    assert_eq!(*ran_on.lock().unwrap(), [(0, 1, "slow-boom-0".to_owned())]);
+    let report = pool.shutdown(Duration::from_secs(5));
+    assert!(report.is_complete(), "{report:?}");
+}
