@@ -7,6 +7,7 @@ mod condvar;
 mod event;
 mod hostile;
 mod latch;
+mod lock_api_surface;
 mod lock_both;
 mod lock_order;
 mod lock_order_teardown;

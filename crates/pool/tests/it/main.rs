@@ -5,6 +5,7 @@
 mod common;
 
 mod as_completed;
+mod broadcast;
 mod builder;
 mod clone;
 mod drop_panics;
@@ -21,6 +22,7 @@ mod scope_order;
 mod set_max_threads;
 mod shutdown;
 mod strand;
+mod stress_broadcast;
 mod stress_scope;
 mod stress_shutdown;
 mod stress_submit;

@@ -7,6 +7,7 @@
 mod common;
 
 mod as_completed;
+mod broadcast;
 mod pool;
 mod resize;
 mod strand;

@@ -9,7 +9,7 @@
 //! keeps running its own pool's work; a selvedge worker blocked on another pool just blocks,
 //! so those ports start from a plain thread. The `*_sleepy` ports sleep a tenth as long.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
