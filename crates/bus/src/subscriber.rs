@@ -26,7 +26,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use selvedge_locks::sync::{Arc, Condvar, Mutex};
+use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 use selvedge_pool::Strand;
 
 use crate::{Overflow, SubscriberStats, events};
@@ -59,11 +59,11 @@ pub(crate) struct Subscriber<E> {
 /// The asynchronous side: a bounded mailbox and the strand that drains it.
 struct Lane<E> {
     strand: Strand,
-    mailbox: Mutex<Mailbox<E>>,
+    mailbox: PlainMutex<Mailbox<E>>,
     /// Blocked publishers (`Overflow::Block`) wait here for room.
-    space: Condvar,
+    space: PlainCondvar,
     /// `close` waits here for the mailbox to empty.
-    idle: Condvar,
+    idle: PlainCondvar,
     capacity: usize,
     overflow: Overflow,
 }
@@ -115,13 +115,13 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
             rejected: AtomicU64::new(0),
             lane: Lane {
                 strand,
-                mailbox: Mutex::new(Mailbox {
+                mailbox: PlainMutex::new(Mailbox {
                     events: VecDeque::new(),
                     scheduled: false,
                     closed: false,
                 }),
-                space: Condvar::new(),
-                idle: Condvar::new(),
+                space: PlainCondvar::new(),
+                idle: PlainCondvar::new(),
                 capacity: settings.capacity,
                 overflow: settings.overflow,
             },

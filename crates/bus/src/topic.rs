@@ -13,7 +13,7 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
-use selvedge_locks::sync::{Arc, ArcCell, ArcCellGuard, Mutex};
+use selvedge_locks::sync::{Arc, ArcCell, ArcCellGuard, PlainMutex};
 use selvedge_pool::Strand;
 
 use crate::bus::Shared;
@@ -28,7 +28,7 @@ pub(crate) struct TopicInner<E> {
     pub(crate) name: String,
     subscribers: ArcCell<Subscribers<E>>,
     /// Serializes copy-on-write edits of `subscribers`.
-    edit: Mutex<()>,
+    edit: PlainMutex<()>,
     sync_published: AtomicU64,
     async_published: AtomicU64,
     dead: AtomicU64,
@@ -40,7 +40,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
         Self {
             name,
             subscribers: ArcCell::new(Arc::new(Vec::new())),
-            edit: Mutex::new(()),
+            edit: PlainMutex::new(()),
             sync_published: AtomicU64::new(0),
             async_published: AtomicU64::new(0),
             dead: AtomicU64::new(0),

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::wait_timeout_while;
 use crate::error::WaitTimeout;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{PlainCondvar, PlainMutex};
 
 /// State of a [`Barrier`]: how many threads arrived in the current generation, and the
 /// generation number, bumped each time the barrier opens. A waiter leaves when the generation
@@ -49,8 +49,8 @@ struct Round {
 /// ```
 pub struct Barrier {
     parties: usize,
-    round: Mutex<Round>,
-    opened: Condvar,
+    round: PlainMutex<Round>,
+    opened: PlainCondvar,
 }
 
 /// What [`Barrier::wait`] returns: whether this thread was the round's leader.
@@ -84,11 +84,11 @@ impl Barrier {
     pub fn new(parties: usize) -> Self {
         Self {
             parties: parties.max(1),
-            round: Mutex::new(Round {
+            round: PlainMutex::new(Round {
                 arrived: 0,
                 generation: 0,
             }),
-            opened: Condvar::new(),
+            opened: PlainCondvar::new(),
         }
     }
 

@@ -2,14 +2,14 @@
 
 use std::time::{Duration, Instant};
 
-use crate::sync::{Condvar, MutexGuard};
+use crate::sync::{PlainCondvar, PlainMutexGuard};
 
 /// Waits on `condvar` until `done(state)` holds or `timeout` passes. Returns whether `done`
 /// holds. A timeout too large for `Instant` waits without limit. Under loom the facade's
 /// timed wait never times out, so this returns only once `done` holds.
 pub(crate) fn wait_timeout_while<T>(
-    condvar: &Condvar,
-    guard: &mut MutexGuard<'_, T>,
+    condvar: &PlainCondvar,
+    guard: &mut PlainMutexGuard<'_, T>,
     timeout: Duration,
     mut done: impl FnMut(&mut T) -> bool,
 ) -> bool {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::wait_timeout_while;
 use crate::error::WaitTimeout;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{PlainCondvar, PlainMutex};
 
 /// A boolean flag with waiting: [`wait`](Self::wait) blocks until another thread calls
 /// [`set`](Self::set); every waiter wakes. The flag stays set until [`clear`](Self::clear).
@@ -51,8 +51,8 @@ use crate::sync::{Condvar, Mutex};
 /// assert!(!pulse.is_set());
 /// ```
 pub struct Event {
-    state: Mutex<State>,
-    changed: Condvar,
+    state: PlainMutex<State>,
+    changed: PlainCondvar,
 }
 
 /// What the event's mutex guards.
@@ -82,12 +82,12 @@ impl Event {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            state: Mutex::new(State {
+            state: PlainMutex::new(State {
                 set: false,
                 sets: 0,
                 waiters: 0,
             }),
-            changed: Condvar::new(),
+            changed: PlainCondvar::new(),
         }
     }
 

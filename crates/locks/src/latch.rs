@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::wait_timeout_while;
 use crate::error::WaitTimeout;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{PlainCondvar, PlainMutex};
 
 /// A count-down latch: starts at `count`, each [`count_down`](Self::count_down) subtracts
 /// one, and [`wait`](Self::wait) blocks until it reaches zero. Unlike a [`Barrier`](crate::Barrier)
@@ -30,8 +30,8 @@ use crate::sync::{Condvar, Mutex};
 /// });
 /// ```
 pub struct Latch {
-    count: Mutex<usize>,
-    zero: Condvar,
+    count: PlainMutex<usize>,
+    zero: PlainCondvar,
 }
 
 impl Latch {
@@ -44,8 +44,8 @@ impl Latch {
     #[must_use]
     pub fn new(count: usize) -> Self {
         Self {
-            count: Mutex::new(count),
-            zero: Condvar::new(),
+            count: PlainMutex::new(count),
+            zero: PlainCondvar::new(),
         }
     }
 

@@ -150,7 +150,7 @@ mod checker {
 
     use super::{Mode, OrderAction, action};
     use crate::meta::LockMeta;
-    use crate::sync::Mutex;
+    use crate::sync::PlainMutex;
 
     type Site = &'static Location<'static>;
 
@@ -181,7 +181,7 @@ mod checker {
 
     // The facade's mutex is parking_lot's here (the checker is off under loom), and it is not
     // one of the public locks, so taking it never re-enters the checker.
-    static GRAPH: Mutex<BTreeMap<u64, BTreeMap<u64, Edge>>> = Mutex::new(BTreeMap::new());
+    static GRAPH: PlainMutex<BTreeMap<u64, BTreeMap<u64, Edge>>> = PlainMutex::new(BTreeMap::new());
 
     /// Marks one held lock; dropping it (with the guard) pops the lock from the thread's stack.
     #[derive(Debug)]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::deadline::wait_timeout_while;
 use crate::error::WaitTimeout;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{PlainCondvar, PlainMutex};
 
 /// A counting semaphore: at most `permits` holders at a time. [`acquire`](Self::acquire)
 /// blocks until a permit is free and returns a [`SemaphorePermit`] that gives it back when
@@ -39,8 +39,8 @@ use crate::sync::{Condvar, Mutex};
 /// assert_eq!(slots.available_permits(), 2);
 /// ```
 pub struct Semaphore {
-    permits: Mutex<usize>,
-    released: Condvar,
+    permits: PlainMutex<usize>,
+    released: PlainCondvar,
 }
 
 /// Permits taken from a [`Semaphore`]; dropping it gives them back.
@@ -68,8 +68,8 @@ impl Semaphore {
     #[must_use]
     pub fn new(permits: usize) -> Self {
         Self {
-            permits: Mutex::new(permits),
-            released: Condvar::new(),
+            permits: PlainMutex::new(permits),
+            released: PlainCondvar::new(),
         }
     }
 

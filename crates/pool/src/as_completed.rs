@@ -18,21 +18,21 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::time::{Duration, Instant};
 
-use selvedge_locks::sync::{Arc, Condvar, Mutex};
+use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 
 use crate::{TaskError, TaskHandle, WaitTimeout};
 
 /// The indices of the watched handles whose tasks finished, in finishing order.
 pub(crate) struct Completions {
-    ready: Mutex<VecDeque<usize>>,
-    pushed: Condvar,
+    ready: PlainMutex<VecDeque<usize>>,
+    pushed: PlainCondvar,
 }
 
 impl Completions {
     fn new(capacity: usize) -> Self {
         Self {
-            ready: Mutex::new(VecDeque::with_capacity(capacity)),
-            pushed: Condvar::new(),
+            ready: PlainMutex::new(VecDeque::with_capacity(capacity)),
+            pushed: PlainCondvar::new(),
         }
     }
 

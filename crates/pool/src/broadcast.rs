@@ -39,7 +39,7 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_locks::sync::{Arc, Mutex, MutexGuard, thread};
+use selvedge_locks::sync::{Arc, PlainMutex, PlainMutexGuard, thread};
 
 use crate::contain::{drop_contained, drop_payload, into_message};
 use crate::job::{Job, RunCtx, Work};
@@ -318,7 +318,7 @@ impl Drop for Share {
 
 /// A broadcast just opened: what its caller needs to wait for it.
 struct Opened<'a> {
-    st: MutexGuard<'a, State>,
+    st: PlainMutexGuard<'a, State>,
     broadcast: Arc<Broadcast>,
     latch: Option<Arc<Latch>>,
     /// The caller's thread, if it is one of the pool's workers.
@@ -416,7 +416,7 @@ impl ThreadPool {
         F: Fn(BroadcastContext<'_>) -> R + Sync,
         R: Send,
     {
-        let results: Mutex<Vec<Option<Result<R, TaskError>>>> = Mutex::new(Vec::new());
+        let results: PlainMutex<Vec<Option<Result<R, TaskError>>>> = PlainMutex::new(Vec::new());
         let wrapped = |ctx: BroadcastContext<'_>| {
             let index = ctx.index();
             let (result, message) = match catch_unwind(AssertUnwindSafe(|| op(ctx))) {

@@ -18,7 +18,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use selvedge_locks::sync::{Arc, Condvar, Mutex};
+use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 
 use std::convert::Infallible;
 
@@ -33,8 +33,8 @@ const CANCELLED: u8 = 2;
 pub(crate) struct ResultSlot<R, E = Infallible> {
     state: AtomicU8,
     done: AtomicBool,
-    inner: Mutex<Inner<R, E>>,
-    ready: Condvar,
+    inner: PlainMutex<Inner<R, E>>,
+    ready: PlainCondvar,
 }
 
 /// What the slot's mutex guards: the result, and who else to tell when it lands.
@@ -52,11 +52,11 @@ impl<R, E> ResultSlot<R, E> {
         Self {
             state: AtomicU8::new(QUEUED),
             done: AtomicBool::new(false),
-            inner: Mutex::new(Inner {
+            inner: PlainMutex::new(Inner {
                 result: None,
                 watch: None,
             }),
-            ready: Condvar::new(),
+            ready: PlainCondvar::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, PlainMutexGuard, thread};
 
 use crate::broadcast::{self, Broadcasts};
 use crate::builder::Config;
@@ -98,20 +98,20 @@ pub(crate) struct State {
 
 /// The state workers, handles-to-the-pool and the pool itself share.
 pub(crate) struct Shared {
-    pub(crate) state: Mutex<State>,
+    pub(crate) state: PlainMutex<State>,
     /// Parked workers wait here for work or shutdown.
-    pub(crate) work: Condvar,
+    pub(crate) work: PlainCondvar,
     /// Blocked submitters wait here for queue space or shutdown.
-    pub(crate) space: Condvar,
+    pub(crate) space: PlainCondvar,
     /// `shutdown` waits here for workers to exit.
-    pub(crate) exited: Condvar,
+    pub(crate) exited: PlainCondvar,
     /// `wait_idle` waits here for the last running task to finish.
-    pub(crate) drained: Condvar,
+    pub(crate) drained: PlainCondvar,
     /// The monitor sleeps here between reports; `close` wakes it to stop.
-    pub(crate) monitor_wake: Condvar,
+    pub(crate) monitor_wake: PlainCondvar,
     /// Blocking broadcasts wait here for their last share; a new broadcast wakes the
     /// waiting workers so they run their share of it.
-    pub(crate) broadcast_done: Condvar,
+    pub(crate) broadcast_done: PlainCondvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
     /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
@@ -315,7 +315,7 @@ impl ThreadPool {
             intake::LOCKED_ONLY
         };
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
+            state: PlainMutex::new(State {
                 queue: PriorityQueue::new(),
                 accepting: true,
                 core: config.core,
@@ -341,12 +341,12 @@ impl ThreadPool {
                 completed: 0,
                 broadcasts: Broadcasts::new(),
             }),
-            work: Condvar::new(),
-            space: Condvar::new(),
-            exited: Condvar::new(),
-            drained: Condvar::new(),
-            monitor_wake: Condvar::new(),
-            broadcast_done: Condvar::new(),
+            work: PlainCondvar::new(),
+            space: PlainCondvar::new(),
+            exited: PlainCondvar::new(),
+            drained: PlainCondvar::new(),
+            monitor_wake: PlainCondvar::new(),
+            broadcast_done: PlainCondvar::new(),
             config,
             counters: Counters::default(),
             tally: CachePadded::new(AtomicU64::new(tally)),
@@ -735,7 +735,7 @@ impl ThreadPool {
     #[cold]
     fn grow(
         &self,
-        mut st: MutexGuard<'_, State>,
+        mut st: PlainMutexGuard<'_, State>,
         priority: Priority,
         over_capacity: bool,
     ) -> Result<(), NotQueued> {
@@ -1295,7 +1295,7 @@ impl Shared {
     /// yields with the lock released between looks, so workers keep running tasks meanwhile.
     /// Afterwards nothing can reach the intake, so the queue holds
     /// every accepted, unstarted task.
-    pub(crate) fn close(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn close(&self) -> PlainMutexGuard<'_, State> {
         let mut st = self.state.lock();
         self.tally.fetch_or(intake::CLOSED, Ordering::AcqRel);
         st.accepting = false;

@@ -32,7 +32,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use selvedge_locks::sync::{Arc, Condvar, Mutex};
+use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 
 use crate::contain::drop_payload;
 use crate::job::{Job, RunCtx, Work};
@@ -55,22 +55,22 @@ struct ScopeState {
 
 /// What a scope's owner, its tickets and its closures share.
 struct ScopeShared {
-    state: Mutex<ScopeState>,
+    state: PlainMutex<ScopeState>,
     /// Signalled when the scope may be done (`pending` empty and `running == 0`) or when the
     /// last ticket is gone.
-    changed: Condvar,
+    changed: PlainCondvar,
 }
 
 impl ScopeShared {
     fn new() -> Self {
         Self {
-            state: Mutex::new(ScopeState {
+            state: PlainMutex::new(ScopeState {
                 pending: VecDeque::new(),
                 running: 0,
                 tickets: 0,
                 panic: None,
             }),
-            changed: Condvar::new(),
+            changed: PlainCondvar::new(),
         }
     }
 

@@ -47,7 +47,7 @@ use std::num::NonZeroUsize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
-use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, PlainMutexGuard, thread};
 use selvedge_trace::{events, targets};
 
 use crate::{SubmitError, ThreadPool};
@@ -129,9 +129,9 @@ pub struct Strand {
 /// What the strand's handles and its drain share.
 struct Inner {
     pool: Arc<ThreadPool>,
-    state: Mutex<State>,
+    state: PlainMutex<State>,
     /// Notified when `running` goes false.
-    idle: Condvar,
+    idle: PlainCondvar,
     batch: usize,
     panicked: AtomicU64,
 }
@@ -212,7 +212,7 @@ impl Strand {
         Self {
             inner: Arc::new(Inner {
                 pool: Arc::clone(pool),
-                state: Mutex::new(State {
+                state: PlainMutex::new(State {
                     queue: VecDeque::new(),
                     next: 0,
                     running: false,
@@ -220,7 +220,7 @@ impl Strand {
                     pool_shut: false,
                     handoff: None,
                 }),
-                idle: Condvar::new(),
+                idle: PlainCondvar::new(),
                 batch: batch.get(),
                 panicked: AtomicU64::new(0),
             }),
@@ -472,7 +472,7 @@ impl Inner {
     /// The drain ends: `running` goes false under the same lock hold in which the caller found
     /// the queue empty (so a task pushed while `running` was true is never left without a
     /// drain), and `wait_idle` wakes.
-    fn go_idle(&self, mut st: MutexGuard<'_, State>) {
+    fn go_idle(&self, mut st: PlainMutexGuard<'_, State>) {
         st.running = false;
         drop(st);
         self.idle.notify_all();

@@ -45,7 +45,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::Ordering;
-use selvedge_locks::sync::{Arc, MODEL, MutexGuard, thread};
+use selvedge_locks::sync::{Arc, MODEL, PlainMutexGuard, thread};
 
 use crate::contain::drop_payload;
 use crate::intake::IDLE;
@@ -363,7 +363,7 @@ enum Parked {
 
 /// Waits for work with an empty queue and intake, and no broadcast share for this worker
 /// at sequence number `broadcasts_looked` (the caller found none in this critical section).
-fn park(shared: &Shared, st: &mut MutexGuard<'_, State>, broadcasts_looked: u64) -> Parked {
+fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked: u64) -> Parked {
     let config = &shared.config;
     let above_core = st.threads > st.core;
     // A worker above a lowered `max_threads` (`set_max_threads`) retires at its first idle

@@ -80,7 +80,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant, SystemTime};
 
-use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell};
+use selvedge_locks::sync::{Arc, OptionArcCell, PlainCondvar, PlainMutex, PlainMutexGuard};
 
 use crate::builder::Settings;
 use crate::clock;
@@ -301,9 +301,9 @@ type Flown<A> = std::result::Result<
 /// ```
 pub struct SessionManager<A: Authenticator> {
     current: OptionArcCell<Current<A::Session>>,
-    control: Mutex<Control<A::Error>>,
+    control: PlainMutex<Control<A::Error>>,
     /// Notified whenever a flight lands (success, failure or panic).
-    landed: Condvar,
+    landed: PlainCondvar,
     counters: Counters,
     settings: Settings,
     auth: A,
@@ -337,7 +337,7 @@ impl<A: Authenticator> SessionManager<A> {
     ) -> Self {
         Self {
             current: OptionArcCell::new(None),
-            control: Mutex::new(Control {
+            control: PlainMutex::new(Control {
                 flights: 0,
                 running: None,
                 failures: 0,
@@ -345,7 +345,7 @@ impl<A: Authenticator> SessionManager<A> {
                 refresh_not_before: None,
                 rejected: 0,
             }),
-            landed: Condvar::new(),
+            landed: PlainCondvar::new(),
             counters: Counters::default(),
             settings,
             auth,
@@ -709,7 +709,7 @@ impl<A: Authenticator> SessionManager<A> {
     /// running, else return the live session.
     fn refresh_or_reuse(
         &self,
-        control: MutexGuard<'_, Control<A::Error>>,
+        control: PlainMutexGuard<'_, Control<A::Error>>,
         now: Instant,
     ) -> Result<A> {
         match self.current.load_full() {
@@ -741,7 +741,7 @@ impl<A: Authenticator> SessionManager<A> {
     }
 
     /// Without a live session: wait for the running flight, or lead one.
-    fn wait_or_lead(&self, mut control: MutexGuard<'_, Control<A::Error>>) -> Result<A> {
+    fn wait_or_lead(&self, mut control: PlainMutexGuard<'_, Control<A::Error>>) -> Result<A> {
         let mut wait: Option<Wait> = None;
         loop {
             let now = clock::now();
@@ -814,7 +814,7 @@ impl<A: Authenticator> SessionManager<A> {
     /// (with retries) without the lock, then lands it.
     fn lead(
         &self,
-        mut control: MutexGuard<'_, Control<A::Error>>,
+        mut control: PlainMutexGuard<'_, Control<A::Error>>,
         started: Instant,
         refresh: bool,
     ) -> Result<A> {

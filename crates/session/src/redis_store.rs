@@ -19,7 +19,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::{Client, Connection, RedisError, Script};
-use selvedge_locks::sync::Mutex;
+use selvedge_locks::sync::PlainMutex;
 
 use crate::{Lease, SessionCodec, SessionStore, Shared, StoreError};
 
@@ -100,7 +100,7 @@ pub struct RedisStore<C> {
     client: Client,
     /// One connection, reopened after an error. Only a manager's flight leader and its
     /// invalidations use it, so it is rarely contended.
-    connection: Mutex<Option<Connection>>,
+    connection: PlainMutex<Option<Connection>>,
     session_key: String,
     lease_key: String,
     generation_key: String,
@@ -287,7 +287,7 @@ impl<C> RedisStoreBuilder<C> {
             Client::open(self.url.as_str()).map_err(|error| StoreError::Config(Box::new(error)))?;
         Ok(RedisStore {
             client,
-            connection: Mutex::new(None),
+            connection: PlainMutex::new(None),
             lease_key: format!("{}:lease", self.prefix),
             generation_key: format!("{}:generation", self.prefix),
             session_key: self.prefix,

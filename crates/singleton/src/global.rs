@@ -48,7 +48,9 @@ use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
 use selvedge_locks::sync::thread::{self, ThreadId};
-use selvedge_locks::sync::{Arc, Condvar, Mutex, MutexGuard, OptionArcCell, OptionArcCellGuard};
+use selvedge_locks::sync::{
+    Arc, OptionArcCell, OptionArcCellGuard, PlainCondvar, PlainMutex, PlainMutexGuard,
+};
 use selvedge_trace::{events, targets};
 
 use crate::{InstanceMut, TimedInitError, WaitTimeoutError};
@@ -209,8 +211,8 @@ pub struct Global<T> {
     value: OptionArcCell<T>,
     /// `state.initial` holds a value; the cell may look empty until it is moved in.
     pending: AtomicBool,
-    state: Mutex<State<T>>,
-    done: Condvar,
+    state: PlainMutex<State<T>>,
+    done: PlainCondvar,
     name: &'static str,
 }
 
@@ -276,13 +278,13 @@ impl<T> Global<T> {
             Self {
                 value: OptionArcCell::empty(),
                 pending: AtomicBool::new(initial.is_some()),
-                state: Mutex::new(State {
+                state: PlainMutex::new(State {
                     generation: 0,
                     initializer: None,
                     retired: false,
                     initial,
                 }),
-                done: Condvar::new(),
+                done: PlainCondvar::new(),
                 name,
             }
         }
@@ -891,7 +893,7 @@ impl<T> Global<T> {
     /// the state after it, as a wake-up may be spurious.
     fn wait_for_change(
         &self,
-        state: &mut MutexGuard<'_, State<T>>,
+        state: &mut PlainMutexGuard<'_, State<T>>,
         entered: Option<(Instant, Duration)>,
     ) -> Result<(), Duration> {
         match entered {
@@ -928,7 +930,7 @@ impl<T> Global<T> {
     /// instance to drop once the lock is released.
     fn publish(
         &self,
-        state: &MutexGuard<'_, State<T>>,
+        state: &PlainMutexGuard<'_, State<T>>,
         generation: u64,
         value: Arc<T>,
     ) -> (Arc<T>, Option<Arc<T>>) {

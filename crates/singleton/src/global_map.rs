@@ -20,7 +20,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::hash::Hash;
 
-use selvedge_locks::sync::{Arc, Mutex, MutexGuard};
+use selvedge_locks::sync::{Arc, PlainMutex, PlainMutexGuard};
 
 use crate::Global;
 use crate::global::{Outcome, UNNAMED};
@@ -98,7 +98,7 @@ use crate::slot_table::SlotTable;
 /// assert!(!SESSIONS.contains("pnet"));
 /// ```
 pub struct GlobalMap<K, T> {
-    slots: Mutex<Option<SlotTable<K, T>>>,
+    slots: PlainMutex<Option<SlotTable<K, T>>>,
     name: &'static str,
 }
 
@@ -129,7 +129,7 @@ impl<K, T> GlobalMap<K, T> {
         pub const fn named(name: &'static str) -> Self {
             Self {
                 // `None` until the first insert: a random hasher cannot be made in a `const`.
-                slots: Mutex::new(None),
+                slots: PlainMutex::new(None),
                 name,
             }
         }
@@ -146,7 +146,7 @@ impl<K, T> GlobalMap<K, T> {
         self.name
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<SlotTable<K, T>>> {
+    fn lock(&self) -> PlainMutexGuard<'_, Option<SlotTable<K, T>>> {
         self.slots.lock()
     }
 }

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use selvedge_locks::sync::Mutex;
+use selvedge_locks::sync::PlainMutex;
 
 use crate::Global;
 
@@ -15,7 +15,7 @@ use crate::Global;
 pub(crate) struct ModelLazy<T, F> {
     /// Decides, in the model's view, which thread initialises; holds `()` once `value` is set.
     flight: Global<()>,
-    init: Mutex<Option<F>>,
+    init: PlainMutex<Option<F>>,
     /// The value, set by the one initialiser before `flight` publishes (so a thread that finds
     /// `flight` initialised finds it set). Only that initialiser writes it, so its `set` never
     /// blocks a loom thread.
@@ -26,7 +26,7 @@ impl<T, F> ModelLazy<T, F> {
     pub(crate) fn new(init: F) -> Self {
         Self {
             flight: Global::named("lazy"),
-            init: Mutex::new(Some(init)),
+            init: PlainMutex::new(Some(init)),
             value: OnceLock::new(),
         }
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use selvedge_bus::Bus;
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_locks::sync::{Arc, Mutex};
+use selvedge_locks::sync::{Arc, PlainMutex};
 use selvedge_pool::ThreadPool;
 use selvedge_testkit::{model, thread};
 
@@ -106,7 +106,7 @@ fn reentrant_publish_racing_subscribe() {
 fn async_order_per_subscriber() {
     model(|| {
         let bus = bus();
-        let log = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(PlainMutex::new(Vec::new()));
         let _s = {
             let log = Arc::clone(&log);
             bus.subscribe(move |n: &u32| log.lock().push(*n))

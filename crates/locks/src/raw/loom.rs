@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::lock_api;
 
-use crate::sync::{Condvar as FacadeCondvar, Mutex as FacadeMutex};
+use crate::sync::{PlainCondvar as FacadeCondvar, PlainMutex as FacadeMutex};
 
 /// A loom mutex and condvar pair, created on first use.
 #[derive(Debug)]

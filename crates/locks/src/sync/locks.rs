@@ -1,12 +1,20 @@
-//! `Mutex`, `RwLock` and `Condvar` for the facade: parking_lot's in a normal build, loom's
-//! under `selvedge_loom`, with one API (parking_lot's shape, the subset loom supports).
+//! `PlainMutex`, `PlainRwLock` and `PlainCondvar` for the facade: parking_lot's in a normal
+//! build, loom's under `selvedge_loom`, with one API (parking_lot's shape, the subset loom
+//! supports). "Plain": no name, no contention events, no lock-order checks, so they cannot be
+//! mistaken for the crate's observed `Mutex`, `RwLock` and `Condvar`.
 
 #[cfg(not(selvedge_loom))]
-pub use parking_lot::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use parking_lot::{
+    Condvar as PlainCondvar, Mutex as PlainMutex, MutexGuard as PlainMutexGuard,
+    RwLock as PlainRwLock, RwLockReadGuard as PlainRwLockReadGuard,
+    RwLockWriteGuard as PlainRwLockWriteGuard,
+};
 
 #[cfg(selvedge_loom)]
 pub use self::loom_backed::{
-    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    Condvar as PlainCondvar, Mutex as PlainMutex, MutexGuard as PlainMutexGuard,
+    RwLock as PlainRwLock, RwLockReadGuard as PlainRwLockReadGuard,
+    RwLockWriteGuard as PlainRwLockWriteGuard,
 };
 
 /// loom's primitives behind parking_lot's API: no poisoning (a panic inside a model fails

@@ -12,7 +12,7 @@
 //! | --- | --- | --- |
 //! | [`atomic`] | `std::sync::atomic` | `loom::sync::atomic` |
 //! | [`Arc`] | `std::sync::Arc` | `loom::sync::Arc` |
-//! | [`Mutex`], [`RwLock`], [`Condvar`] | `parking_lot` | `loom::sync` behind the same API |
+//! | [`PlainMutex`], [`PlainRwLock`], [`PlainCondvar`] | `parking_lot` | `loom::sync` behind the same API |
 //! | [`BiasedRwLock`] | [`crate::BiasedRwLock`] over parking_lot | the same protocol over loom's atomics and a loom-backed raw lock |
 //! | [`ArcCell`], [`OptionArcCell`] | `arc_swap` | a loom `Mutex` around the `Arc` |
 //! | [`thread`], [`hint`] | `std` | `loom` |
@@ -22,14 +22,15 @@
 //! | [`cell::UnsafeCell`] | `core::cell::UnsafeCell` with `with`/`with_mut` | `loom::cell::UnsafeCell` |
 //! | [`loom_const_fn!`](crate::loom_const_fn) | a `const fn` | the same `fn`, not `const` |
 //!
-//! The lock types expose the subset of parking_lot's API both backends support: `lock()`
-//! returns the guard (no poisoning), `try_lock()` an `Option`, and [`Condvar::wait`] takes
+//! The plain lock types (named so, because they have no name, events or lock-order checks,
+//! unlike the crate's [`Mutex`](crate::Mutex)) expose the subset of parking_lot's API both backends support: `lock()`
+//! returns the guard (no poisoning), `try_lock()` an `Option`, and [`PlainCondvar::wait`] takes
 //! `&mut guard`.
 //!
 //! # What loom cannot model, and how that gap is covered
 //!
-//! - **Time.** Loom has no clock. Under loom, [`Condvar::wait_for`] waits exactly like
-//!   [`Condvar::wait`] and never reports a timeout, so a model must make every timed wait end
+//! - **Time.** Loom has no clock. Under loom, [`PlainCondvar::wait_for`] waits exactly like
+//!   [`PlainCondvar::wait`] and never reports a timeout, so a model must make every timed wait end
 //!   by a notification (or loom reports the deadlock). Timeout paths are covered by tests on
 //!   real threads (each crate's black-box tests of its timed methods, such as the locks'
 //!   `tests/it/hostile.rs` or the session's `tests/it/timeout.rs`, and its stress tests), and by
@@ -54,10 +55,10 @@
 //!
 //! ```
 //! use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-//! use selvedge_locks::sync::{Arc, Mutex, thread};
+//! use selvedge_locks::sync::{Arc, PlainMutex, thread};
 //!
 //! let hits = Arc::new(AtomicUsize::new(0));
-//! let log = Arc::new(Mutex::new(Vec::new()));
+//! let log = Arc::new(PlainMutex::new(Vec::new()));
 //! let worker = {
 //!     let (hits, log) = (hits.clone(), log.clone());
 //!     thread::spawn(move || {
@@ -77,7 +78,10 @@ mod loom_const_fn;
 mod loom_thread_local;
 
 pub use arc_cell::{ArcCell, ArcCellGuard, OptionArcCell, OptionArcCellGuard};
-pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use locks::{
+    PlainCondvar, PlainMutex, PlainMutexGuard, PlainRwLock, PlainRwLockReadGuard,
+    PlainRwLockWriteGuard,
+};
 
 /// [`crate::BiasedRwLock`] and its guards, also under this path so crates that take everything
 /// from the facade find them here; it is one type in both builds, since its parts are the

@@ -1,7 +1,7 @@
 //! Loom models of the facade's own types: what loom checks in them is the code around them.
 
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_locks::sync::{Arc, ArcCell, Condvar, Mutex, OptionArcCell};
+use selvedge_locks::sync::{Arc, ArcCell, OptionArcCell, PlainCondvar, PlainMutex};
 use selvedge_testkit::{model, thread};
 
 #[test]
@@ -45,7 +45,7 @@ fn option_arc_cell_compare_and_swap_has_one_winner() {
 #[test]
 fn condvar_wakes_a_waiter() {
     model(|| {
-        let state = Arc::new((Mutex::new(false), Condvar::new()));
+        let state = Arc::new((PlainMutex::new(false), PlainCondvar::new()));
         let waker = {
             let state = state.clone();
             thread::spawn(move || {

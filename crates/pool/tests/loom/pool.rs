@@ -316,7 +316,7 @@ fn intake_capacity_reservation_at_the_bound() {
 fn intake_ring_full_falls_back_to_the_lock() {
     model(|| {
         let pool = Arc::new(fast(tiny_builder(1, 1).queue_capacity(4)));
-        let order = Arc::new(selvedge_locks::sync::Mutex::new(Vec::new()));
+        let order = Arc::new(selvedge_locks::sync::PlainMutex::new(Vec::new()));
         let log = |n: usize| {
             let order = Arc::clone(&order);
             move || order.lock().push(n)

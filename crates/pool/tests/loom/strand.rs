@@ -10,7 +10,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
-use selvedge_locks::sync::{Arc, Mutex};
+use selvedge_locks::sync::{Arc, PlainMutex};
 use selvedge_pool::{Strand, ThreadPool};
 use selvedge_testkit::{model, thread};
 
@@ -30,7 +30,7 @@ fn one_worker() -> Arc<ThreadPool> {
 /// A task that checks exclusion with the strand's in-flight flag and logs `tag`.
 fn task(
     in_flight: &Arc<AtomicBool>,
-    log: &Arc<Mutex<Vec<u8>>>,
+    log: &Arc<PlainMutex<Vec<u8>>>,
     tag: u8,
 ) -> impl FnOnce() + Send + 'static {
     let (in_flight, log) = (Arc::clone(in_flight), Arc::clone(log));
@@ -52,7 +52,7 @@ fn two_submitters_order_and_exclusion() {
         let pool = one_worker();
         let strand = Strand::with_batch(&pool, NonZeroUsize::MIN);
         let in_flight = Arc::new(AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(PlainMutex::new(Vec::new()));
         let b = {
             let (strand, in_flight, log) =
                 (strand.clone(), Arc::clone(&in_flight), Arc::clone(&log));
@@ -78,7 +78,7 @@ fn submit_racing_drain_going_idle() {
         let pool = one_worker();
         let strand = Strand::with_batch(&pool, NonZeroUsize::MIN);
         let in_flight = Arc::new(AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(PlainMutex::new(Vec::new()));
         strand.execute(task(&in_flight, &log, 1)).unwrap();
         let late = {
             let (strand, in_flight, log) =

@@ -17,7 +17,7 @@
 use std::time::{Duration, SystemTime};
 
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_locks::sync::{Arc, Mutex};
+use selvedge_locks::sync::{Arc, PlainMutex};
 use selvedge_session::{
     Authenticator, Lease, Login, RetryPolicy, SessionManager, SessionStore, Shared, StoreError,
 };
@@ -33,11 +33,11 @@ struct State {
 
 /// A store in memory, shared by the managers of one model.
 #[derive(Clone)]
-struct MemoryStore(Arc<Mutex<State>>);
+struct MemoryStore(Arc<PlainMutex<State>>);
 
 impl MemoryStore {
     fn new() -> Self {
-        Self(Arc::new(Mutex::new(State {
+        Self(Arc::new(PlainMutex::new(State {
             session: None,
             generations: 0,
             lease: None,
