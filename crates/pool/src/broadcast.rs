@@ -42,10 +42,11 @@ use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, PlainMutex, PlainMutexGuard, thread};
 
 use crate::contain::{drop_contained, drop_payload, into_message};
-use crate::job::{Job, RunCtx, Work};
+use crate::engine::job::{Job, RunCtx, Work};
+use crate::engine::{events, task_id, worker};
 use crate::pool::{Shared, State};
 use crate::stats::Counters;
-use crate::{Priority, SubmitError, TaskError, ThreadPool, events, task_id, worker};
+use crate::{Priority, SubmitError, TaskError, ThreadPool};
 
 /// What a broadcast closure is told about its call: which of the broadcast's workers runs it
 /// ([`index`](Self::index)) and how many run it ([`num_threads`](Self::num_threads)).

@@ -180,7 +180,7 @@ impl PoolBuilder {
             slow_task: None,
             drop_timeout: Duration::from_secs(10),
             monitor: None,
-            spin_rounds: crate::worker::SPIN_ROUNDS,
+            spin_rounds: crate::engine::worker::SPIN_ROUNDS,
             fast_path: !MODEL,
         }
     }

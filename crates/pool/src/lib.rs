@@ -143,7 +143,7 @@
 //! In a fixed-size pool (core == max threads, the default) a submission takes no lock and,
 //! for a closure of one word (one `Arc`, one reference, or nothing captured), allocates
 //! nothing: one compare-and-swap and one release store into an intake ring that workers move
-//! into the priority queue (the protocol is in the module doc of `src/intake.rs`). It takes
+//! into the priority queue (the protocol is in the module doc of `src/engine/intake.rs`). It takes
 //! the pool lock only to wake a parked worker. Larger closures are boxed; `submit` adds the
 //! handle's slot. Elastic pools, a full queue or ring, and scope tickets take the pool lock.
 //! No clock read or tracing unless a deadline or slow-task threshold asks for it. Workers
@@ -183,33 +183,27 @@ mod as_completed;
 mod broadcast;
 mod builder;
 mod contain;
+mod engine;
 mod error;
-mod events;
 mod handle;
-mod intake;
-mod job;
 mod map;
-mod monitor;
 mod pool;
 mod priority;
-mod queue;
 mod scope;
 mod shutdown;
 mod stats;
 mod strand;
 mod task_builder;
-mod task_id;
-mod worker;
 
 pub use as_completed::{AsCompleted, Completed, as_completed};
 pub use broadcast::BroadcastContext;
 pub use builder::{PoolBuilder, RejectionPolicy};
+pub use engine::queue::LOW_PRIORITY_GUARD;
 pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;
 pub use map::{Map, MapError};
 pub use pool::ThreadPool;
 pub use priority::Priority;
-pub use queue::LOW_PRIORITY_GUARD;
 pub use scope::Scope;
 pub use shutdown::{PendingTask, ShutdownReport};
 pub use stats::PoolStats;

@@ -11,7 +11,7 @@ use std::num::NonZeroUsize;
 // shares an immutable function between a map's tasks (no protocol rests on its count).
 use std::sync::Arc;
 
-use crate::job::TaskImpl;
+use crate::engine::job::TaskImpl;
 use crate::{Priority, SubmitError, TaskError, TaskHandle, ThreadPool};
 
 /// The function a [`Map`] runs on each input, shared by its tasks.

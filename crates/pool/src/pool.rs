@@ -19,14 +19,15 @@ use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, PlainMutexGuard, threa
 
 use crate::broadcast::{self, Broadcasts};
 use crate::builder::Config;
-use crate::intake::{self, Hints, IDLE, Intake};
-use crate::job::{Job, PlainTask, RunCtx, TaskImpl};
-use crate::monitor;
-use crate::queue::PriorityQueue;
+use crate::engine::intake::{self, Hints, IDLE, Intake};
+use crate::engine::job::{Job, PlainTask, RunCtx, TaskImpl};
+use crate::engine::monitor;
+use crate::engine::queue::PriorityQueue;
+use crate::engine::{events, task_id, worker};
 use crate::stats::Counters;
 use crate::{
     PendingTask, PoolBuilder, PoolStats, Priority, RejectionPolicy, ShutdownReport, SubmitError,
-    TaskBuilder, TaskHandle, events, handle::ResultSlot, task_id, worker,
+    TaskBuilder, TaskHandle, handle::ResultSlot,
 };
 
 /// A started worker: its handle (joined at shutdown) and its identity.

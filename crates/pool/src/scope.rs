@@ -35,7 +35,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 
 use crate::contain::drop_payload;
-use crate::job::{Job, RunCtx, Work};
+use crate::engine::job::{Job, RunCtx, Work};
 use crate::pool::NotQueued;
 use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
 

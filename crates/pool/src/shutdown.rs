@@ -8,7 +8,7 @@ use std::time::Duration;
 use selvedge_locks::sync::Arc;
 
 use crate::Priority;
-use crate::job::Job;
+use crate::engine::job::Job;
 use crate::pool::Shared;
 
 /// The outcome of [`ThreadPool::shutdown`](crate::ThreadPool::shutdown).

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::job::{OnFailure, OnSuccess, TaskImpl};
+use crate::engine::job::{OnFailure, OnSuccess, TaskImpl};
 use crate::{Priority, SubmitError, TaskError, TaskHandle, ThreadPool};
 
 /// Configures one task before submitting it; made by [`ThreadPool::task`], or by

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::{Arc, thread};
 
-use crate::events;
+use crate::engine::events;
 use crate::pool::Shared;
 
 /// Starts the monitor thread; the caller holds the pool lock (the thread takes it only

@@ -81,7 +81,7 @@ use selvedge_locks::sync::MODEL;
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
 use selvedge_locks::sync::cell::UnsafeCell;
 
-use crate::job::Job;
+use crate::engine::job::Job;
 
 /// One `idle` in the tally.
 pub(crate) const IDLE: u64 = 1 << 40;
@@ -343,12 +343,12 @@ mod tests {
     /// A work that does nothing: the jobs these tests move around.
     struct Nothing;
 
-    impl crate::job::Work for Nothing {
+    impl crate::engine::job::Work for Nothing {
         fn claim(&self) -> bool {
             true
         }
-        fn run(self, _ctx: crate::job::RunCtx<'_>) {}
-        fn expire(self, _ctx: crate::job::RunCtx<'_>) {}
+        fn run(self, _ctx: crate::engine::job::RunCtx<'_>) {}
+        fn expire(self, _ctx: crate::engine::job::RunCtx<'_>) {}
         fn deadline(&self) -> Option<std::time::Instant> {
             None
         }

@@ -47,11 +47,12 @@ use std::time::Instant;
 use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, MODEL, PlainMutexGuard, thread};
 
+use crate::broadcast;
 use crate::contain::drop_payload;
-use crate::intake::IDLE;
-use crate::job::{Job, RunCtx};
+use crate::engine::events;
+use crate::engine::intake::IDLE;
+use crate::engine::job::{Job, RunCtx};
 use crate::pool::{Shared, State, WorkerEntry};
-use crate::{broadcast, events};
 
 /// Starts one worker; the caller holds the pool lock and has checked `threads < max`.
 pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), String> {
@@ -348,7 +349,7 @@ const POPPED_HINT_EVERY: u64 = 32;
 
 /// `pushed` from the tally, read without the lock.
 fn pushed(shared: &Shared) -> u64 {
-    shared.tally.load(Ordering::Relaxed) & crate::intake::COUNT_MASK
+    shared.tally.load(Ordering::Relaxed) & crate::engine::intake::COUNT_MASK
 }
 
 /// What a worker does after [`park`].
@@ -378,7 +379,7 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
     shared.hints.popped.store(st.popped, Ordering::Relaxed);
     st.publish_taken(shared);
     let before = shared.tally.fetch_add(IDLE, Ordering::AcqRel);
-    if crate::intake::reserved(before, st.popped) > 0 {
+    if crate::engine::intake::reserved(before, st.popped) > 0 {
         st.idle -= 1;
         shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
         return Parked::InFlight;
