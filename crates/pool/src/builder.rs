@@ -1,68 +1,13 @@
-//! [`PoolBuilder`], the validated configuration of a [`ThreadPool`], and
-//! [`RejectionPolicy`], what `submit` does when the pool cannot take a task right now.
+//! [`PoolBuilder`], the validated configuration of a [`ThreadPool`]: it hands the engine a
+//! `Config` (`src/engine/config.rs`).
 
 use std::fmt;
 use std::time::Duration;
 
 use selvedge_locks::sync::{MODEL, thread};
 
-use crate::{BuildError, ThreadPool};
-
-/// A hook run on each worker thread as it starts or stops (owned by the shared config).
-pub(crate) type Hook = Box<dyn Fn() + Send + Sync>;
-
-/// What [`ThreadPool::submit`] does when the queue is full, every worker is busy and the pool
-/// is at `max_threads`. A pool that is shut down always rejects with
-/// [`SubmitError::Shutdown`](crate::SubmitError::Shutdown), whatever the policy.
-///
-/// # Examples
-///
-/// ```
-/// use selvedge_pool::{RejectionPolicy, ThreadPool};
-/// use std::time::Duration;
-///
-/// let pool = ThreadPool::builder()
-///     .rejection_policy(RejectionPolicy::Block(Duration::from_millis(100)))
-///     .build()
-///     .unwrap();
-/// assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum RejectionPolicy {
-    /// Refuse at once with [`SubmitError::Full`](crate::SubmitError::Full) (the default).
-    #[default]
-    Reject,
-    /// Run the task on the submitting thread, before `submit` returns (Java's
-    /// `CallerRunsPolicy`): natural backpressure, since the producer slows to the pool's pace.
-    CallerRuns,
-    /// Wait up to this long for queue space, then refuse with
-    /// [`SubmitError::Timeout`](crate::SubmitError::Timeout). A submission from one of the
-    /// pool's own workers never waits (the space it waits for could be its own to free): it
-    /// runs on that worker, as under [`CallerRuns`](Self::CallerRuns).
-    Block(Duration),
-}
-
-/// The validated settings a pool runs with.
-pub(crate) struct Config {
-    pub(crate) core: usize,
-    pub(crate) max: usize,
-    pub(crate) keep_alive: Duration,
-    pub(crate) queue_capacity: usize,
-    pub(crate) name: String,
-    pub(crate) stack_size: Option<usize>,
-    pub(crate) on_start: Option<Hook>,
-    pub(crate) on_stop: Option<Hook>,
-    pub(crate) policy: RejectionPolicy,
-    pub(crate) slow_task: Option<Duration>,
-    pub(crate) drop_timeout: Duration,
-    /// How often the monitor thread emits `pool.stats`, if there is one.
-    pub(crate) monitor: Option<Duration>,
-    /// Yield rounds before parking (see `worker.rs`, "Spinning").
-    pub(crate) spin_rounds: u32,
-    /// Whether a fixed-size pool may take the lock-free intake path (see `intake.rs`).
-    pub(crate) fast_path: bool,
-}
+use crate::engine::{self, Config, Hook};
+use crate::{BuildError, RejectionPolicy, ThreadPool};
 
 /// Configures and starts a [`ThreadPool`]; [`build`](Self::build) validates everything and
 /// returns a typed [`BuildError`] instead of panicking.
@@ -157,7 +102,7 @@ impl PoolBuilder {
     /// );
     /// # Ok::<(), BuildError>(())
     /// ```
-    pub const MAX_THREADS: usize = 1 << 20;
+    pub const MAX_THREADS: usize = engine::MAX_THREADS;
 
     /// The defaults in the table above.
     ///
@@ -180,7 +125,7 @@ impl PoolBuilder {
             slow_task: None,
             drop_timeout: Duration::from_secs(10),
             monitor: None,
-            spin_rounds: crate::engine::worker::SPIN_ROUNDS,
+            spin_rounds: engine::SPIN_ROUNDS,
             fast_path: !MODEL,
         }
     }

@@ -1,148 +1,20 @@
-//! [`ThreadPool`]: the shared state, submission (with growth and rejection), statistics and
-//! shutdown. Workers live in `worker.rs`; scoped work in `scope.rs`.
-//!
-//! # The fast path
-//!
-//! `submit` allocates the task and its result slot, takes a task id from its thread's block
-//! (`task_id.rs`), and, in a fixed-size pool (core == max threads), reserves a place in the
-//! tally and pushes onto the lock-free intake without taking the pool lock; it locks only to
-//! wake a parked worker (see `intake.rs`). Elastic pools, a full queue and shutdown take the locked
-//! path: move the intake into the priority queue, then push there. No clock, no tracing, no
-//! thread start while a worker is idle or the pool is at its core size.
+//! [`ThreadPool`]: the public API of a pool, a thin facade over the engine's `Shared` (see
+//! `src/engine/mod.rs`), as rayon-core's `ThreadPool` is over its `Registry`. Each method
+//! validates what the user gave, builds the job or the report the user sees, and leaves the
+//! rest to the engine; the engine never names this type.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::CachePadded;
-use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, PlainMutexGuard, thread};
+use selvedge_locks::sync::Arc;
+use selvedge_locks::sync::atomic::Ordering;
 
-use crate::broadcast::{self, Broadcasts};
-use crate::builder::Config;
-use crate::engine::intake::{self, Hints, IDLE, Intake};
-use crate::engine::job::{Job, PlainTask, RunCtx, TaskImpl};
-use crate::engine::monitor;
-use crate::engine::queue::PriorityQueue;
-use crate::engine::{events, task_id, worker};
-use crate::stats::Counters;
+use crate::engine::job::{Job, PlainTask, TaskImpl};
+use crate::engine::{Config, Shared, task_id};
 use crate::{
-    PendingTask, PoolBuilder, PoolStats, Priority, RejectionPolicy, ShutdownReport, SubmitError,
-    TaskBuilder, TaskHandle, handle::ResultSlot,
+    PendingTask, PoolBuilder, PoolStats, Priority, ShutdownReport, SubmitError, TaskBuilder,
+    TaskHandle, handle::ResultSlot,
 };
-
-/// A started worker: its handle (joined at shutdown) and its identity.
-pub(crate) struct WorkerEntry {
-    pub(crate) thread: thread::Thread,
-    pub(crate) handle: thread::JoinHandle<()>,
-    /// The first broadcast sequence number this worker has not considered yet (see
-    /// `broadcast.rs`); changed only under the pool lock.
-    pub(crate) broadcasts_seen: u64,
-}
-
-/// Everything guarded by the pool lock.
-///
-/// `repr(C)` keeps the fields every submission and every pop touch (the counts, then the
-/// queue's header and levels) together right after the lock word, so handing the lock
-/// between a submitter and a worker moves as few cache lines as possible; the cold fields
-/// come last.
-#[repr(C)]
-pub(crate) struct State {
-    /// `false` once `shutdown` or `shutdown_now` began: submissions are refused.
-    pub(crate) accepting: bool,
-    /// The current `core_threads` (the builder's, lowered by `set_max_threads` below it).
-    pub(crate) core: usize,
-    /// The current `max_threads` (the builder's, or the last `set_max_threads`).
-    pub(crate) max: usize,
-    /// Live workers (started and not yet uncounted on exit).
-    pub(crate) threads: usize,
-    /// Parked workers nobody has claimed (see `worker.rs`, "Idle accounting").
-    pub(crate) idle: usize,
-    /// Parked workers a submitter has claimed and notified, not yet awake.
-    pub(crate) wakeups: usize,
-    /// Workers started and not yet at the queue: each will take a task without a wake-up.
-    pub(crate) starting: usize,
-    /// Submitters waiting for queue space (`RejectionPolicy::Block`).
-    pub(crate) blocked: usize,
-    /// Jobs a worker took out of the queue and has not finished (re-locked after) yet:
-    /// with `reserved() == 0`, zero means idle (see [`ThreadPool::wait_idle`]). Changed
-    /// under the lock workers take around every task anyway, on the line it already writes.
-    pub(crate) running: usize,
-    /// Callers in `wait_idle`; while zero, finishing a task notifies nobody.
-    pub(crate) idle_waiters: usize,
-    /// Those of `idle_waiters` that are the pool's own workers (a task waiting for the pool
-    /// to be idle): each counts as running, so idle means `running == idle_waiting_workers`.
-    pub(crate) idle_waiting_workers: usize,
-    pub(crate) queue: PriorityQueue<Job>,
-    pub(crate) peak: usize,
-    pub(crate) workers: Vec<WorkerEntry>,
-    /// Workers ever started (names them).
-    pub(crate) spawned: u64,
-    /// The monitor thread (`PoolBuilder::monitor`), joined by a completed shutdown.
-    pub(crate) monitor: Option<thread::JoinHandle<()>>,
-    /// Tasks ever taken out of the queue, modulo 2^40 (see `intake.rs`).
-    pub(crate) popped: u64,
-    /// The intake ring's consumer position: ring indices ever moved into the queue, modulo
-    /// 2^40. Only the lock holder consumes the ring, so this is exact here.
-    pub(crate) taken: u64,
-    /// The `taken` last published in `Shared::hints`.
-    pub(crate) taken_published: u64,
-    /// Counted tasks ever moved from the ring into the queue: every accepted task passes
-    /// there once, so `stats().submitted` is this plus the refused and caller-run ones
-    /// (no counter bumped per submission, see `task_id.rs`).
-    pub(crate) accepted: u64,
-    /// Completions of handle-less tasks counted by workers under this lock (see
-    /// `RunCtx::completed_here`); `stats().completed` adds `Counters::completed`.
-    pub(crate) completed: u64,
-    /// Open broadcasts; a worker reads their sequence number before every pop.
-    pub(crate) broadcasts: Broadcasts,
-}
-
-/// The state workers, handles-to-the-pool and the pool itself share.
-pub(crate) struct Shared {
-    pub(crate) state: PlainMutex<State>,
-    /// Parked workers wait here for work or shutdown.
-    pub(crate) work: PlainCondvar,
-    /// Blocked submitters wait here for queue space or shutdown.
-    pub(crate) space: PlainCondvar,
-    /// `shutdown` waits here for workers to exit.
-    pub(crate) exited: PlainCondvar,
-    /// `wait_idle` waits here for the last running task to finish.
-    pub(crate) drained: PlainCondvar,
-    /// The monitor sleeps here between reports; `close` wakes it to stop.
-    pub(crate) monitor_wake: PlainCondvar,
-    /// Blocking broadcasts wait here for their last share; a new broadcast wakes the
-    /// waiting workers so they run their share of it.
-    pub(crate) broadcast_done: PlainCondvar,
-    pub(crate) config: Config,
-    pub(crate) counters: Counters,
-    /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
-    /// `pushed` part also tells spinning workers, without the lock, that work arrived.
-    pub(crate) tally: CachePadded<AtomicU64>,
-    /// `State::popped` and `State::taken` as last published; fast-path submitters check the
-    /// capacity and the ring's room against them (see `intake.rs`).
-    pub(crate) hints: CachePadded<Hints>,
-    /// The ring every submission passes through, moved into `State::queue` under the lock.
-    pub(crate) intake: Intake,
-    /// The capacity fast-path submissions reserve against, or `None` where they may never
-    /// run (turned off in the builder; capacities over `FAST_CAPACITY_MAX`). While the pool
-    /// is elastic the tally's `LOCKED_ONLY` bit turns them off too (see `intake.rs`).
-    pub(crate) fast_capacity: Option<u64>,
-    /// `ThreadPool` values sharing this pool (clones); the last one dropped shuts it down.
-    pub(crate) owners: AtomicUsize,
-    /// Workers that found the queue empty (or nothing reserved after a task) and yield
-    /// briefly, without the lock, before looking again. Changed without the lock so a spin
-    /// round costs no lock traffic; each count stands for a worker that will still look at the
-    /// queue under the lock after its decrement (see `worker.rs`, "Spinning").
-    pub(crate) spinning: CachePadded<AtomicUsize>,
-}
-
-/// Why `enqueue` did not queue a job; each variant gives the job back.
-pub(crate) enum NotQueued {
-    /// The policy says the caller runs it.
-    RunHere(Job),
-    /// Refused; the job was never started.
-    Refused(SubmitError, Job),
-}
 
 /// A thread pool with four priorities, elastic workers, a bounded queue with a rejection
 /// policy, per-task deadlines and callbacks, statistics, scoped tasks and a shutdown that
@@ -305,80 +177,7 @@ impl ThreadPool {
     }
 
     pub(crate) fn start(config: Config) -> Result<Self, crate::BuildError> {
-        let core = config.core;
-        let intake = Intake::new(config.queue_capacity);
-        let fast_capacity = (config.fast_path
-            && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
-            .then_some(config.queue_capacity as u64);
-        let tally = if config.core == config.max {
-            0
-        } else {
-            intake::LOCKED_ONLY
-        };
-        let shared = Arc::new(Shared {
-            state: PlainMutex::new(State {
-                queue: PriorityQueue::new(),
-                accepting: true,
-                core: config.core,
-                max: config.max,
-                threads: 0,
-                peak: 0,
-                idle: 0,
-                wakeups: 0,
-                starting: 0,
-                blocked: 0,
-                running: 0,
-                idle_waiters: 0,
-                idle_waiting_workers: 0,
-                monitor: None,
-                // Grows as workers start: never in proportion to `max_threads`, which may be
-                // far above what the OS will ever start.
-                workers: Vec::new(),
-                spawned: 0,
-                popped: 0,
-                taken: 0,
-                taken_published: 0,
-                accepted: 0,
-                completed: 0,
-                broadcasts: Broadcasts::new(),
-            }),
-            work: PlainCondvar::new(),
-            space: PlainCondvar::new(),
-            exited: PlainCondvar::new(),
-            drained: PlainCondvar::new(),
-            monitor_wake: PlainCondvar::new(),
-            broadcast_done: PlainCondvar::new(),
-            config,
-            counters: Counters::default(),
-            tally: CachePadded::new(AtomicU64::new(tally)),
-            hints: CachePadded::new(Hints::default()),
-            intake,
-            fast_capacity,
-            owners: AtomicUsize::new(1),
-            spinning: CachePadded::new(AtomicUsize::new(0)),
-        });
-        let pool = Self { shared };
-        {
-            let mut st = pool.shared.state.lock();
-            for _ in 0..core {
-                if let Err(msg) = worker::spawn_worker(&pool.shared, &mut st) {
-                    drop(st);
-                    pool.shutdown(Duration::from_secs(10));
-                    return Err(crate::BuildError::Spawn(msg));
-                }
-            }
-            if let Some(interval) = pool.shared.config.monitor {
-                match monitor::spawn(&pool.shared, interval) {
-                    Ok(handle) => st.monitor = Some(handle),
-                    Err(msg) => {
-                        drop(st);
-                        pool.shutdown(Duration::from_secs(10));
-                        return Err(crate::BuildError::Spawn(msg));
-                    }
-                }
-            }
-        }
-        Ok(pool)
+        Shared::start(config).map(|shared| Self { shared })
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -519,7 +318,7 @@ impl ThreadPool {
     {
         let id = task_id::next();
         let job = Job::new(id, priority, true, PlainTask(f));
-        self.dispatch(job)
+        Shared::dispatch(&self.shared, job)
     }
 
     pub(crate) fn execute_task<F, R, E>(
@@ -536,7 +335,7 @@ impl ThreadPool {
         let id = task_id::next();
         task.deadline = deadline;
         let job = Job::new(id, priority, true, task);
-        self.dispatch(job)
+        Shared::dispatch(&self.shared, job)
     }
 
     /// Starts a [`TaskBuilder`] for `f`: priority, timeout or deadline, callbacks, then
@@ -579,182 +378,8 @@ impl ThreadPool {
         let id = task_id::next();
         task.deadline = deadline;
         let job = Job::new(id, priority, true, task);
-        self.dispatch(job)?;
+        Shared::dispatch(&self.shared, job)?;
         Ok(TaskHandle::new(slot, id))
-    }
-
-    /// Queues a counted job, or applies the rejection policy.
-    #[inline]
-    fn dispatch(&self, job: Job) -> Result<(), SubmitError> {
-        let shared = &self.shared;
-        if let Some(capacity) = shared.fast_capacity
-            && let Some(before) =
-                intake::reserve(&shared.tally, &shared.hints, capacity, shared.intake.len())
-        {
-            // SAFETY: `reserve` gave us this index alone, and checked the ring's room against
-            // the consumer's `taken`, read with acquire.
-            #[allow(unsafe_code)]
-            unsafe {
-                shared.intake.write(before & intake::COUNT_MASK, job);
-            }
-            if intake::idle(before) > 0 {
-                self.wake_parked();
-            }
-            return Ok(());
-        }
-        self.dispatch_locked(job)
-    }
-
-    /// A worker was parked when the fast path reserved: hand the work to one. If another
-    /// submitter claimed it first, that worker will find this job too (a worker parks only
-    /// with nothing reserved).
-    #[cold]
-    fn wake_parked(&self) {
-        let shared = &self.shared;
-        let mut st = shared.state.lock();
-        if st.idle > 0 {
-            st.claim_idle(shared);
-            shared.work.notify_one();
-        }
-    }
-
-    /// The locked path of [`dispatch`](Self::dispatch).
-    fn dispatch_locked(&self, job: Job) -> Result<(), SubmitError> {
-        match self.enqueue(job, self.shared.config.policy) {
-            Ok(()) => Ok(()),
-            Err(NotQueued::RunHere(job)) => {
-                self.run_on_caller(job);
-                Ok(())
-            }
-            Err(NotQueued::Refused(err, job)) => {
-                if job.counted() {
-                    Counters::bump(&self.shared.counters.rejected);
-                }
-                events::task_rejected(&self.shared.config.name, job.id(), &err.to_string());
-                Err(err)
-            }
-        }
-    }
-
-    /// Caller-runs: the job runs here, exactly as a worker would run it.
-    #[cold]
-    fn run_on_caller(&self, job: Job) {
-        if job.counted() {
-            Counters::bump(&self.shared.counters.ran_on_caller);
-        }
-        worker::execute(&self.shared, job, None);
-    }
-
-    /// Queues `job` and makes sure a worker will take it; see the growth rule on
-    /// [`ThreadPool`]. `policy` applies when the pool is saturated (the pool's own, or
-    /// `Reject` for scope tickets, which must never block a worker).
-    pub(crate) fn enqueue(&self, job: Job, policy: RejectionPolicy) -> Result<(), NotQueued> {
-        let shared = &self.shared;
-        let mut st = shared.state.lock();
-        let mut deadline = None;
-        loop {
-            // Earlier fast-path submissions (this caller's included) go first: FIFO holds.
-            st.take_intake(shared);
-            if !st.accepting {
-                return Err(NotQueued::Refused(SubmitError::Shutdown, job));
-            }
-            let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
-            if !full || st.threads < st.max {
-                let priority = job.priority();
-                let Some(index) =
-                    intake::reserve_locked(&shared.tally, st.taken, shared.intake.len())
-                else {
-                    // The ring is full of fast-path reservations still being written; their
-                    // submitters never wait, so let them run.
-                    drop(st);
-                    thread::yield_now();
-                    st = shared.state.lock();
-                    continue;
-                };
-                if index == st.taken {
-                    // Nothing reserved ahead of us (every earlier index is taken): skip the
-                    // slot and queue directly, as the consumer we are. Scope tickets take
-                    // this path many times per scope; a trip through the ring cost them ~10%.
-                    st.taken = (index + 1) & intake::COUNT_MASK;
-                    st.queue_taken(job);
-                } else {
-                    // SAFETY: `index` is ours alone, and `reserve_locked` checked the room
-                    // against `taken`, exact under the lock we hold.
-                    #[allow(unsafe_code)]
-                    unsafe {
-                        shared.intake.write(index, job);
-                    }
-                    // Into the queue at once, after the reservations ahead of it that are
-                    // written (FIFO).
-                    st.take_intake(shared);
-                }
-                if st.idle > 0 {
-                    st.claim_idle(shared);
-                    shared.work.notify_one();
-                } else if st.threads < st.max
-                    && (full
-                        || st.queue.len()
-                            > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed))
-                {
-                    return self.grow(st, priority, full);
-                }
-                return Ok(());
-            }
-            match policy {
-                RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
-                RejectionPolicy::CallerRuns => return Err(NotQueued::RunHere(job)),
-                // A worker of this pool waiting for space only workers free could wait for
-                // itself (forever, in a one-worker pool): it runs the task instead.
-                RejectionPolicy::Block(_) if self.on_own_worker(&st) => {
-                    return Err(NotQueued::RunHere(job));
-                }
-                RejectionPolicy::Block(timeout) => {
-                    let until =
-                        *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));
-                    st.blocked += 1;
-                    let timed_out = match until {
-                        Some(until) => shared.space.wait_until(&mut st, until).timed_out(),
-                        None => {
-                            shared.space.wait(&mut st);
-                            false
-                        }
-                    };
-                    st.blocked -= 1;
-                    if timed_out
-                        && st.reserved(shared) >= shared.config.queue_capacity as u64
-                        && st.accepting
-                    {
-                        return Err(NotQueued::Refused(SubmitError::Timeout, job));
-                    }
-                }
-            }
-        }
-    }
-
-    /// Starts a worker for the job just queued at `priority`. If the OS refuses and no worker
-    /// could take the job (none alive, or it was queued over capacity), takes it back out.
-    #[cold]
-    fn grow(
-        &self,
-        mut st: PlainMutexGuard<'_, State>,
-        priority: Priority,
-        over_capacity: bool,
-    ) -> Result<(), NotQueued> {
-        match worker::spawn_worker(&self.shared, &mut st) {
-            Ok(()) => Ok(()),
-            // The job queued under this same lock is still the newest of its level.
-            Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
-                Some(job) => {
-                    st.count_popped(1);
-                    st.notify_if_idle(&self.shared);
-                    // Refused after all: counted as rejected, not as accepted.
-                    st.accepted -= u64::from(job.counted());
-                    Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job))
-                }
-                None => Ok(()),
-            },
-            Err(_) => Ok(()),
-        }
     }
 
     /// A snapshot of the counters and worker counts; see [`PoolStats`].
@@ -812,50 +437,7 @@ impl ThreadPool {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn wait_idle(&self, timeout: Duration) -> Result<(), crate::WaitTimeout> {
-        let deadline = Instant::now().checked_add(timeout);
-        let shared = &self.shared;
-        let mut st = shared.state.lock();
-        let own = usize::from(self.on_own_worker(&st));
-        st.idle_waiters += 1;
-        st.idle_waiting_workers += own;
-        if own == 1 {
-            // One more task counted as waiting may be what other waiters lacked.
-            st.notify_if_idle(shared);
-        }
-        let me = thread::current();
-        let mut timed_out = false;
-        let idle = loop {
-            st.take_intake(shared);
-            // A waiting worker runs its broadcast shares: the pool is not idle without them.
-            if own == 1
-                && let Some(job) = broadcast::take_own(shared, &mut st, &me)
-            {
-                drop(st);
-                worker::execute(shared, job, None);
-                st = shared.state.lock();
-                continue;
-            }
-            if st.is_idle(shared) {
-                break true;
-            }
-            if timed_out {
-                break false;
-            }
-            timed_out = match deadline {
-                Some(deadline) => shared.drained.wait_until(&mut st, deadline).timed_out(),
-                None => {
-                    shared.drained.wait(&mut st);
-                    false
-                }
-            };
-        };
-        st.idle_waiters -= 1;
-        st.idle_waiting_workers -= own;
-        if idle {
-            Ok(())
-        } else {
-            Err(crate::WaitTimeout)
-        }
+        Shared::wait_idle(&self.shared, timeout)
     }
 
     /// The pool's name (the `thread_name` prefix), as used in its tracing events.
@@ -974,42 +556,8 @@ impl ThreadPool {
         if n > PoolBuilder::MAX_THREADS {
             return Err(crate::BuildError::TooManyThreads { max: n });
         }
-        let shared = &self.shared;
-        let mut st = shared.state.lock();
-        st.max = n;
-        st.core = st.core.min(n);
-        // Under the lock, so the bit always matches the limits a locked submitter reads.
-        if st.core == st.max {
-            shared
-                .tally
-                .fetch_and(!intake::LOCKED_ONLY, Ordering::AcqRel);
-        } else {
-            shared.tally.fetch_or(intake::LOCKED_ONLY, Ordering::AcqRel);
-        }
-        if st.threads > n {
-            // Parked surplus workers retire when woken (see `worker.rs`, "Retirement");
-            // the others keep counting as parked, so the accounting stays exact.
-            shared.work.notify_all();
-        }
-        // Growing: the growth rule for the work already queued.
-        st.take_intake(shared);
-        while st.accepting
-            && st.idle == 0
-            && st.threads < st.max
-            && st.queue.len() > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
-        {
-            if worker::spawn_worker(shared, &mut st).is_err() {
-                // The queued work still has every live worker; later submissions try again.
-                break;
-            }
-        }
+        Shared::set_max_threads(&self.shared, n);
         Ok(())
-    }
-
-    /// Whether the calling thread is one of this pool's workers.
-    pub(crate) fn on_own_worker(&self, st: &State) -> bool {
-        let me = thread::current().id();
-        st.workers.iter().any(|w| w.thread.id() == me)
     }
 
     /// Graceful shutdown: stops intake (later submissions get [`SubmitError::Shutdown`]),
@@ -1071,43 +619,7 @@ impl ThreadPool {
 
     /// Graceful shutdown, waiting for the workers until `deadline` (`None`: no limit).
     fn shutdown_until(&self, started: Instant, deadline: Option<Instant>) -> ShutdownReport {
-        let shared = &self.shared;
-        let mut st = shared.close();
-        shared.work.notify_all();
-        shared.space.notify_all();
-        let own = usize::from(self.on_own_worker(&st));
-        while st.threads > own {
-            let timed_out = match deadline {
-                Some(deadline) => shared.exited.wait_until(&mut st, deadline).timed_out(),
-                None => {
-                    shared.exited.wait(&mut st);
-                    false
-                }
-            };
-            if timed_out {
-                break;
-            }
-        }
-        let still_running = st.threads - own;
-        let queued = st.queue.len() + st.broadcasts.untaken();
-        let to_join = if still_running == 0 && own == 0 {
-            std::mem::take(&mut st.workers)
-        } else {
-            Vec::new()
-        };
-        // `close` told the monitor to stop; it takes no lock but ours on its way out.
-        let monitor = st
-            .monitor
-            .take_if(|m| m.thread().id() != thread::current().id());
-        drop(st);
-        for entry in to_join {
-            // Every worker has uncounted itself, so this waits only for thread teardown;
-            // workers contain every user panic, so the result carries nothing.
-            let _ = entry.handle.join();
-        }
-        if let Some(monitor) = monitor {
-            let _ = monitor.join();
-        }
+        let (still_running, queued) = Shared::shutdown(&self.shared, deadline);
         ShutdownReport::new(still_running, queued, started.elapsed())
     }
 
@@ -1143,34 +655,9 @@ impl ThreadPool {
     /// release.send(()).unwrap();
     /// ```
     pub fn shutdown_now(&self) -> Vec<PendingTask> {
-        let (shares, jobs) = {
-            let mut st = self.shared.close();
-            self.shared.work.notify_all();
-            self.shared.space.notify_all();
-            // Broadcast shares run ahead of every queued task, so they come back first.
-            let shares = st.broadcasts.drain(&self.shared);
-            let jobs = st.queue.drain();
-            st.count_popped(jobs.len() as u64);
-            st.notify_if_idle(&self.shared);
-            (shares, jobs)
-        };
-        let counters = &self.shared.counters;
-        shares
+        Shared::shutdown_now(&self.shared)
             .into_iter()
-            .chain(jobs)
-            .filter_map(|job| {
-                if job.claim() {
-                    if job.counted() {
-                        Counters::bump(&counters.handed_back);
-                    }
-                    Some(PendingTask::new(job, Arc::clone(&self.shared)))
-                } else {
-                    if job.counted() {
-                        Counters::bump(&counters.cancelled);
-                    }
-                    None
-                }
-            })
+            .map(|job| PendingTask::new(job, Arc::clone(&self.shared)))
             .collect()
     }
 
@@ -1183,154 +670,7 @@ impl ThreadPool {
     /// assert!(pool.is_shutdown());
     /// ```
     pub fn is_shutdown(&self) -> bool {
-        !self.shared.state.lock().accepting
-    }
-}
-
-impl State {
-    /// Whether every task accepted so far has finished: none reserved (queued, in the ring,
-    /// or being written there) and none running but those waiting in `wait_idle` themselves.
-    pub(crate) fn is_idle(&self, shared: &Shared) -> bool {
-        self.running <= self.idle_waiting_workers
-            && self.reserved(shared) == 0
-            && self.broadcasts.untaken() == 0
-    }
-
-    /// Wakes `wait_idle` callers if the pool just became idle. Costs one comparison while
-    /// nobody waits, so the worker calls it after every task.
-    #[inline]
-    pub(crate) fn notify_if_idle(&self, shared: &Shared) {
-        if self.idle_waiters > 0 && self.is_idle(shared) {
-            shared.drained.notify_all();
-        }
-    }
-
-    /// Tasks accepted and not yet taken out of the queue, exactly (the caller holds the lock).
-    pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
-        intake::reserved(shared.tally.load(Ordering::Acquire), self.popped)
-    }
-
-    /// Counts `n` tasks taken out of the queue (popped, taken back, handed back).
-    pub(crate) fn count_popped(&mut self, n: u64) {
-        self.popped = self.popped.wrapping_add(n) & intake::COUNT_MASK;
-    }
-
-    /// Moves the jobs written to the intake ring into the priority queue, in ring order, up
-    /// to the first reservation not yet written. Called under the pool lock before every pop,
-    /// locked push, snapshot and close. Publishes `taken` every quarter ring.
-    #[inline]
-    pub(crate) fn take_intake(&mut self, shared: &Shared) {
-        // SAFETY: we hold the pool lock, so we are the ring's only consumer, and `taken` is
-        // its position.
-        #[allow(unsafe_code)]
-        while let Some(job) = unsafe { shared.intake.pop(&mut self.taken) } {
-            self.queue_taken(job);
-        }
-        let unpublished = self.taken.wrapping_sub(self.taken_published) & intake::COUNT_MASK;
-        if unpublished >= (shared.intake.len() / 4).max(1) {
-            self.publish_taken(shared);
-        }
-    }
-
-    /// Queues a job whose ring index was just taken, counting it as accepted.
-    fn queue_taken(&mut self, job: Job) {
-        self.accepted += u64::from(job.counted());
-        self.queue.push(job.priority(), job);
-    }
-
-    /// Tells fast-path submitters the exact `taken` (release: the slots below it are read).
-    pub(crate) fn publish_taken(&mut self, shared: &Shared) {
-        if self.taken != self.taken_published {
-            self.taken_published = self.taken;
-            shared.hints.taken.store(self.taken, Ordering::Release);
-        }
-    }
-
-    /// A submitter hands work to a parked worker: `idle -= 1; wakeups += 1`, mirrored in the
-    /// tally. The caller notifies once.
-    pub(crate) fn claim_idle(&mut self, shared: &Shared) {
-        self.idle -= 1;
-        self.wakeups += 1;
-        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
-    }
-}
-
-impl Shared {
-    /// See [`ThreadPool::stats`].
-    pub(crate) fn stats(&self) -> PoolStats {
-        let c = &self.counters;
-        let (threads, parked, peak, queued, accepted, completed) = {
-            let mut st = self.state.lock();
-            st.take_intake(self);
-            let mut queued = Priority::ALL.map(|p| st.queue.len_of(p));
-            queued[Priority::Urgent.index()] += st.broadcasts.untaken();
-            (
-                st.threads,
-                st.idle + st.wakeups,
-                st.peak,
-                queued,
-                st.accepted,
-                st.completed,
-            )
-        };
-        let rejected = c.rejected.load(Ordering::Relaxed);
-        PoolStats {
-            submitted: accepted + rejected + c.ran_on_caller.load(Ordering::Relaxed),
-            completed: completed + c.completed.load(Ordering::Relaxed),
-            failed: c.failed.load(Ordering::Relaxed),
-            rejected,
-            expired: c.expired.load(Ordering::Relaxed),
-            cancelled: c.cancelled.load(Ordering::Relaxed),
-            handed_back: c.handed_back.load(Ordering::Relaxed),
-            active: threads - parked,
-            idle: parked,
-            threads,
-            peak_threads: peak,
-            queued,
-            busy: Duration::from_nanos(c.busy_ns.load(Ordering::Relaxed)),
-        }
-    }
-
-    /// Stops intake (no new reservation, locked submissions refused), then waits until every
-    /// submitter that reserved before has pushed, and queues it all; returns the lock. It
-    /// yields with the lock released between looks, so workers keep running tasks meanwhile.
-    /// Afterwards nothing can reach the intake, so the queue holds
-    /// every accepted, unstarted task.
-    pub(crate) fn close(&self) -> PlainMutexGuard<'_, State> {
-        let mut st = self.state.lock();
-        self.tally.fetch_or(intake::CLOSED, Ordering::AcqRel);
-        st.accepting = false;
-        self.monitor_wake.notify_all();
-        loop {
-            st.take_intake(self);
-            if st.reserved(self) == st.queue.len() as u64 {
-                st.publish_taken(self);
-                return st;
-            }
-            drop(st);
-            thread::yield_now();
-            st = self.state.lock();
-        }
-    }
-
-    /// Runs a handed-back job on the calling thread (outcome not counted again).
-    pub(crate) fn run_handed_back(&self, job: Job) {
-        let ctx = RunCtx {
-            pool: &self.config.name,
-            task_id: job.id(),
-            counters: None,
-            completed_here: None,
-        };
-        job.run(ctx);
-    }
-}
-
-impl Drop for Shared {
-    /// Every close drains the ring, so this finds it empty; it is here so that no path can
-    /// leak a job's captures (or leave its joiner blocked) by dropping the ring's bytes.
-    fn drop(&mut self) {
-        let mut st = self.state.lock();
-        st.take_intake(self);
+        self.shared.is_shutdown()
     }
 }
 

@@ -36,7 +36,7 @@ use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 
 use crate::contain::drop_payload;
 use crate::engine::job::{Job, RunCtx, Work};
-use crate::pool::NotQueued;
+use crate::engine::{NotQueued, Shared};
 use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
 
 /// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
@@ -232,7 +232,7 @@ fn submit_ticket(
             scope: Some(Arc::clone(scope)),
         },
     );
-    match pool.enqueue(job, policy) {
+    match Shared::enqueue(pool.shared(), job, policy) {
         Ok(()) => None,
         Err(NotQueued::RunHere(job)) => {
             pool.shared().run_handed_back(job);
@@ -550,7 +550,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'env,
         R: Send + 'env,
     {
-        if self.on_own_worker(&self.shared().state.lock()) {
+        if self.shared().state.lock().on_own_worker() {
             return Ok(f());
         }
         let mut out = None;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use selvedge_locks::sync::Arc;
 
 use crate::Priority;
+use crate::engine::Shared;
 use crate::engine::job::Job;
-use crate::pool::Shared;
 
 /// The outcome of [`ThreadPool::shutdown`](crate::ThreadPool::shutdown).
 ///

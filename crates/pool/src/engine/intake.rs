@@ -81,7 +81,7 @@ use selvedge_locks::sync::MODEL;
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
 use selvedge_locks::sync::cell::UnsafeCell;
 
-use crate::engine::job::Job;
+use super::job::Job;
 
 /// One `idle` in the tally.
 pub(crate) const IDLE: u64 = 1 << 40;

@@ -27,10 +27,10 @@ use std::time::Instant;
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::AtomicU64;
 
+use super::counters::Counters;
+use super::events;
 use crate::contain::{drop_contained, into_message};
-use crate::engine::events;
 use crate::handle::ResultSlot;
-use crate::stats::Counters;
 use crate::{Priority, TaskError};
 
 /// Names the task in events emitted while it runs, and says where its outcome is counted.

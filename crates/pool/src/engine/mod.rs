@@ -1,9 +1,45 @@
-//! The engine: workers, queues, jobs and the intake behind [`ThreadPool`](crate::ThreadPool).
+//! The engine behind [`ThreadPool`](crate::ThreadPool): shared state, submission, the worker
+//! loop, the intake, the queue, jobs, broadcasts and shutdown. The facade (`src/pool.rs`) and
+//! the user-facing types (`scope.rs`, `shutdown.rs`, ...) call into it; it never names the
+//! facade or the builder: it is started with a [`Config`] value and hands back plain data
+//! (jobs, counts, [`PoolStats`](crate::PoolStats)), which the facade wraps.
+//!
+//! | file | what |
+//! | --- | --- |
+//! | `shared.rs` | [`Shared`] (one per pool, behind an `Arc`) and `State` (under the pool lock); start, `stats`, `wait_idle`, `set_max_threads` |
+//! | `submit.rs` | `dispatch` (intake fast path), `enqueue` (locked path: growth rule, rejection policy) |
+//! | `shutdown.rs` | `close`, the graceful `shutdown`, `shutdown_now` |
+//! | `worker.rs` | the worker loop: idle accounting, spinning, parking, retirement, `execute` |
+//! | `intake.rs` | the intake ring and the submit/park/close protocol, told once |
+//! | `tally.rs` | the packed atomic word of that protocol, as a type |
+//! | `queue.rs` | `PriorityQueue`, one FIFO per priority |
+//! | `job.rs` | `Job`, the type-erased unit of work, and the `Work`s tasks become |
+//! | `broadcast.rs` | open broadcasts and their shares |
+//! | `config.rs`, `counters.rs`, `task_id.rs`, `monitor.rs`, `events.rs` | settings, task counters, task ids, the monitor thread, tracing events |
+//!
+//! # Unsafe
+//!
+//! Two modules here hold `unsafe`, each behind a safe boundary told in its module doc:
+//! `intake.rs` (ring slots) and `job.rs` (the job's vtable), plus `broadcast.rs` (the
+//! lifetime erasure of a blocking broadcast's closure). Outside the engine only `scope.rs`
+//! has any (the lifetime erasure of scoped closures). The crate denies `unsafe_code`
+//! everywhere else.
 
+pub(crate) mod broadcast;
+mod config;
+pub(crate) mod counters;
 pub(crate) mod events;
 pub(crate) mod intake;
 pub(crate) mod job;
-pub(crate) mod monitor;
+mod monitor;
 pub(crate) mod queue;
+mod shared;
+mod shutdown;
+mod submit;
 pub(crate) mod task_id;
 pub(crate) mod worker;
+
+pub(crate) use config::{Config, Hook, MAX_THREADS};
+pub(crate) use shared::Shared;
+pub(crate) use submit::NotQueued;
+pub(crate) use worker::SPIN_ROUNDS;

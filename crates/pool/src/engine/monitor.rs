@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use selvedge_locks::sync::{Arc, thread};
 
-use crate::engine::events;
-use crate::pool::Shared;
+use super::Shared;
+use super::events;
 
 /// Starts the monitor thread; the caller holds the pool lock (the thread takes it only
 /// after `build` has released it).

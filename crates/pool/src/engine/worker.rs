@@ -47,12 +47,13 @@ use std::time::Instant;
 use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, MODEL, PlainMutexGuard, thread};
 
-use crate::broadcast;
+use super::config::Hook;
+use super::counters::Counters;
+use super::intake::IDLE;
+use super::job::{Job, RunCtx};
+use super::shared::{Shared, State, WorkerEntry};
+use super::{broadcast, events};
 use crate::contain::drop_payload;
-use crate::engine::events;
-use crate::engine::intake::IDLE;
-use crate::engine::job::{Job, RunCtx};
-use crate::pool::{Shared, State, WorkerEntry};
 
 /// Starts one worker; the caller holds the pool lock and has checked `threads < max`.
 pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), String> {
@@ -90,7 +91,7 @@ fn spawn_thread(
 }
 
 /// Runs a start/stop hook; its panic is contained (the worker keeps going).
-fn run_hook(hook: Option<&crate::builder::Hook>) {
+fn run_hook(hook: Option<&Hook>) {
     if let Some(hook) = hook
         && let Err(payload) = catch_unwind(AssertUnwindSafe(hook))
     {
@@ -349,7 +350,7 @@ const POPPED_HINT_EVERY: u64 = 32;
 
 /// `pushed` from the tally, read without the lock.
 fn pushed(shared: &Shared) -> u64 {
-    shared.tally.load(Ordering::Relaxed) & crate::engine::intake::COUNT_MASK
+    shared.tally.load(Ordering::Relaxed) & super::intake::COUNT_MASK
 }
 
 /// What a worker does after [`park`].
@@ -379,7 +380,7 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
     shared.hints.popped.store(st.popped, Ordering::Relaxed);
     st.publish_taken(shared);
     let before = shared.tally.fetch_add(IDLE, Ordering::AcqRel);
-    if crate::engine::intake::reserved(before, st.popped) > 0 {
+    if super::intake::reserved(before, st.popped) > 0 {
         st.idle -= 1;
         shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
         return Parked::InFlight;
@@ -427,7 +428,7 @@ pub(crate) fn execute(shared: &Shared, job: Job, completed_here: Option<&Cell<u6
     if !job.claim() {
         // Cancelled while queued: the handle already has its result; count it here, once.
         if let Some(counters) = counters {
-            crate::stats::Counters::bump(&counters.cancelled);
+            Counters::bump(&counters.cancelled);
         }
         return;
     }
