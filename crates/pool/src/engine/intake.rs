@@ -13,8 +13,9 @@
 //!
 //! # The tally
 //!
-//! One atomic word that only submitters and parking workers change, always by
-//! read-modify-writes (so every change sees the latest one):
+//! One atomic word ([`AtomicTally`], its layout in `tally.rs`) that only submitters and
+//! parking workers change, always by read-modify-writes (so every change sees the latest
+//! one):
 //!
 //! - bits 0..40, `pushed`: tasks ever accepted, modulo 2^40; the value a submitter's
 //!   reservation bumps is also its job's ring index, so the reservation is the submitter's
@@ -82,38 +83,10 @@ use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
 use selvedge_locks::sync::cell::UnsafeCell;
 
 use super::job::Job;
+use super::tally::{AtomicTally, COUNT_MASK, Tally};
 
-/// One `idle` in the tally.
-pub(crate) const IDLE: u64 = 1 << 40;
-/// Shutdown began: no new reservations.
-pub(crate) const CLOSED: u64 = 1 << 63;
-/// The pool is elastic right now: submissions take the locked path (which can grow it).
-pub(crate) const LOCKED_ONLY: u64 = 1 << 62;
-/// The `pushed` bits; `popped` counts modulo the same 2^40.
-pub(crate) const COUNT_MASK: u64 = IDLE - 1;
-/// The `idle` bits.
-const IDLE_MASK: u64 = !COUNT_MASK & !CLOSED & !LOCKED_ONLY;
-// `idle <= threads <= max_threads`, so no count of parked workers can carry into
-// `LOCKED_ONLY` or `CLOSED`.
-const _: () = assert!((crate::PoolBuilder::MAX_THREADS as u64) <= IDLE_MASK >> 40);
 /// Largest capacity the fast path serves (larger queues use the locked path).
 pub(crate) const FAST_CAPACITY_MAX: usize = 1 << 38;
-
-/// `pushed - popped` modulo 2^40: tasks accepted and not yet taken by a worker (exact when
-/// `popped` is `State::popped` read under the lock; an overestimate with the hint).
-pub(crate) fn reserved(word: u64, popped: u64) -> u64 {
-    (word & COUNT_MASK).wrapping_sub(popped) & COUNT_MASK
-}
-
-/// `word` with `pushed` one higher (wrapping inside its bits, never carrying into `idle`).
-fn bump_pushed(word: u64) -> u64 {
-    (word & !COUNT_MASK) | ((word + 1) & COUNT_MASK)
-}
-
-/// Parked workers nobody has claimed, from a tally word.
-pub(crate) fn idle(word: u64) -> u64 {
-    (word & IDLE_MASK) >> 40
-}
 
 /// What the consumer last told submitters, on one cache line. Both only lag the counts
 /// under the lock, so checks against them can only refuse too early (then the locked path
@@ -131,51 +104,37 @@ pub(crate) struct Hints {
 /// Reserves one place for a fast-path push: `Some(word before)` on success, whose `pushed`
 /// is the job's ring index; `None` when closed, elastic, possibly at `capacity`, or possibly out of
 /// ring slots (the caller takes the locked path, which checks exactly).
-pub(crate) fn reserve(tally: &AtomicU64, hints: &Hints, capacity: u64, ring: u64) -> Option<u64> {
+#[inline]
+pub(crate) fn reserve(
+    tally: &AtomicTally,
+    hints: &Hints,
+    capacity: u64,
+    ring: u64,
+) -> Option<Tally> {
     // The flags first, so an elastic pool's submission reads no hint line (workers write
     // them) before it takes the locked path anyway. Hints read after the tally can only be
     // newer than it, which makes the checks below refuse sooner, never admit more: the
     // swap succeeds only while `pushed` is still the one checked.
     let cur = tally.load(Ordering::Relaxed);
-    if cur & (CLOSED | LOCKED_ONLY) != 0 {
+    if cur.refuses_fast_path() {
         return None;
     }
     let popped = hints.popped.load(Ordering::Relaxed);
     let taken = hints.taken.load(Ordering::Acquire);
-    bump_pushed_if(tally, cur, |cur| {
-        cur & (CLOSED | LOCKED_ONLY) == 0
-            && reserved(cur, popped) < capacity
-            && reserved(cur, taken) < ring
+    tally.bump_pushed_if(cur, |cur| {
+        !cur.refuses_fast_path() && cur.reserved(popped) < capacity && cur.reserved(taken) < ring
     })
 }
 
 /// Reserves a ring index on the locked path, where `taken` is exact: `None` while the ring
 /// is full of reservations not yet written (their submitters never wait for anything, so
 /// the caller yields and tries again). No capacity check: the caller made it.
-pub(crate) fn reserve_locked(tally: &AtomicU64, taken: u64, ring: u64) -> Option<u64> {
-    bump_pushed_if(tally, tally.load(Ordering::Relaxed), |cur| {
-        reserved(cur, taken) < ring
-    })
-    .map(|cur| cur & COUNT_MASK)
-}
-
-/// Bumps `pushed` by compare-and-swap if `admit` accepts the current word (first guessed
-/// as `cur`, a load of `tally`): the word before, or `None`.
-fn bump_pushed_if(tally: &AtomicU64, mut cur: u64, admit: impl Fn(u64) -> bool) -> Option<u64> {
-    loop {
-        if !admit(cur) {
-            return None;
-        }
-        match tally.compare_exchange_weak(
-            cur,
-            bump_pushed(cur),
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        ) {
-            Ok(_) => return Some(cur),
-            Err(actual) => cur = actual,
-        }
-    }
+pub(crate) fn reserve_locked(tally: &AtomicTally, taken: u64, ring: u64) -> Option<u64> {
+    tally
+        .bump_pushed_if(tally.load(Ordering::Relaxed), |cur| {
+            cur.reserved(taken) < ring
+        })
+        .map(Tally::pushed)
 }
 
 /// Most slots a ring gets (32 bytes each, so at most 32 KiB per pool). A ring smaller than
@@ -303,32 +262,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fields_do_not_overlap() {
-        let word = CLOSED | LOCKED_ONLY | (3 * IDLE) | 5;
-        assert_eq!(reserved(word, 2), 3);
-        assert_eq!(idle(word), 3);
-        let most_idle = (crate::PoolBuilder::MAX_THREADS as u64) * IDLE;
-        assert_eq!(
-            idle(LOCKED_ONLY | most_idle),
-            crate::PoolBuilder::MAX_THREADS as u64
-        );
-        // `pushed` wraps inside its bits; the difference survives the wrap.
-        let wrapped = bump_pushed(CLOSED | IDLE | COUNT_MASK);
-        assert_eq!(wrapped, CLOSED | IDLE);
-        assert_eq!(reserved(wrapped, COUNT_MASK), 1);
-    }
-
-    #[test]
     fn locked_only_refuses_fast_reservations() {
-        let tally = AtomicU64::new(LOCKED_ONLY);
+        let tally = AtomicTally::new(Tally::ZERO.with_locked_only(true));
         let hints = Hints::default();
         assert_eq!(reserve(&tally, &hints, 8, 8), None);
-        tally.fetch_and(!LOCKED_ONLY, Ordering::Relaxed);
-        assert_eq!(reserve(&tally, &hints, 8, 8), Some(0));
+        tally.set_locked_only(false);
+        assert_eq!(reserve(&tally, &hints, 8, 8), Some(Tally::ZERO));
         // The locked path ignores the bit and keeps it.
-        tally.fetch_or(LOCKED_ONLY, Ordering::Relaxed);
+        tally.set_locked_only(true);
         assert_eq!(reserve_locked(&tally, 0, 8), Some(1));
-        assert_eq!(tally.load(Ordering::Relaxed), LOCKED_ONLY | 2);
+        assert_eq!(
+            tally.load(Ordering::Relaxed),
+            Tally::ZERO.with_locked_only(true).with_pushed(2)
+        );
     }
 
     /// A job is three words, so a ring slot (job + sequence word) is 32 bytes: two per cache
@@ -375,22 +321,24 @@ mod tests {
 
     #[test]
     fn reserve_stops_at_capacity_ring_and_when_closed() {
-        let tally = AtomicU64::new(IDLE);
-        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), Some(IDLE));
-        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), Some(IDLE + 1));
+        let one_idle = Tally::ZERO.with_idle(1);
+        let tally = AtomicTally::new(one_idle);
+        let at = |pushed| Some(one_idle.with_pushed(pushed));
+        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), at(0));
+        assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), at(1));
         assert_eq!(reserve(&tally, &hints(0, 0), 2, 8), None);
         // One popped: room again.
-        assert_eq!(reserve(&tally, &hints(1, 1), 2, 8), Some(IDLE + 2));
+        assert_eq!(reserve(&tally, &hints(1, 1), 2, 8), at(2));
         // Capacity left, but the ring (2 slots) holds two jobs not yet taken.
         assert_eq!(reserve(&tally, &hints(1, 1), 8, 2), None);
-        assert_eq!(reserve(&tally, &hints(1, 2), 8, 2), Some(IDLE + 3));
-        tally.fetch_or(CLOSED, Ordering::Relaxed);
+        assert_eq!(reserve(&tally, &hints(1, 2), 8, 2), at(3));
+        tally.close();
         assert_eq!(reserve(&tally, &hints(4, 4), 2, 8), None);
     }
 
     #[test]
     fn reserve_locked_checks_the_ring_only() {
-        let tally = AtomicU64::new(0);
+        let tally = AtomicTally::new(Tally::ZERO);
         assert_eq!(reserve_locked(&tally, 0, 2), Some(0));
         assert_eq!(reserve_locked(&tally, 0, 2), Some(1));
         assert_eq!(reserve_locked(&tally, 0, 2), None);
@@ -463,7 +411,7 @@ mod tests {
         use std::sync::Mutex;
         const PER: u64 = if cfg!(miri) { 12 } else { 2_000 };
         let ring = Intake::new(4);
-        let tally = AtomicU64::new(0);
+        let tally = AtomicTally::new(Tally::ZERO);
         let hints = Hints::default();
         let consumer = Mutex::new((0u64, Vec::new()));
         // Drains what is written; `true` once every job has arrived.
@@ -493,7 +441,7 @@ mod tests {
                         };
                         // SAFETY: `reserve` gave us the index and checked the ring's room
                         // against `taken`, read with acquire.
-                        unsafe { ring.write(before & COUNT_MASK, job(who << 32 | n)) };
+                        unsafe { ring.write(before.pushed(), job(who << 32 | n)) };
                     }
                 });
             }

@@ -36,6 +36,7 @@ pub(crate) mod queue;
 mod shared;
 mod shutdown;
 mod submit;
+mod tally;
 pub(crate) mod task_id;
 pub(crate) mod worker;
 

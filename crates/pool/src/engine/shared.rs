@@ -6,15 +6,16 @@
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
-use selvedge_locks::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, thread};
 
 use super::broadcast::{self, Broadcasts};
 use super::config::{Config, MAX_THREADS};
 use super::counters::Counters;
-use super::intake::{self, Hints, IDLE, Intake};
+use super::intake::{self, Hints, Intake};
 use super::job::{Job, RunCtx};
 use super::queue::PriorityQueue;
+use super::tally::{AtomicTally, COUNT_MASK, Tally};
 use super::{monitor, worker};
 use crate::{BuildError, PoolStats, Priority, WaitTimeout};
 
@@ -105,7 +106,7 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
     /// `pushed` part also tells spinning workers, without the lock, that work arrived.
-    pub(crate) tally: CachePadded<AtomicU64>,
+    pub(crate) tally: CachePadded<AtomicTally>,
     /// `State::popped` and `State::taken` as last published; fast-path submitters check the
     /// capacity and the ring's room against them (see `intake.rs`).
     pub(crate) hints: CachePadded<Hints>,
@@ -133,11 +134,7 @@ impl Shared {
         let fast_capacity = (config.fast_path
             && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
             .then_some(config.queue_capacity as u64);
-        let tally = if config.core == config.max {
-            0
-        } else {
-            intake::LOCKED_ONLY
-        };
+        let tally = Tally::ZERO.with_locked_only(config.core != config.max);
         let shared = Arc::new(Self {
             state: PlainMutex::new(State {
                 queue: PriorityQueue::new(),
@@ -173,7 +170,7 @@ impl Shared {
             broadcast_done: PlainCondvar::new(),
             config,
             counters: Counters::default(),
-            tally: CachePadded::new(AtomicU64::new(tally)),
+            tally: CachePadded::new(AtomicTally::new(tally)),
             hints: CachePadded::new(Hints::default()),
             intake,
             fast_capacity,
@@ -258,13 +255,7 @@ impl Shared {
         st.max = n;
         st.core = st.core.min(n);
         // Under the lock, so the bit always matches the limits a locked submitter reads.
-        if st.core == st.max {
-            shared
-                .tally
-                .fetch_and(!intake::LOCKED_ONLY, Ordering::AcqRel);
-        } else {
-            shared.tally.fetch_or(intake::LOCKED_ONLY, Ordering::AcqRel);
-        }
+        shared.tally.set_locked_only(st.core != st.max);
         if st.threads > n {
             // Parked surplus workers retire when woken (see `worker.rs`, "Retirement");
             // the others keep counting as parked, so the accounting stays exact.
@@ -356,12 +347,12 @@ impl State {
 
     /// Tasks accepted and not yet taken out of the queue, exactly (the caller holds the lock).
     pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
-        intake::reserved(shared.tally.load(Ordering::Acquire), self.popped)
+        shared.tally.load(Ordering::Acquire).reserved(self.popped)
     }
 
     /// Counts `n` tasks taken out of the queue (popped, taken back, handed back).
     pub(crate) fn count_popped(&mut self, n: u64) {
-        self.popped = self.popped.wrapping_add(n) & intake::COUNT_MASK;
+        self.popped = self.popped.wrapping_add(n) & COUNT_MASK;
     }
 
     /// Moves the jobs written to the intake ring into the priority queue, in ring order, up
@@ -375,7 +366,7 @@ impl State {
         while let Some(job) = unsafe { shared.intake.pop(&mut self.taken) } {
             self.queue_taken(job);
         }
-        let unpublished = self.taken.wrapping_sub(self.taken_published) & intake::COUNT_MASK;
+        let unpublished = self.taken.wrapping_sub(self.taken_published) & COUNT_MASK;
         if unpublished >= (shared.intake.len() / 4).max(1) {
             self.publish_taken(shared);
         }
@@ -406,7 +397,7 @@ impl State {
     pub(crate) fn claim_idle(&mut self, shared: &Shared) {
         self.idle -= 1;
         self.wakeups += 1;
-        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
+        shared.tally.sub_idle();
     }
 }
 

@@ -5,11 +5,9 @@
 
 use std::time::Instant;
 
-use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, PlainMutexGuard, thread};
 
 use super::counters::Counters;
-use super::intake;
 use super::job::Job;
 use super::shared::{Shared, State};
 
@@ -21,7 +19,7 @@ impl Shared {
     /// every accepted, unstarted task.
     pub(crate) fn close(&self) -> PlainMutexGuard<'_, State> {
         let mut st = self.state.lock();
-        self.tally.fetch_or(intake::CLOSED, Ordering::AcqRel);
+        self.tally.close();
         st.accepting = false;
         self.monitor_wake.notify_all();
         loop {

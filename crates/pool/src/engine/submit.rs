@@ -19,6 +19,7 @@ use super::counters::Counters;
 use super::intake;
 use super::job::Job;
 use super::shared::{Shared, State};
+use super::tally::COUNT_MASK;
 use super::{events, worker};
 use crate::{Priority, RejectionPolicy, SubmitError};
 
@@ -42,9 +43,9 @@ impl Shared {
             // the consumer's `taken`, read with acquire.
             #[allow(unsafe_code)]
             unsafe {
-                shared.intake.write(before & intake::COUNT_MASK, job);
+                shared.intake.write(before.pushed(), job);
             }
-            if intake::idle(before) > 0 {
+            if before.idle() > 0 {
                 shared.wake_parked();
             }
             return Ok(());
@@ -124,7 +125,7 @@ impl Shared {
                     // Nothing reserved ahead of us (every earlier index is taken): skip the
                     // slot and queue directly, as the consumer we are. Scope tickets take
                     // this path many times per scope; a trip through the ring cost them ~10%.
-                    st.taken = (index + 1) & intake::COUNT_MASK;
+                    st.taken = (index + 1) & COUNT_MASK;
                     st.queue_taken(job);
                 } else {
                     // SAFETY: `index` is ours alone, and `reserve_locked` checked the room

@@ -49,7 +49,6 @@ use selvedge_locks::sync::{Arc, MODEL, PlainMutexGuard, thread};
 
 use super::config::Hook;
 use super::counters::Counters;
-use super::intake::IDLE;
 use super::job::{Job, RunCtx};
 use super::shared::{Shared, State, WorkerEntry};
 use super::{broadcast, events};
@@ -350,7 +349,7 @@ const POPPED_HINT_EVERY: u64 = 32;
 
 /// `pushed` from the tally, read without the lock.
 fn pushed(shared: &Shared) -> u64 {
-    shared.tally.load(Ordering::Relaxed) & super::intake::COUNT_MASK
+    shared.tally.load(Ordering::Relaxed).pushed()
 }
 
 /// What a worker does after [`park`].
@@ -379,10 +378,10 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
     // idle and wakes us (see `intake.rs`).
     shared.hints.popped.store(st.popped, Ordering::Relaxed);
     st.publish_taken(shared);
-    let before = shared.tally.fetch_add(IDLE, Ordering::AcqRel);
-    if super::intake::reserved(before, st.popped) > 0 {
+    let before = shared.tally.add_idle();
+    if before.reserved(st.popped) > 0 {
         st.idle -= 1;
-        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
+        shared.tally.sub_idle();
         return Parked::InFlight;
     }
     let timed_out = if above_core {
@@ -401,7 +400,7 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
         st.wakeups -= 1;
     } else {
         st.idle -= 1;
-        shared.tally.fetch_sub(IDLE, Ordering::AcqRel);
+        shared.tally.sub_idle();
     }
     st.take_intake(shared);
     // Woken by `set_max_threads` lowering the maximum below the live count: retire now.
