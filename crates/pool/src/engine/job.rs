@@ -9,12 +9,25 @@
 //! then costs no allocation at all: the submitter allocating and the worker freeing every
 //! task box was the largest cost of an empty task (`docs/notes/pool-benchmarks.md`). The
 //! job erases the type with its own table of functions (`Vtable`), because a `Box<dyn
-//! Work>` cannot hold its value inline; this is the crate's second `unsafe`, checked
-//! under miri by the tests at the end of this file.
+//! Work>` cannot hold its value inline.
+//!
+//! # Unsafe: the safe boundary
+//!
+//! The vtable's functions and the inline storage are this module's `unsafe`; outside it a
+//! [`Job`] is an ordinary owned value: `Job::new` stores a `W: Work` and picks its vtable
+//! together (so the two always match), and `claim`, `deadline`, `run`, `expire` and `Drop`
+//! are safe methods, the taking ones consuming the job (so its work is taken at most once).
+//! Nothing outside can reach `Vtable` or the `data` word. The tests at the end of this file
+//! run every path under miri.
 //!
 //! A job is owned by exactly one place at a time (the queue, a worker, a `PendingTask`), so
 //! "every task ends exactly once" reduces to: whoever owns it resolves it, and dropping an
 //! unresolved task resolves its handle as [`TaskError::Shutdown`] (see `Drop for TaskImpl`).
+
+#![allow(
+    unsafe_code,
+    reason = "a job's inline storage and vtable, behind the safe `Job` (see the module doc)"
+)]
 
 use std::cell::Cell;
 use std::convert::Infallible;
@@ -104,7 +117,6 @@ struct VtableOf<W>(PhantomData<W>);
 // `Job::new::<W>` (so it holds a `W`, inline or boxed as `fits_inline::<W>()` says); the
 // taking ones (`run`, `expire`, `drop`) are called at most once per job, after which the job
 // is never used again (`Job` makes sure: it forgets itself after `run`/`expire`).
-#[allow(unsafe_code)]
 impl<W: Work> VtableOf<W> {
     const VTABLE: Vtable = Vtable {
         claim: Self::claim,
@@ -188,10 +200,8 @@ pub(crate) struct Job {
 }
 
 // SAFETY: a job owns exactly one `W: Work`, and `Work: Send`; nothing in it is shared.
-#[allow(unsafe_code)]
 unsafe impl Send for Job {}
 
-#[allow(unsafe_code)]
 impl Job {
     pub(crate) fn new<W: Work>(id: u64, priority: Priority, counted: bool, work: W) -> Self {
         let tag = (id & ID_MASK)
@@ -407,7 +417,6 @@ where
     }
 }
 
-#[allow(unsafe_code)]
 impl Drop for Job {
     fn drop(&mut self) {
         // SAFETY: as in `Job::claim`; `run` and `expire` forget the job, so a dropped job

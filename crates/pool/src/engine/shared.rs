@@ -12,10 +12,10 @@ use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, thread};
 use super::broadcast::{self, Broadcasts};
 use super::config::{Config, MAX_THREADS};
 use super::counters::Counters;
-use super::intake::{self, Hints, Intake};
+use super::intake::{self, Consumer, Intake};
 use super::job::{Job, RunCtx};
 use super::queue::PriorityQueue;
-use super::tally::{AtomicTally, COUNT_MASK, Tally};
+use super::tally::{COUNT_MASK, Tally};
 use super::{monitor, worker};
 use crate::{BuildError, PoolStats, Priority, WaitTimeout};
 
@@ -70,11 +70,9 @@ pub(crate) struct State {
     pub(crate) monitor: Option<thread::JoinHandle<()>>,
     /// Tasks ever taken out of the queue, modulo 2^40 (see `intake.rs`).
     pub(crate) popped: u64,
-    /// The intake ring's consumer position: ring indices ever moved into the queue, modulo
-    /// 2^40. Only the lock holder consumes the ring, so this is exact here.
-    pub(crate) taken: u64,
-    /// The `taken` last published in `Shared::hints`.
-    pub(crate) taken_published: u64,
+    /// The intake ring's one consumer (its position: ring indices ever moved into the queue,
+    /// modulo 2^40). Only the lock holder consumes the ring, so the position is exact here.
+    pub(crate) consumer: Consumer,
     /// Counted tasks ever moved from the ring into the queue: every accepted task passes
     /// there once, so `stats().submitted` is this plus the refused and caller-run ones
     /// (no counter bumped per submission, see `task_id.rs`).
@@ -104,13 +102,8 @@ pub(crate) struct Shared {
     pub(crate) broadcast_done: PlainCondvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
-    /// Reserved tasks, idle workers and the closed bit in one word (see `intake.rs`). Its
-    /// `pushed` part also tells spinning workers, without the lock, that work arrived.
-    pub(crate) tally: CachePadded<AtomicTally>,
-    /// `State::popped` and `State::taken` as last published; fast-path submitters check the
-    /// capacity and the ring's room against them (see `intake.rs`).
-    pub(crate) hints: CachePadded<Hints>,
-    /// The ring every submission passes through, moved into `State::queue` under the lock.
+    /// The ring every submission passes through, moved into `State::queue` under the lock,
+    /// with the tally and the hints of its protocol (see `intake.rs`).
     pub(crate) intake: Intake,
     /// The capacity fast-path submissions reserve against, or `None` where they may never
     /// run (turned off in the builder; capacities over `FAST_CAPACITY_MAX`). While the pool
@@ -130,11 +123,11 @@ impl Shared {
     /// refuses a thread, shuts down what started and says why.
     pub(crate) fn start(config: Config) -> Result<Arc<Self>, BuildError> {
         let core = config.core;
-        let intake = Intake::new(config.queue_capacity);
+        let tally = Tally::ZERO.with_locked_only(config.core != config.max);
+        let (intake, consumer) = Intake::new(config.queue_capacity, tally);
         let fast_capacity = (config.fast_path
             && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
             .then_some(config.queue_capacity as u64);
-        let tally = Tally::ZERO.with_locked_only(config.core != config.max);
         let shared = Arc::new(Self {
             state: PlainMutex::new(State {
                 queue: PriorityQueue::new(),
@@ -156,8 +149,7 @@ impl Shared {
                 workers: Vec::new(),
                 spawned: 0,
                 popped: 0,
-                taken: 0,
-                taken_published: 0,
+                consumer,
                 accepted: 0,
                 completed: 0,
                 broadcasts: Broadcasts::new(),
@@ -170,8 +162,6 @@ impl Shared {
             broadcast_done: PlainCondvar::new(),
             config,
             counters: Counters::default(),
-            tally: CachePadded::new(AtomicTally::new(tally)),
-            hints: CachePadded::new(Hints::default()),
             intake,
             fast_capacity,
             owners: AtomicUsize::new(1),
@@ -255,7 +245,7 @@ impl Shared {
         st.max = n;
         st.core = st.core.min(n);
         // Under the lock, so the bit always matches the limits a locked submitter reads.
-        shared.tally.set_locked_only(st.core != st.max);
+        shared.intake.tally.set_locked_only(st.core != st.max);
         if st.threads > n {
             // Parked surplus workers retire when woken (see `worker.rs`, "Retirement");
             // the others keep counting as parked, so the accounting stays exact.
@@ -347,7 +337,11 @@ impl State {
 
     /// Tasks accepted and not yet taken out of the queue, exactly (the caller holds the lock).
     pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
-        shared.tally.load(Ordering::Acquire).reserved(self.popped)
+        shared
+            .intake
+            .tally
+            .load(Ordering::Acquire)
+            .reserved(self.popped)
     }
 
     /// Counts `n` tasks taken out of the queue (popped, taken back, handed back).
@@ -357,17 +351,13 @@ impl State {
 
     /// Moves the jobs written to the intake ring into the priority queue, in ring order, up
     /// to the first reservation not yet written. Called under the pool lock before every pop,
-    /// locked push, snapshot and close. Publishes `taken` every quarter ring.
+    /// locked push, snapshot and close. Publishes the position every quarter ring.
     #[inline]
     pub(crate) fn take_intake(&mut self, shared: &Shared) {
-        // SAFETY: we hold the pool lock, so we are the ring's only consumer, and `taken` is
-        // its position.
-        #[allow(unsafe_code)]
-        while let Some(job) = unsafe { shared.intake.pop(&mut self.taken) } {
+        while let Some(job) = shared.intake.pop(&mut self.consumer) {
             self.queue_taken(job);
         }
-        let unpublished = self.taken.wrapping_sub(self.taken_published) & COUNT_MASK;
-        if unpublished >= (shared.intake.len() / 4).max(1) {
+        if shared.intake.unpublished(&self.consumer) >= (shared.intake.len() / 4).max(1) {
             self.publish_taken(shared);
         }
     }
@@ -378,12 +368,10 @@ impl State {
         self.queue.push(job.priority(), job);
     }
 
-    /// Tells fast-path submitters the exact `taken` (release: the slots below it are read).
+    /// Tells fast-path submitters the consumer's exact position (see
+    /// [`Intake::publish_taken`]).
     pub(crate) fn publish_taken(&mut self, shared: &Shared) {
-        if self.taken != self.taken_published {
-            self.taken_published = self.taken;
-            shared.hints.taken.store(self.taken, Ordering::Release);
-        }
+        shared.intake.publish_taken(&mut self.consumer);
     }
 
     /// Whether the calling thread is one of this pool's workers.
@@ -397,7 +385,7 @@ impl State {
     pub(crate) fn claim_idle(&mut self, shared: &Shared) {
         self.idle -= 1;
         self.wakeups += 1;
-        shared.tally.sub_idle();
+        shared.intake.tally.sub_idle();
     }
 }
 

@@ -19,7 +19,7 @@ impl Shared {
     /// every accepted, unstarted task.
     pub(crate) fn close(&self) -> PlainMutexGuard<'_, State> {
         let mut st = self.state.lock();
-        self.tally.close();
+        self.intake.tally.close();
         st.accepting = false;
         self.monitor_wake.notify_all();
         loop {

@@ -16,10 +16,8 @@ use selvedge_locks::sync::atomic::Ordering;
 use selvedge_locks::sync::{Arc, PlainMutexGuard, thread};
 
 use super::counters::Counters;
-use super::intake;
 use super::job::Job;
 use super::shared::{Shared, State};
-use super::tally::COUNT_MASK;
 use super::{events, worker};
 use crate::{Priority, RejectionPolicy, SubmitError};
 
@@ -36,15 +34,10 @@ impl Shared {
     #[inline]
     pub(crate) fn dispatch(shared: &Arc<Self>, job: Job) -> Result<(), SubmitError> {
         if let Some(capacity) = shared.fast_capacity
-            && let Some(before) =
-                intake::reserve(&shared.tally, &shared.hints, capacity, shared.intake.len())
+            && let Some(reservation) = shared.intake.reserve(capacity)
         {
-            // SAFETY: `reserve` gave us this index alone, and checked the ring's room against
-            // the consumer's `taken`, read with acquire.
-            #[allow(unsafe_code)]
-            unsafe {
-                shared.intake.write(before.pushed(), job);
-            }
+            let before = reservation.before();
+            reservation.write(job);
             if before.idle() > 0 {
                 shared.wake_parked();
             }
@@ -111,9 +104,7 @@ impl Shared {
             let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
             if !full || st.threads < st.max {
                 let priority = job.priority();
-                let Some(index) =
-                    intake::reserve_locked(&shared.tally, st.taken, shared.intake.len())
-                else {
+                let Some(reservation) = shared.intake.reserve_locked(&st.consumer) else {
                     // The ring is full of fast-path reservations still being written; their
                     // submitters never wait, so let them run.
                     drop(st);
@@ -121,22 +112,12 @@ impl Shared {
                     st = shared.state.lock();
                     continue;
                 };
-                if index == st.taken {
-                    // Nothing reserved ahead of us (every earlier index is taken): skip the
-                    // slot and queue directly, as the consumer we are. Scope tickets take
-                    // this path many times per scope; a trip through the ring cost them ~10%.
-                    st.taken = (index + 1) & COUNT_MASK;
-                    st.queue_taken(job);
-                } else {
-                    // SAFETY: `index` is ours alone, and `reserve_locked` checked the room
-                    // against `taken`, exact under the lock we hold.
-                    #[allow(unsafe_code)]
-                    unsafe {
-                        shared.intake.write(index, job);
-                    }
-                    // Into the queue at once, after the reservations ahead of it that are
-                    // written (FIFO).
-                    st.take_intake(shared);
+                // Nothing reserved ahead of us (every earlier index is taken): the job skips
+                // the slot and is queued directly, as the consumer we are. Else into the
+                // queue at once, after the reservations ahead of it that are written (FIFO).
+                match reservation.write_or_take(&mut st.consumer, job) {
+                    Some(job) => st.queue_taken(job),
+                    None => st.take_intake(shared),
                 }
                 if st.idle > 0 {
                     st.claim_idle(shared);

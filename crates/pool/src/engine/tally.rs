@@ -24,7 +24,7 @@ const ONE_IDLE: u64 = 1 << 40;
 const CLOSED: u64 = 1 << 63;
 /// The pool is elastic right now: submissions take the locked path (which can grow it).
 const LOCKED_ONLY: u64 = 1 << 62;
-/// The `pushed` bits. `pushed`, `State::popped` and `State::taken` all count modulo 2^40,
+/// The `pushed` bits. `pushed`, `State::popped` and the consumer's position all count modulo 2^40,
 /// so their differences survive the wrap.
 pub(crate) const COUNT_MASK: u64 = ONE_IDLE - 1;
 /// The `idle` bits.
@@ -74,9 +74,9 @@ impl Tally {
     }
 
     /// `pushed - consumed` modulo 2^40, for a count `consumed` of the same modulus: with
-    /// `State::popped`, tasks accepted and not yet taken by a worker; with `State::taken`,
-    /// ring indices reserved and not yet moved into the queue. Exact when `consumed` was read
-    /// under the pool lock; an overestimate with a published hint.
+    /// `State::popped`, tasks accepted and not yet taken by a worker; with the consumer's
+    /// position, ring indices reserved and not yet moved into the queue. Exact when
+    /// `consumed` was read under the pool lock; an overestimate with a published hint.
     #[inline]
     pub(crate) fn reserved(self, consumed: u64) -> u64 {
         self.pushed().wrapping_sub(consumed) & COUNT_MASK

@@ -299,7 +299,7 @@ fn pop_queued(shared: &Shared, st: &mut State) -> Option<Job> {
     st.count_popped(1);
     let popped = st.popped;
     if popped.is_multiple_of(POPPED_HINT_EVERY) {
-        shared.hints.popped.store(popped, Ordering::Relaxed);
+        shared.intake.hints.popped.store(popped, Ordering::Relaxed);
     }
     if st.blocked > 0 {
         shared.space.notify_one();
@@ -349,7 +349,7 @@ const POPPED_HINT_EVERY: u64 = 32;
 
 /// `pushed` from the tally, read without the lock.
 fn pushed(shared: &Shared) -> u64 {
-    shared.tally.load(Ordering::Relaxed).pushed()
+    shared.intake.tally.load(Ordering::Relaxed).pushed()
 }
 
 /// What a worker does after [`park`].
@@ -376,12 +376,16 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
     // The same read-modify-write that announces us idle reads `reserved`: a submitter that
     // reserved before it is in flight (do not sleep); one that reserves after it sees us
     // idle and wakes us (see `intake.rs`).
-    shared.hints.popped.store(st.popped, Ordering::Relaxed);
+    shared
+        .intake
+        .hints
+        .popped
+        .store(st.popped, Ordering::Relaxed);
     st.publish_taken(shared);
-    let before = shared.tally.add_idle();
+    let before = shared.intake.tally.add_idle();
     if before.reserved(st.popped) > 0 {
         st.idle -= 1;
-        shared.tally.sub_idle();
+        shared.intake.tally.sub_idle();
         return Parked::InFlight;
     }
     let timed_out = if above_core {
@@ -400,7 +404,7 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
         st.wakeups -= 1;
     } else {
         st.idle -= 1;
-        shared.tally.sub_idle();
+        shared.intake.tally.sub_idle();
     }
     st.take_intake(shared);
     // Woken by `set_max_threads` lowering the maximum below the live count: retire now.

@@ -27,3 +27,4 @@ mod stress_scope;
 mod stress_shutdown;
 mod stress_submit;
 mod submit;
+mod unsafe_boundary;
