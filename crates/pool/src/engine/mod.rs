@@ -19,11 +19,12 @@
 //!
 //! # Unsafe
 //!
-//! Two modules here hold `unsafe`, each behind a safe boundary told in its module doc:
-//! `intake.rs` (ring slots) and `job.rs` (the job's vtable), plus `broadcast.rs` (the
-//! lifetime erasure of a blocking broadcast's closure). Outside the engine only `scope.rs`
-//! has any (the lifetime erasure of scoped closures). The crate denies `unsafe_code`
-//! everywhere else.
+//! Three modules here hold `unsafe`, each behind a safe boundary told in its module doc:
+//! `intake.rs` (the ring's slots, behind `Reservation` and `Consumer`), `job.rs` (the
+//! job's inline storage and vtable, behind `Job`) and `broadcast.rs` (the lifetime erasure of
+//! a blocking broadcast's closure, behind `run_borrowed`). Outside the engine only
+//! `scope.rs` has any (the lifetime erasure of scoped closures, behind `Scope`). The crate
+//! denies `unsafe_code` everywhere else; `tests/it/unsafe_boundary.rs` keeps it so.
 
 pub(crate) mod broadcast;
 mod config;

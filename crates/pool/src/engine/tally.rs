@@ -1,8 +1,8 @@
 //! The tally: the one atomic word of the intake protocol, as a type. [`Tally`] is a snapshot
 //! with named accessors, [`AtomicTally`] the word itself, whose methods are the protocol's
-//! read-modify-writes (rayon-core's `sleep/counters.rs` is the model). What each field means
-//! and who changes it when is told once, in the module doc of `intake.rs`; this file is only
-//! the layout:
+//! read-modify-writes (rayon-core's `AtomicCounters`, in its sleep module, is the model).
+//! What each field means and who changes it when is told once, in the module doc of
+//! `intake.rs`; this file is only the layout:
 //!
 //! | bits | field | meaning |
 //! | --- | --- | --- |
