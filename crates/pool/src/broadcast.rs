@@ -109,7 +109,7 @@ impl ThreadPool {
     /// # When
     ///
     /// A busy worker runs its share when its current task returns, parked ones are woken: a
-    /// broadcast goes ahead of every queued task whatever its [`Priority`], and each worker
+    /// broadcast goes ahead of every queued task whatever its [`Priority`](crate::Priority), and each worker
     /// runs broadcasts in the order they were made. So a broadcast made after a
     /// [`spawn_broadcast`](Self::spawn_broadcast) returns only once every worker that ran
     /// this one has run that one too.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// What [`ThreadPool::submit`] does when the queue is full, every worker is busy and the pool
+/// What [`ThreadPool::submit`](crate::ThreadPool::submit) does when the queue is full, every worker is busy and the pool
 /// is at `max_threads`. A pool that is shut down always rejects with
 /// [`SubmitError::Shutdown`](crate::SubmitError::Shutdown), whatever the policy.
 ///

@@ -36,7 +36,7 @@ use crate::{
 ///    and a worker is woken or started for it, so the queue exceeds its capacity by at most
 ///    `max_threads` tasks, each with a worker on its way.
 ///
-/// Only a full queue at `max_threads` invokes the [`RejectionPolicy`]. Workers above
+/// Only a full queue at `max_threads` invokes the [`RejectionPolicy`](crate::RejectionPolicy). Workers above
 /// `core_threads` retire after [`keep_alive`](PoolBuilder::keep_alive) without work. This grows
 /// sooner than Java's `ThreadPoolExecutor`, which adds workers above core only once the queue is
 /// full (so with a large queue it never does).
@@ -189,7 +189,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// A [`SubmitError`] when the pool is shut down, or saturated and the
-    /// [`RejectionPolicy`] refuses (the task is then dropped unrun and counted `rejected`).
+    /// [`RejectionPolicy`](crate::RejectionPolicy) refuses (the task is then dropped unrun and counted `rejected`).
     ///
     /// ```
     /// let pool = selvedge_pool::ThreadPool::builder().build().unwrap();
