@@ -16,6 +16,7 @@ use selvedge_locks::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use selvedge_locks::sync::{Arc, BiasedRwLock};
 use selvedge_pool::ThreadPool;
 
+use crate::snapshot;
 use crate::topic::{Topic, TopicInner, dispatch};
 use crate::{
     BuildError, BusError, BusStats, CloseReport, Overflow, PublishError, SubscriberBuilder,
@@ -342,18 +343,25 @@ impl Bus {
     /// ```
     #[inline]
     pub fn publish<E: Send + Sync + 'static>(&self, event: &E) -> Result<usize, BusError> {
-        let snapshot = {
+        snapshot::with_cache(|cache| {
             let registry = self.inner.registry.read();
-            match registry
+            let Some(topic) = registry
                 .typed
                 .get(&TypeId::of::<E>())
                 .and_then(|e| typed::<E>(&**e))
-            {
-                Some(topic) => topic.begin_publish()?,
-                None => return self.dead_untyped::<E>(),
+            else {
+                return self.dead_untyped::<E>();
+            };
+            topic.check_open()?;
+            // The read lock ends before any handler runs: a handler may create topics.
+            if let Some(list) = topic.cached(cache) {
+                drop(registry);
+                return Ok(dispatch(&list, event));
             }
-        };
-        Ok(snapshot.map_or(0, |s| dispatch(&s, event)))
+            let list = topic.load(cache);
+            drop(registry);
+            Ok(dispatch(&list, event))
+        })
     }
 
     /// Publishes to the topic named `name` (see [`publish`](Self::publish)).
@@ -372,14 +380,22 @@ impl Bus {
         name: &str,
         event: &E,
     ) -> Result<usize, BusError> {
-        let snapshot = {
+        snapshot::with_cache(|cache| {
             let registry = self.inner.registry.read();
-            match registry.named.get(name) {
-                Some(entry) => check::<E>(name, &**entry)?.begin_publish()?,
-                None => return self.dead_named(name),
+            let Some(entry) = registry.named.get(name) else {
+                return self.dead_named(name);
+            };
+            let topic = check::<E>(name, &**entry)?;
+            topic.check_open()?;
+            // The read lock ends before any handler runs: a handler may create topics.
+            if let Some(list) = topic.cached(cache) {
+                drop(registry);
+                return Ok(dispatch(&list, event));
             }
-        };
-        Ok(snapshot.map_or(0, |s| dispatch(&s, event)))
+            let list = topic.load(cache);
+            drop(registry);
+            Ok(dispatch(&list, event))
+        })
     }
 
     /// Queues `event` for every subscriber of `E` and returns how many queued it; each

@@ -135,6 +135,7 @@ mod close;
 mod error;
 mod events;
 mod overflow;
+mod snapshot;
 mod stats;
 mod subscriber;
 mod subscription;
