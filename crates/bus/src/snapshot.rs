@@ -130,11 +130,15 @@ struct Slot {
     callbacks: Box<dyn Any>,
 }
 
+// `#[inline]`: both run on every hit, and they are not generic, so without it another crate
+// (every caller of `Topic::publish`) would call them.
 impl Slot {
+    #[inline]
     fn is_stale(&self) -> bool {
         self.version != self.head.version.load(Ordering::Acquire)
     }
 
+    #[inline]
     fn count(&self) {
         let count = &self.count;
         count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
