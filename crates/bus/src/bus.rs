@@ -358,8 +358,9 @@ impl Bus {
                 drop(registry);
                 return Ok(dispatch(&list, event));
             }
-            let list = topic.load(cache);
+            let (list, evicted) = topic.load(cache);
             drop(registry);
+            drop(evicted);
             Ok(dispatch(&list, event))
         })
     }
@@ -392,8 +393,9 @@ impl Bus {
                 drop(registry);
                 return Ok(dispatch(&list, event));
             }
-            let list = topic.load(cache);
+            let (list, evicted) = topic.load(cache);
             drop(registry);
+            drop(evicted);
             Ok(dispatch(&list, event))
         })
     }

@@ -40,9 +40,12 @@
 //! # Cost
 //!
 //! A thread keeps the list it last used for each of its [`SLOTS`] most recent topics until it
-//! publishes to that topic again, to enough other topics to evict it, or exits: an unsubscribed
+//! publishes to that topic again, publishes after an edit to any topic it caches (a fill drops
+//! every stale slot), caches enough newer topics to evict it, or exits: an unsubscribed
 //! handler (and what it captured) is dropped when the last such cached list goes. It is never
-//! *called* after its unsubscribe: each call checks the subscriber's live flag.
+//! *called* after its unsubscribe: each call checks the subscriber's live flag. A list holds
+//! [`Callback`]s only, never a subscriber's lane, so a cache never keeps a strand or the pool
+//! alive.
 
 use std::any::Any;
 use std::cell::{Ref, RefCell};
@@ -240,24 +243,31 @@ impl Cache {
     }
 }
 
+/// What a fill took out of its thread's cache: lists and slots whose last reference may be
+/// here, so dropping it may drop handlers, whose captures may publish, subscribe or create
+/// topics. Drop it with no lock held (not even the registry's read lock) and the cache not
+/// borrowed.
+pub(crate) type Evicted = Vec<Box<dyn Any>>;
+
 /// A miss: loads the current callbacks of `head`'s topic with `current`, caches them if the
 /// cache is free, and counts the publish (in the cache, or in the topic's shared uncached
-/// counter).
+/// counter). Returns them, and what the fill evicted.
 #[cold]
 #[inline(never)]
+#[must_use = "drop what it evicted once no lock is held"]
 pub(crate) fn load<E: 'static>(
     cache: Option<&Cache>,
     head: &Arc<Head>,
     current: impl FnOnce() -> Arc<Callbacks<E>>,
-) -> Arc<Callbacks<E>> {
+) -> (Arc<Callbacks<E>>, Evicted) {
     let version = head.version.load(Ordering::Acquire);
     let callbacks = current();
-    match cache.and_then(|cache| cache.fill(head, version, &callbacks)) {
-        // Dropped here, after `fill` released the cache: a dropped handler may publish.
-        Some(taken) => drop(taken),
+    let evicted = match cache.and_then(|cache| cache.fill(head, version, &callbacks)) {
+        Some(taken) => taken,
         None => {
             head.uncached.fetch_add(1, Ordering::Relaxed);
+            Vec::new()
         }
-    }
-    callbacks
+    };
+    (callbacks, evicted)
 }

@@ -1,7 +1,7 @@
 //! [`Topic`]: one event type's (or one name's) subscriber list and its publish paths, and
 //! [`SubscriberBuilder`].
 //!
-//! The subscriber list is copy-on-write: an `ArcCell` holds the current `Vec`, publishers
+//! The subscriber list is copy-on-write: an `ArcCell` holds the current lists, publishers
 //! iterate a snapshot of it without a lock (synchronous ones through their thread's cache, see
 //! `snapshot`), and subscribe/unsubscribe build a new `Vec` under the topic's edit mutex, swap
 //! it in and bump the topic's version. So a handler may publish, subscribe or unsubscribe
@@ -19,7 +19,7 @@ use selvedge_locks::sync::{Arc, ArcCell, Mutex};
 use selvedge_pool::Strand;
 
 use crate::bus::Shared;
-use crate::snapshot::{self, Cache, Callbacks, Head};
+use crate::snapshot::{self, Cache, Callbacks, Evicted, Head};
 use crate::subscriber::{Callback, Offer, Settings, Subscriber};
 use crate::{BuildError, BusError, PublishError, SubscriberStats, Subscription, TopicStats};
 
@@ -86,16 +86,18 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
     }
 
     /// The slow half: loads the current subscriber list (and caches it if it can), counts
-    /// the publish, and a dead event if the list is empty.
+    /// the publish, and a dead event if the list is empty. Drop the [`Evicted`] it returns
+    /// once no lock is held.
     #[cold]
-    pub(crate) fn load(&self, cache: Option<&Cache>) -> Arc<Callbacks<E>> {
-        let list = snapshot::load(cache, &self.head, || {
+    #[must_use = "drop what it evicted once no lock is held"]
+    pub(crate) fn load(&self, cache: Option<&Cache>) -> (Arc<Callbacks<E>>, Evicted) {
+        let (list, evicted) = snapshot::load(cache, &self.head, || {
             Arc::clone(&self.subscribers.load().callbacks)
         });
         if list.is_empty() {
             self.dead();
         }
-        list
+        (list, evicted)
     }
 
     #[cold]
@@ -296,7 +298,11 @@ impl<E: Send + Sync + 'static> Topic<E> {
             self.inner.check_open()?;
             Ok(match self.inner.cached(cache) {
                 Some(list) => dispatch(&list, event),
-                None => dispatch(&self.inner.load(cache), event),
+                None => {
+                    let (list, evicted) = self.inner.load(cache);
+                    drop(evicted);
+                    dispatch(&list, event)
+                }
             })
         })
     }

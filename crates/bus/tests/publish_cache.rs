@@ -1,13 +1,14 @@
 //! The synchronous publish path's per-thread snapshot cache, seen from outside: counts stay
 //! exact across threads that exit and across evictions, edits made by handlers (while the
-//! publishing thread's cache is borrowed) reach the next publish, and a handler dropped while
-//! its thread tears down may still publish.
+//! publishing thread's cache is borrowed) reach the next publish, a handler dropped while its
+//! thread tears down may still publish, and a cached list never keeps the bus's pool alive.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use selvedge_bus::{Bus, Subscription};
+use selvedge_pool::ThreadPool;
 
 fn counting<E: 'static>(n: &Arc<AtomicUsize>) -> impl Fn(&E) + Send + Sync + 'static {
     let n = Arc::clone(n);
@@ -165,4 +166,61 @@ fn a_handler_dropped_as_its_publishers_cache_is_torn_down_may_publish() {
     let stats = bus.stats();
     assert_eq!(stats.topic("Dropped").unwrap().published, 1);
     assert_eq!(stats.topic("u8").unwrap().published, 1);
+}
+
+/// This thread's cache still holds the list it published to after the subscription and the
+/// bus are gone, but that list holds callbacks only: no subscriber lane, so no strand and no
+/// reference to the pool.
+#[test]
+fn a_cached_list_does_not_keep_the_pool_alive() {
+    let pool = Arc::new(ThreadPool::builder().max_threads(1).build().unwrap());
+    let bus = Bus::builder().pool(&pool).build().unwrap();
+    let got = Arc::new(AtomicUsize::new(0));
+    let sub = bus.subscribe(counting::<u16>(&got));
+    assert_eq!(bus.publish(&1_u16), Ok(1));
+    assert!(
+        Arc::strong_count(&pool) > 1,
+        "the bus and the subscriber's strand hold it"
+    );
+    sub.unsubscribe();
+    drop(bus);
+    assert_eq!(Arc::strong_count(&pool), 1);
+    assert_eq!(got.load(Ordering::Relaxed), 1);
+}
+
+/// Creates a topic from its `Drop` (the registry's write lock).
+struct CreateTopicOnDrop(Bus);
+
+impl Drop for CreateTopicOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.topic::<Dropped>();
+    }
+}
+
+/// A publish that refills this thread's cache drops the list it replaces; the last handler in
+/// it goes with it, and its captures take the registry's write lock. `Bus::publish` must have
+/// released its read lock by then, or this thread deadlocks on itself.
+#[test]
+fn a_handler_dropped_by_a_refill_may_create_topics() {
+    let bus = Bus::new().unwrap();
+    let sub = {
+        let guard = CreateTopicOnDrop(bus.clone());
+        bus.subscribe(move |_: &u32| {
+            let _ = &guard;
+        })
+    };
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let publisher = {
+        let bus = bus.clone();
+        thread::spawn(move || {
+            assert_eq!(bus.publish(&1_u32), Ok(1)); // cached, with the handler
+            sub.unsubscribe(); // the cache still holds it
+            assert_eq!(bus.publish(&2_u32), Ok(0)); // refilled: the handler is dropped
+            done_tx.send(()).unwrap();
+        })
+    };
+    done.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the publish finished: no deadlock on the registry lock");
+    publisher.join().unwrap();
+    assert!(bus.stats().topic("Dropped").is_some());
 }
