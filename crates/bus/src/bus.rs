@@ -26,8 +26,15 @@ use crate::{
 /// The default capacity of a subscriber's asynchronous queue.
 const DEFAULT_CAPACITY: usize = 1024;
 
+/// Numbers buses for the publish caches' routes (`snapshot::Route`). Only an identity, never
+/// synchronization: any distinct values do, which is why it is a std atomic and not the
+/// facade's, which loom cannot put in a `static`.
+static NEXT_BUS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// What every topic of one bus shares (never the registry, so topics do not keep it alive).
 pub(crate) struct Shared {
+    /// This bus's number, distinct from every other bus's in the process.
+    id: u64,
     closed: AtomicBool,
     pool: Arc<ThreadPool>,
     pub(crate) capacity: usize,
@@ -344,6 +351,15 @@ impl Bus {
     #[inline]
     pub fn publish<E: Send + Sync + 'static>(&self, event: &E) -> Result<usize, BusError> {
         snapshot::with_cache(|cache| {
+            let shared = &self.inner.shared;
+            if shared.is_closed() {
+                return Err(BusError::Closed);
+            }
+            // This thread reached the topic before: no registry lookup.
+            if let Some(list) = cache.and_then(|c| c.hit_route::<E>(shared.id)) {
+                return Ok(dispatch(&list, event));
+            }
+            let route = Some((shared.id, TypeId::of::<E>()));
             let registry = self.inner.registry.read();
             let Some(topic) = registry
                 .typed
@@ -354,11 +370,11 @@ impl Bus {
             };
             topic.check_open()?;
             // The read lock ends before any handler runs: a handler may create topics.
-            if let Some(list) = topic.cached(cache) {
+            if let Some(list) = topic.cached(cache, route) {
                 drop(registry);
                 return Ok(dispatch(&list, event));
             }
-            let (list, evicted) = topic.load(cache);
+            let (list, evicted) = topic.load(cache, route);
             drop(registry);
             drop(evicted);
             Ok(dispatch(&list, event))
@@ -389,11 +405,11 @@ impl Bus {
             let topic = check::<E>(name, &**entry)?;
             topic.check_open()?;
             // The read lock ends before any handler runs: a handler may create topics.
-            if let Some(list) = topic.cached(cache) {
+            if let Some(list) = topic.cached(cache, None) {
                 drop(registry);
                 return Ok(dispatch(&list, event));
             }
-            let (list, evicted) = topic.load(cache);
+            let (list, evicted) = topic.load(cache, None);
             drop(registry);
             drop(evicted);
             Ok(dispatch(&list, event))
@@ -667,6 +683,7 @@ impl BusBuilder {
             ),
         };
         let shared = Arc::new(Shared {
+            id: NEXT_BUS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             closed: AtomicBool::new(false),
             pool,
             capacity: self.capacity,

@@ -30,6 +30,15 @@
 //!   [`Head`]'s shared uncached counter. Evicted and replaced entries are dropped after the
 //!   borrow ends, since dropping a list may drop handlers, and their captures may publish.
 //!
+//! # Routes
+//!
+//! `Bus::publish` looks a typed topic up in the bus's registry under a read lock. A slot it
+//! filled or hit also remembers the route (the bus's process-unique number and the event's
+//! `TypeId`), so its next publish finds the slot by route and skips the registry. A typed
+//! topic is never removed from its registry, so a route always names the same topic; the
+//! version check is the same as on any hit. An empty list is never a route hit: a dead
+//! event needs the topic, so it goes through the registry.
+//!
 //! # Counting
 //!
 //! Each (thread, topic) pair has one counter cell, written only by that thread (a load and a
@@ -47,8 +56,8 @@
 //! [`Callback`]s only, never a subscriber's lane, so a cache never keeps a strand or the pool
 //! alive.
 
-use std::any::Any;
-use std::cell::{Ref, RefCell};
+use std::any::{Any, TypeId};
+use std::cell::{Cell, Ref, RefCell};
 
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
 use selvedge_locks::sync::{Arc, Mutex};
@@ -61,6 +70,11 @@ pub(crate) type Callbacks<E> = Vec<Arc<Callback<E>>>;
 
 /// Topics a thread keeps cached; the least recently filled goes first.
 const SLOTS: usize = 8;
+
+/// How `Bus::publish` finds a typed topic without the registry: the bus's id (never reused)
+/// and the event type. A typed topic is never removed from its registry, so a route, once
+/// seen, names the same topic for the bus's whole life.
+pub(crate) type Route = (u64, TypeId);
 
 /// What a topic shares with the caches: its version and its publish counts.
 pub(crate) struct Head {
@@ -129,6 +143,8 @@ struct Slot {
     count: Arc<AtomicU64>,
     /// The topic's version read before `callbacks` was loaded.
     version: u64,
+    /// The route `Bus::publish` reaches the topic by, once it has.
+    route: Cell<Option<Route>>,
     /// An `Arc<Callbacks<E>>` of the topic's event type.
     callbacks: Box<dyn Any>,
 }
@@ -139,6 +155,17 @@ impl Slot {
     #[inline]
     fn is_stale(&self) -> bool {
         self.version != self.head.version.load(Ordering::Acquire)
+    }
+
+    /// The cached callbacks, if still current.
+    #[inline]
+    fn current<E: 'static>(&self) -> Option<&Callbacks<E>> {
+        if self.is_stale() {
+            return None;
+        }
+        self.callbacks
+            .downcast_ref::<Arc<Callbacks<E>>>()
+            .map(|c| &**c)
     }
 
     #[inline]
@@ -186,18 +213,40 @@ pub(crate) fn with_cache<R>(f: impl FnOnce(Option<&Cache>) -> R) -> R {
 
 impl Cache {
     /// A hit: the cached callbacks of `head`'s topic if they are still current, this
-    /// publish counted. `None` is a miss: call [`load`].
+    /// publish counted (and `route` remembered for [`hit_route`](Self::hit_route)). `None` is
+    /// a miss: call [`load`].
     #[inline]
-    pub(crate) fn hit<'c, E: 'static>(&'c self, head: &Arc<Head>) -> Option<Ref<'c, Callbacks<E>>> {
+    pub(crate) fn hit<'c, E: 'static>(
+        &'c self,
+        head: &Arc<Head>,
+        route: Option<Route>,
+    ) -> Option<Ref<'c, Callbacks<E>>> {
         let slots = self.slots.try_borrow().ok()?;
         Ref::filter_map(slots, |slots| {
             let slot = slots.iter().find(|slot| Arc::ptr_eq(&slot.head, head))?;
-            if slot.is_stale() {
-                return None;
+            let callbacks = slot.current::<E>()?;
+            if route.is_some() {
+                slot.route.set(route);
             }
-            let callbacks = slot.callbacks.downcast_ref::<Arc<Callbacks<E>>>()?;
             slot.count();
-            Some(&**callbacks)
+            Some(callbacks)
+        })
+        .ok()
+    }
+
+    /// A hit by route, for `Bus::publish` before it takes the registry's lock: the cached
+    /// callbacks of the typed topic of `E` on bus `bus` if they are current and not empty
+    /// (an empty list is a dead event, which needs the topic: take the registry path), this
+    /// publish counted.
+    #[inline]
+    pub(crate) fn hit_route<'c, E: 'static>(&'c self, bus: u64) -> Option<Ref<'c, Callbacks<E>>> {
+        let route = Some((bus, TypeId::of::<E>()));
+        let slots = self.slots.try_borrow().ok()?;
+        Ref::filter_map(slots, |slots| {
+            let slot = slots.iter().find(|slot| slot.route.get() == route)?;
+            let callbacks = slot.current::<E>().filter(|c| !c.is_empty())?;
+            slot.count();
+            Some(callbacks)
         })
         .ok()
     }
@@ -210,6 +259,7 @@ impl Cache {
     fn fill<E: 'static>(
         &self,
         head: &Arc<Head>,
+        route: Option<Route>,
         version: u64,
         callbacks: &Arc<Callbacks<E>>,
     ) -> Option<Vec<Box<dyn Any>>> {
@@ -219,6 +269,9 @@ impl Cache {
         if let Some(slot) = slots.iter_mut().find(|slot| Arc::ptr_eq(&slot.head, head)) {
             slot.count();
             slot.version = version;
+            if route.is_some() {
+                slot.route.set(route);
+            }
             taken.push(std::mem::replace(&mut slot.callbacks, fresh));
         } else {
             if slots.len() == SLOTS {
@@ -228,6 +281,7 @@ impl Cache {
                 head: Arc::clone(head),
                 count: head.register(),
                 version,
+                route: Cell::new(route),
                 callbacks: fresh,
             });
         }
@@ -249,8 +303,8 @@ impl Cache {
 /// borrowed.
 pub(crate) type Evicted = Vec<Box<dyn Any>>;
 
-/// A miss: loads the current callbacks of `head`'s topic with `current`, caches them if the
-/// cache is free, and counts the publish (in the cache, or in the topic's shared uncached
+/// A miss: loads the current callbacks of `head`'s topic with `current`, caches them (with
+/// `route`, if it is known) if the cache is free, and counts the publish (in the cache, or in the topic's shared uncached
 /// counter). Returns them, and what the fill evicted.
 #[cold]
 #[inline(never)]
@@ -258,11 +312,12 @@ pub(crate) type Evicted = Vec<Box<dyn Any>>;
 pub(crate) fn load<E: 'static>(
     cache: Option<&Cache>,
     head: &Arc<Head>,
+    route: Option<Route>,
     current: impl FnOnce() -> Arc<Callbacks<E>>,
 ) -> (Arc<Callbacks<E>>, Evicted) {
     let version = head.version.load(Ordering::Acquire);
     let callbacks = current();
-    let evicted = match cache.and_then(|cache| cache.fill(head, version, &callbacks)) {
+    let evicted = match cache.and_then(|cache| cache.fill(head, route, version, &callbacks)) {
         Some(taken) => taken,
         None => {
             head.uncached.fetch_add(1, Ordering::Relaxed);

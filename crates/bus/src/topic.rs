@@ -19,7 +19,7 @@ use selvedge_locks::sync::{Arc, ArcCell, Mutex};
 use selvedge_pool::Strand;
 
 use crate::bus::Shared;
-use crate::snapshot::{self, Cache, Callbacks, Evicted, Head};
+use crate::snapshot::{self, Cache, Callbacks, Evicted, Head, Route};
 use crate::subscriber::{Callback, Offer, Settings, Subscriber};
 use crate::{BuildError, BusError, PublishError, SubscriberStats, Subscription, TopicStats};
 
@@ -75,10 +75,15 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
 
     /// The fast half of a synchronous publish: the current subscriber list from the calling
     /// thread's cache (see [`snapshot`]), the publish counted, and a dead event counted if the
-    /// list is empty. `None` (a miss): call [`load`](Self::load) instead.
+    /// list is empty. `route`: how `Bus::publish` found this topic, if it did. `None` (a
+    /// miss): call [`load`](Self::load) instead.
     #[inline]
-    pub(crate) fn cached<'c>(&self, cache: Option<&'c Cache>) -> Option<Ref<'c, Callbacks<E>>> {
-        let list = cache?.hit(&self.head)?;
+    pub(crate) fn cached<'c>(
+        &self,
+        cache: Option<&'c Cache>,
+        route: Option<Route>,
+    ) -> Option<Ref<'c, Callbacks<E>>> {
+        let list = cache?.hit(&self.head, route)?;
         if list.is_empty() {
             self.dead();
         }
@@ -90,8 +95,12 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
     /// once no lock is held.
     #[cold]
     #[must_use = "drop what it evicted once no lock is held"]
-    pub(crate) fn load(&self, cache: Option<&Cache>) -> (Arc<Callbacks<E>>, Evicted) {
-        let (list, evicted) = snapshot::load(cache, &self.head, || {
+    pub(crate) fn load(
+        &self,
+        cache: Option<&Cache>,
+        route: Option<Route>,
+    ) -> (Arc<Callbacks<E>>, Evicted) {
+        let (list, evicted) = snapshot::load(cache, &self.head, route, || {
             Arc::clone(&self.subscribers.load().callbacks)
         });
         if list.is_empty() {
@@ -296,10 +305,10 @@ impl<E: Send + Sync + 'static> Topic<E> {
     pub fn publish(&self, event: &E) -> Result<usize, BusError> {
         snapshot::with_cache(|cache| {
             self.inner.check_open()?;
-            Ok(match self.inner.cached(cache) {
+            Ok(match self.inner.cached(cache, None) {
                 Some(list) => dispatch(&list, event),
                 None => {
-                    let (list, evicted) = self.inner.load(cache);
+                    let (list, evicted) = self.inner.load(cache, None);
                     drop(evicted);
                     dispatch(&list, event)
                 }

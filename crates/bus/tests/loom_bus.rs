@@ -69,13 +69,13 @@ fn subscribe_and_unsubscribe_racing_publish() {
     });
 }
 
-/// This thread publishes through a topic handle while another subscribes Z (so the first
-/// publish may fill this thread's snapshot cache in the middle of that edit), then joins it
-/// and publishes again: the second publish must not use a stale cached list, so Z gets it.
-/// The steady subscriber Y gets both, and the stats count both exactly.
-#[test]
-fn cached_snapshot_invalidated_by_a_racing_subscribe() {
-    model(|| {
+/// This thread publishes while another subscribes Z (so the first publish may fill this
+/// thread's snapshot cache in the middle of that edit), then joins it and publishes again: the
+/// second publish must not use a stale cached list, so Z gets it. The steady subscriber Y gets
+/// both, and the stats count both exactly. Through a topic handle, or through `Bus::publish`
+/// (whose second publish finds the cached list by route, without the registry).
+fn cached_snapshot_invalidated_by_a_racing_subscribe(through_bus: bool) {
+    model(move || {
         let bus = bus();
         let (_y, y_seen) = counter(&bus);
         let churn = {
@@ -83,11 +83,18 @@ fn cached_snapshot_invalidated_by_a_racing_subscribe() {
             thread::spawn(move || counter(&bus))
         };
         let topic = bus.topic::<u32>();
-        let first = topic.publish(&1).unwrap();
+        let publish = |n: u32| {
+            if through_bus {
+                bus.publish(&n)
+            } else {
+                topic.publish(&n)
+            }
+        };
+        let first = publish(1).unwrap();
         let (_z, z_seen) = churn.join().unwrap();
         let z_first = z_seen.load(Ordering::SeqCst);
         assert_eq!(first, 1 + z_first);
-        assert_eq!(topic.publish(&2), Ok(2));
+        assert_eq!(publish(2), Ok(2));
         assert_eq!(z_seen.load(Ordering::SeqCst), z_first + 1);
         assert_eq!(y_seen.load(Ordering::SeqCst), 2);
         let stats = bus.stats();
@@ -96,6 +103,16 @@ fn cached_snapshot_invalidated_by_a_racing_subscribe() {
         assert_eq!(topic_stats.subscribers[0].delivered, 2);
         bus.close(LONG);
     });
+}
+
+#[test]
+fn cached_snapshot_of_a_topic_handle_invalidated_by_a_racing_subscribe() {
+    cached_snapshot_invalidated_by_a_racing_subscribe(false);
+}
+
+#[test]
+fn cached_route_of_bus_publish_invalidated_by_a_racing_subscribe() {
+    cached_snapshot_invalidated_by_a_racing_subscribe(true);
 }
 
 /// A thread publishes once and exits, folding its publish count into the topic as its cache

@@ -224,3 +224,28 @@ fn a_handler_dropped_by_a_refill_may_create_topics() {
     publisher.join().unwrap();
     assert!(bus.stats().topic("Dropped").is_some());
 }
+
+/// `Bus::publish` finds a topic it published to before by route, without the registry; once
+/// its last subscriber left, each publish is a dead event again, counted once, and a
+/// closed bus refuses before the route is looked at.
+#[test]
+fn bus_publish_by_route_counts_dead_events_and_refuses_when_closed() {
+    let bus = Bus::new().unwrap();
+    let got = Arc::new(AtomicUsize::new(0));
+    let sub = bus.subscribe(counting::<i64>(&got));
+    assert_eq!(bus.publish(&1_i64), Ok(1));
+    assert_eq!(bus.publish(&2_i64), Ok(1)); // by route
+    sub.unsubscribe();
+    assert_eq!(bus.publish(&3_i64), Ok(0));
+    assert_eq!(bus.publish(&4_i64), Ok(0));
+    let stats = bus.stats();
+    let topic = stats.topic("i64").unwrap();
+    assert_eq!((topic.published, topic.dead), (4, 2));
+    assert_eq!(stats.dead, 2);
+    assert_eq!(got.load(Ordering::Relaxed), 2);
+    let _again = bus.subscribe(counting::<i64>(&got));
+    assert_eq!(bus.publish(&5_i64), Ok(1));
+    assert!(bus.close(std::time::Duration::from_secs(5)).is_complete());
+    assert_eq!(bus.publish(&6_i64), Err(selvedge_bus::BusError::Closed));
+    assert_eq!(got.load(Ordering::Relaxed), 3);
+}
