@@ -4,7 +4,9 @@
 //! The registry maps an event type (or a name) to its topic behind a reader-biased lock: a
 //! publish takes a read lock for the lookup only, loads the topic's subscriber snapshot, and
 //! releases the lock before any handler runs, so a handler may create topics (a write) without
-//! deadlocking against its own publish.
+//! deadlocking against its own publish. After a thread's first publish of an event type, its
+//! snapshot cache finds the topic by route (bus number and event type: see `snapshot`) and a
+//! publish takes no lock at all.
 
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
