@@ -352,35 +352,38 @@ impl Bus {
     /// ```
     #[inline]
     pub fn publish<E: Send + Sync + 'static>(&self, event: &E) -> Result<usize, BusError> {
-        snapshot::with_cache(|cache| {
-            let shared = &self.inner.shared;
-            if shared.is_closed() {
-                return Err(BusError::Closed);
-            }
-            // This thread reached the topic before: no registry lookup.
-            if let Some(list) = cache.and_then(|c| c.hit_route::<E>(shared.id)) {
-                return Ok(dispatch(&list, event));
-            }
-            let route = Some((shared.id, TypeId::of::<E>()));
-            let registry = self.inner.registry.read();
-            let Some(topic) = registry
-                .typed
-                .get(&TypeId::of::<E>())
-                .and_then(|e| typed::<E>(&**e))
-            else {
-                return self.dead_untyped::<E>();
-            };
-            topic.check_open()?;
-            // The read lock ends before any handler runs: a handler may create topics.
-            if let Some(list) = topic.cached(cache, route) {
+        snapshot::with_cache(
+            #[inline(always)]
+            |cache| {
+                let shared = &self.inner.shared;
+                if shared.is_closed() {
+                    return Err(BusError::Closed);
+                }
+                // This thread reached the topic before: no registry lookup.
+                if let Some(list) = cache.and_then(|c| c.hit_route::<E>(shared.id)) {
+                    return Ok(dispatch(&list, event));
+                }
+                let route = Some((shared.id, TypeId::of::<E>()));
+                let registry = self.inner.registry.read();
+                let Some(topic) = registry
+                    .typed
+                    .get(&TypeId::of::<E>())
+                    .and_then(|e| typed::<E>(&**e))
+                else {
+                    return self.dead_untyped::<E>();
+                };
+                topic.check_open()?;
+                // The read lock ends before any handler runs: a handler may create topics.
+                if let Some(list) = topic.cached(cache, route) {
+                    drop(registry);
+                    return Ok(dispatch(&list, event));
+                }
+                let (list, evicted) = topic.load(cache, route);
                 drop(registry);
-                return Ok(dispatch(&list, event));
-            }
-            let (list, evicted) = topic.load(cache, route);
-            drop(registry);
-            drop(evicted);
-            Ok(dispatch(&list, event))
-        })
+                drop(evicted);
+                Ok(dispatch(&list, event))
+            },
+        )
     }
 
     /// Publishes to the topic named `name` (see [`publish`](Self::publish)).
@@ -399,23 +402,26 @@ impl Bus {
         name: &str,
         event: &E,
     ) -> Result<usize, BusError> {
-        snapshot::with_cache(|cache| {
-            let registry = self.inner.registry.read();
-            let Some(entry) = registry.named.get(name) else {
-                return self.dead_named(name);
-            };
-            let topic = check::<E>(name, &**entry)?;
-            topic.check_open()?;
-            // The read lock ends before any handler runs: a handler may create topics.
-            if let Some(list) = topic.cached(cache, None) {
+        snapshot::with_cache(
+            #[inline(always)]
+            |cache| {
+                let registry = self.inner.registry.read();
+                let Some(entry) = registry.named.get(name) else {
+                    return self.dead_named(name);
+                };
+                let topic = check::<E>(name, &**entry)?;
+                topic.check_open()?;
+                // The read lock ends before any handler runs: a handler may create topics.
+                if let Some(list) = topic.cached(cache, None) {
+                    drop(registry);
+                    return Ok(dispatch(&list, event));
+                }
+                let (list, evicted) = topic.load(cache, None);
                 drop(registry);
-                return Ok(dispatch(&list, event));
-            }
-            let (list, evicted) = topic.load(cache, None);
-            drop(registry);
-            drop(evicted);
-            Ok(dispatch(&list, event))
-        })
+                drop(evicted);
+                Ok(dispatch(&list, event))
+            },
+        )
     }
 
     /// Queues `event` for every subscriber of `E` and returns how many queued it; each

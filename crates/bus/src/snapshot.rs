@@ -198,16 +198,15 @@ loom::thread_local! {
 }
 
 /// Runs `f` with the calling thread's cache, or with `None` once the thread is tearing its
-/// thread-locals down (a handler's captures dropped then may still publish).
+/// thread-locals down (a handler's captures dropped then may still publish). `f` is `Fn`, not
+/// `FnOnce`, so the fallback can call it by reference: wrapping it in an `Option` to take it
+/// once made the compiler copy the publish's result through the wrappers, a copy that stalled
+/// on store forwarding and cost more than the rest of a cache hit.
 #[inline]
-pub(crate) fn with_cache<R>(f: impl FnOnce(Option<&Cache>) -> R) -> R {
-    let mut f = Some(f);
-    match CACHE.try_with(|cache| f.take().map(|f| f(Some(cache)))) {
-        Ok(Some(done)) => done,
-        _ => match f.take() {
-            Some(f) => f(None),
-            None => unreachable!("`try_with` ran the closure, so it returned its result"),
-        },
+pub(crate) fn with_cache<R>(f: impl Fn(Option<&Cache>) -> R) -> R {
+    match CACHE.try_with(|cache| f(Some(cache))) {
+        Ok(done) => done,
+        Err(_) => f(None),
     }
 }
 

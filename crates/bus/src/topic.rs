@@ -303,17 +303,20 @@ impl<E: Send + Sync + 'static> Topic<E> {
     /// ```
     #[inline]
     pub fn publish(&self, event: &E) -> Result<usize, BusError> {
-        snapshot::with_cache(|cache| {
-            self.inner.check_open()?;
-            Ok(match self.inner.cached(cache, None) {
-                Some(list) => dispatch(&list, event),
-                None => {
-                    let (list, evicted) = self.inner.load(cache, None);
-                    drop(evicted);
-                    dispatch(&list, event)
-                }
-            })
-        })
+        snapshot::with_cache(
+            #[inline(always)]
+            |cache| {
+                self.inner.check_open()?;
+                Ok(match self.inner.cached(cache, None) {
+                    Some(list) => dispatch(&list, event),
+                    None => {
+                        let (list, evicted) = self.inner.load(cache, None);
+                        drop(evicted);
+                        dispatch(&list, event)
+                    }
+                })
+            },
+        )
     }
 
     /// Queues `event` for every subscriber, each delivered on the bus's pool in order per
