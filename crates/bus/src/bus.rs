@@ -28,10 +28,11 @@ use crate::{
 /// The default capacity of a subscriber's asynchronous queue.
 const DEFAULT_CAPACITY: usize = 1024;
 
-/// Numbers buses for the publish caches' routes (`snapshot::Route`). Only an identity, never
+/// Numbers buses for the publish caches' routes (`snapshot::Route`), from 1 (0 is a cache
+/// slot's "no route"). Only an identity, never
 /// synchronization: any distinct values do, which is why it is a std atomic and not the
 /// facade's, which loom cannot put in a `static`.
-static NEXT_BUS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static NEXT_BUS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// What every topic of one bus shares (never the registry, so topics do not keep it alive).
 pub(crate) struct Shared {

@@ -76,6 +76,9 @@ const SLOTS: usize = 8;
 /// seen, names the same topic for the bus's whole life.
 pub(crate) type Route = (u64, TypeId);
 
+/// A slot's route before `Bus::publish` reached it: bus numbers start at 1.
+const NO_ROUTE: Route = (0, TypeId::of::<()>());
+
 /// What a topic shares with the caches: its version and its publish counts.
 pub(crate) struct Head {
     /// Bumped after every edit of the subscriber list is stored.
@@ -143,8 +146,9 @@ struct Slot {
     count: Arc<AtomicU64>,
     /// The topic's version read before `callbacks` was loaded.
     version: u64,
-    /// The route `Bus::publish` reaches the topic by, once it has.
-    route: Cell<Option<Route>>,
+    /// The route `Bus::publish` reaches the topic by, once it has; [`NO_ROUTE`] before. (Not
+    /// an `Option`: without its tag a slot is one cache line.)
+    route: Cell<Route>,
     /// An `Arc<Callbacks<E>>` of the topic's event type.
     callbacks: Box<dyn Any>,
 }
@@ -224,7 +228,7 @@ impl Cache {
         Ref::filter_map(slots, |slots| {
             let slot = slots.iter().find(|slot| Arc::ptr_eq(&slot.head, head))?;
             let callbacks = slot.current::<E>()?;
-            if route.is_some() {
+            if let Some(route) = route {
                 slot.route.set(route);
             }
             slot.count();
@@ -239,7 +243,7 @@ impl Cache {
     /// publish counted.
     #[inline]
     pub(crate) fn hit_route<'c, E: 'static>(&'c self, bus: u64) -> Option<Ref<'c, Callbacks<E>>> {
-        let route = Some((bus, TypeId::of::<E>()));
+        let route = (bus, TypeId::of::<E>());
         let slots = self.slots.try_borrow().ok()?;
         Ref::filter_map(slots, |slots| {
             let slot = slots.iter().find(|slot| slot.route.get() == route)?;
@@ -268,7 +272,7 @@ impl Cache {
         if let Some(slot) = slots.iter_mut().find(|slot| Arc::ptr_eq(&slot.head, head)) {
             slot.count();
             slot.version = version;
-            if route.is_some() {
+            if let Some(route) = route {
                 slot.route.set(route);
             }
             taken.push(std::mem::replace(&mut slot.callbacks, fresh));
@@ -280,7 +284,7 @@ impl Cache {
                 head: Arc::clone(head),
                 count: head.register(),
                 version,
-                route: Cell::new(route),
+                route: Cell::new(route.unwrap_or(NO_ROUTE)),
                 callbacks: fresh,
             });
         }
