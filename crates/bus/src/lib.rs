@@ -107,8 +107,8 @@
 //! load and one `Arc` clone). `Bus::publish` finds the same cache entry by bus and event type;
 //! only its first publish to a topic (and every dead event) reads the registry under its
 //! reader-biased lock. Against calling the same counting closures from a `Vec`, on a 2-vCPU
-//! machine, that came to about 1.4x for one closure (whose own cost is about 6 ns) and about
-//! 1.05x for 8 through a `Topic`, and about 2-3x and 1.1-1.2x through `Bus::publish`.
+//! machine, that came to about 1.45x for one closure (whose own cost is about 6 ns) and about
+//! 1.05x for 8 through a `Topic`, and about 2.8x and 1.2x through `Bus::publish`.
 //! An asynchronous publish allocates the shared event once and, per subscriber, takes its
 //! mailbox lock and pushes; a subscriber's drain is submitted only when its lane was idle and
 //! delivers up to 32 events per strand task. Fanned out to 8 subscribers on a 2-worker pool it
