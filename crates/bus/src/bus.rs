@@ -4,7 +4,9 @@
 //! The registry maps an event type (or a name) to its topic behind a reader-biased lock: a
 //! publish takes a read lock for the lookup only, loads the topic's subscriber snapshot, and
 //! releases the lock before any handler runs, so a handler may create topics (a write) without
-//! deadlocking against its own publish.
+//! deadlocking against its own publish. After a thread's first publish of an event type, its
+//! snapshot cache finds the topic by route (bus number and event type: see `snapshot`) and a
+//! publish takes no lock at all.
 
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
@@ -13,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use foldhash::fast::RandomState;
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use selvedge_locks::sync::{Arc, BiasedRwLock};
+use selvedge_locks::sync::{Arc, BiasedRwLock, static_atomic};
 use selvedge_pool::ThreadPool;
 
+use crate::snapshot;
 use crate::topic::{Topic, TopicInner, dispatch};
 use crate::{
     BuildError, BusError, BusStats, CloseReport, Overflow, PublishError, SubscriberBuilder,
@@ -25,8 +28,15 @@ use crate::{
 /// The default capacity of a subscriber's asynchronous queue.
 const DEFAULT_CAPACITY: usize = 1024;
 
+/// Numbers buses for the publish caches' routes (`snapshot::Route`), from 1 (0 is a cache
+/// slot's "no route"). Only an identity, never synchronization: any distinct values do, so a
+/// static atomic.
+static NEXT_BUS: static_atomic::AtomicU64 = static_atomic::AtomicU64::new(1);
+
 /// What every topic of one bus shares (never the registry, so topics do not keep it alive).
 pub(crate) struct Shared {
+    /// This bus's number, distinct from every other bus's in the process.
+    id: u64,
     closed: AtomicBool,
     pool: Arc<ThreadPool>,
     pub(crate) capacity: usize,
@@ -122,8 +132,9 @@ struct BusInner {
 /// A handler may publish (synchronously or not), subscribe, unsubscribe, and create topics,
 /// on the same bus, from inside a publish: no bus lock is held while a handler runs, and each
 /// publish delivers to the subscriber list as it was when the publish began (so a subscriber
-/// added during a publish gets the next event, and one removed during it is never called
-/// after its unsubscribe returns, without any other subscriber being skipped).
+/// added during a publish gets the next event, and one removed during it is not called by
+/// that publish once its unsubscribe has returned on the publishing thread, without any other
+/// subscriber being skipped).
 ///
 /// # Drop
 ///
@@ -342,18 +353,38 @@ impl Bus {
     /// ```
     #[inline]
     pub fn publish<E: Send + Sync + 'static>(&self, event: &E) -> Result<usize, BusError> {
-        let snapshot = {
-            let registry = self.inner.registry.read();
-            match registry
-                .typed
-                .get(&TypeId::of::<E>())
-                .and_then(|e| typed::<E>(&**e))
-            {
-                Some(topic) => topic.begin_publish()?,
-                None => return self.dead_untyped::<E>(),
-            }
-        };
-        Ok(snapshot.map_or(0, |s| dispatch(&s, event)))
+        snapshot::with_cache(
+            #[inline(always)]
+            |cache| {
+                let shared = &self.inner.shared;
+                if shared.is_closed() {
+                    return Err(BusError::Closed);
+                }
+                // This thread reached the topic before: no registry lookup.
+                if let Some(list) = cache.and_then(|c| c.hit_route::<E>(shared.id)) {
+                    return Ok(dispatch(&list, event));
+                }
+                let route = Some((shared.id, TypeId::of::<E>()));
+                let registry = self.inner.registry.read();
+                let Some(topic) = registry
+                    .typed
+                    .get(&TypeId::of::<E>())
+                    .and_then(|e| typed::<E>(&**e))
+                else {
+                    return self.dead_untyped::<E>();
+                };
+                topic.check_open()?;
+                // The read lock ends before any handler runs: a handler may create topics.
+                if let Some(list) = topic.cached(cache, route) {
+                    drop(registry);
+                    return Ok(dispatch(&list, event));
+                }
+                let (list, evicted) = topic.load(cache, route);
+                drop(registry);
+                drop(evicted);
+                Ok(dispatch(&list, event))
+            },
+        )
     }
 
     /// Publishes to the topic named `name` (see [`publish`](Self::publish)).
@@ -372,14 +403,26 @@ impl Bus {
         name: &str,
         event: &E,
     ) -> Result<usize, BusError> {
-        let snapshot = {
-            let registry = self.inner.registry.read();
-            match registry.named.get(name) {
-                Some(entry) => check::<E>(name, &**entry)?.begin_publish()?,
-                None => return self.dead_named(name),
-            }
-        };
-        Ok(snapshot.map_or(0, |s| dispatch(&s, event)))
+        snapshot::with_cache(
+            #[inline(always)]
+            |cache| {
+                let registry = self.inner.registry.read();
+                let Some(entry) = registry.named.get(name) else {
+                    return self.dead_named(name);
+                };
+                let topic = check::<E>(name, &**entry)?;
+                topic.check_open()?;
+                // The read lock ends before any handler runs: a handler may create topics.
+                if let Some(list) = topic.cached(cache, None) {
+                    drop(registry);
+                    return Ok(dispatch(&list, event));
+                }
+                let (list, evicted) = topic.load(cache, None);
+                drop(registry);
+                drop(evicted);
+                Ok(dispatch(&list, event))
+            },
+        )
     }
 
     /// Queues `event` for every subscriber of `E` and returns how many queued it; each
@@ -649,6 +692,7 @@ impl BusBuilder {
             ),
         };
         let shared = Arc::new(Shared {
+            id: NEXT_BUS.fetch_add(1, Ordering::Relaxed),
             closed: AtomicBool::new(false),
             pool,
             capacity: self.capacity,

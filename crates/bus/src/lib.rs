@@ -98,17 +98,22 @@
 //!
 //! # Performance
 //!
-//! A synchronous publish through a [`Topic`] loads the subscriber snapshot (arc-swap: no lock,
-//! no shared write), bumps one counter, and calls each handler through `catch_unwind` (free
-//! when nothing panics) after one flag load: no per-handler atomic write. `Bus::publish` adds a
-//! read of a reader-biased lock and one hash lookup. On a 2-vCPU machine that fixed cost was
-//! about 18 ns: 1.3x-1.4x calling the same 8 closures from a `Vec`, but 4x for a single
-//! closure (whose own cost is a few ns). An asynchronous publish allocates the shared event
-//! once and, per subscriber, takes its mailbox lock and pushes; a subscriber's drain is
-//! submitted only when its lane was idle and delivers up to 32 events per strand task. Fanned
-//! out to 8 subscribers on a 2-worker pool it ran at 0.7x a crossbeam-channel fan-out with a
-//! thread per subscriber, and ~500x the seed's thread per callback. Figures and the command:
-//! `docs/benchmarks.md`.
+//! A synchronous publish through a [`Topic`] takes its subscriber list from the publishing
+//! thread's cache of it: one load of the topic's version to check that the cached list is
+//! current, and one bump of a publish counter that only this thread writes. No lock, no atomic
+//! read-modify-write, no fence and no reference count before the first handler runs. Each
+//! handler is then called through `catch_unwind` (free when nothing panics) after one flag
+//! load. The first publish after a subscribe or unsubscribe reloads the list (an arc-swap
+//! load and one `Arc` clone). `Bus::publish` finds the same cache entry by bus and event type;
+//! only its first publish to a topic (and every dead event) reads the registry under its
+//! reader-biased lock. Against calling the same counting closures from a `Vec`, on a 2-vCPU
+//! machine, that came to about 1.45x for one closure (whose own cost is about 6 ns) and about
+//! 1.05x for 8 through a `Topic`, and about 2.8x and 1.2x through `Bus::publish`.
+//! An asynchronous publish allocates the shared event once and, per subscriber, takes its
+//! mailbox lock and pushes; a subscriber's drain is submitted only when its lane was idle and
+//! delivers up to 32 events per strand task. Fanned out to 8 subscribers on a 2-worker pool it
+//! ran at 0.7x a crossbeam-channel fan-out with a thread per subscriber, and ~500x the seed's
+//! thread per callback. Figures and the command: `docs/benchmarks.md`.
 //!
 //! # Limitations
 //!
@@ -116,6 +121,14 @@
 //!   publish misses that event.
 //! - Synchronous delivery counts come from the topic's publish count: a publish racing a
 //!   subscription may be counted on either side of it (see [`SubscriberStats`]).
+//! - An unsubscribed handler is not called by any publish that starts after the unsubscribe
+//!   returned (one under way on another thread may still make the call it had decided on), but
+//!   it is *dropped* (with what it
+//!   captured) only once no thread's cache holds the subscriber list it was in: each thread
+//!   that published to the topic synchronously keeps its last list until it publishes to that
+//!   topic again, publishes after any other edit to a topic it caches, caches 8 newer topics,
+//!   or exits. Do not signal anything from a handler's captures' `Drop`. (Its asynchronous
+//!   lane, and so the pool, are never kept by a cache.)
 //! - Events of asynchronous publishes are shared (`Arc<E>`), so handlers get `&E`, never `E`.
 //! - The publisher picks the delivery mode for every subscriber of a topic: `publish` calls
 //!   them all in its thread, `publish_async` queues for them all. For "fan out now, archive
@@ -135,6 +148,7 @@ mod close;
 mod error;
 mod events;
 mod overflow;
+mod snapshot;
 mod stats;
 mod subscriber;
 mod subscription;

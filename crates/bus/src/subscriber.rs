@@ -1,5 +1,7 @@
-//! One subscriber: its handler, its counters, and its lane for asynchronous delivery (a
-//! bounded mailbox drained in order by one [`Strand`]).
+//! One subscriber: its [`Callback`] (the handler, its live flag and synchronous failure
+//! count: all a synchronous publish touches, and all a thread's snapshot cache keeps), its
+//! asynchronous counters, and its lane for asynchronous delivery (a bounded mailbox drained in
+//! order by one [`Strand`]).
 //!
 //! # The lane
 //!
@@ -37,17 +39,49 @@ const LANE_BATCH: usize = 32;
 /// A handler as stored: called by shared reference from any thread.
 pub(crate) type Handler<E> = Box<dyn Fn(&E) + Send + Sync + 'static>;
 
-/// One subscription to one topic.
-pub(crate) struct Subscriber<E> {
-    pub(crate) id: u64,
-    pub(crate) name: String,
-    pub(crate) topic: String,
+/// What synchronous publishes call: the handler, whether it is still subscribed, and its
+/// synchronous failures. Kept apart from the lane so that a thread's snapshot cache, which may
+/// hold a list after its subscribers left (see `snapshot`), never keeps a strand, and with it
+/// the pool, alive.
+pub(crate) struct Callback<E> {
+    name: String,
+    topic: String,
     handler: Handler<E>,
     /// False once unsubscribed: no new call starts.
     live: AtomicBool,
+    sync_failed: AtomicU64,
+}
+
+impl<E> Callback<E> {
+    /// A synchronous delivery in the publisher's thread. Returns whether the handler ran to
+    /// completion.
+    #[inline]
+    pub(crate) fn call(&self, event: &E) -> bool {
+        if !self.live.load(Ordering::Acquire) {
+            return false;
+        }
+        match catch_unwind(AssertUnwindSafe(|| (self.handler)(event))) {
+            Ok(()) => true,
+            Err(payload) => {
+                self.sync_failed.fetch_add(1, Ordering::Relaxed);
+                self.report_panic(&*payload);
+                false
+            }
+        }
+    }
+
+    #[cold]
+    fn report_panic(&self, payload: &(dyn std::any::Any + Send)) {
+        events::handler_panicked(&self.topic, &self.name, selvedge_trace::panic_text(payload));
+    }
+}
+
+/// One subscription to one topic.
+pub(crate) struct Subscriber<E> {
+    pub(crate) id: u64,
+    pub(crate) callback: Arc<Callback<E>>,
     /// The topic's synchronous publish count when this subscriber joined (see `stats`).
     joined_at: u64,
-    sync_failed: AtomicU64,
     async_offered: AtomicU64,
     async_delivered: AtomicU64,
     async_failed: AtomicU64,
@@ -102,12 +136,14 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
     ) -> Self {
         Self {
             id,
-            name: settings.name,
-            topic,
-            handler,
-            live: AtomicBool::new(true),
+            callback: Arc::new(Callback {
+                name: settings.name,
+                topic,
+                handler,
+                live: AtomicBool::new(true),
+                sync_failed: AtomicU64::new(0),
+            }),
             joined_at,
-            sync_failed: AtomicU64::new(0),
             async_offered: AtomicU64::new(0),
             async_delivered: AtomicU64::new(0),
             async_failed: AtomicU64::new(0),
@@ -128,26 +164,9 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
         }
     }
 
-    /// A synchronous delivery in the publisher's thread. Returns whether the handler ran to
-    /// completion.
-    #[inline]
-    pub(crate) fn call(&self, event: &E) -> bool {
-        if !self.live.load(Ordering::Acquire) {
-            return false;
-        }
-        match catch_unwind(AssertUnwindSafe(|| (self.handler)(event))) {
-            Ok(()) => true,
-            Err(payload) => {
-                self.sync_failed.fetch_add(1, Ordering::Relaxed);
-                self.report_panic(&*payload);
-                false
-            }
-        }
-    }
-
-    #[cold]
-    fn report_panic(&self, payload: &(dyn std::any::Any + Send)) {
-        events::handler_panicked(&self.topic, &self.name, selvedge_trace::panic_text(payload));
+    /// Its name (in stats, tracing events and errors).
+    pub(crate) fn name(&self) -> &str {
+        &self.callback.name
     }
 
     /// Offers an event for asynchronous delivery, applying the overflow policy.
@@ -155,7 +174,7 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
     pub(crate) fn offer(this: &Arc<Self>, event: &Arc<E>) -> Offer {
         let lane = &this.lane;
         let mut mb = lane.mailbox.lock();
-        if !this.live.load(Ordering::Acquire) {
+        if !this.callback.live.load(Ordering::Acquire) {
             return Offer::Gone;
         }
         this.async_offered.fetch_add(1, Ordering::Relaxed);
@@ -187,7 +206,7 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
                 }
             }
         }
-        if !this.live.load(Ordering::Acquire) {
+        if !this.callback.live.load(Ordering::Acquire) {
             return Offer::Gone;
         }
         if mb.closed {
@@ -221,7 +240,7 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
     #[cold]
     fn refuse(&self, reason: &str) -> Offer {
         self.rejected.fetch_add(1, Ordering::Relaxed);
-        events::delivery_refused(&self.topic, &self.name, reason);
+        events::delivery_refused(&self.callback.topic, &self.callback.name, reason);
         Offer::Refused
     }
 
@@ -263,13 +282,14 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
 
     /// One asynchronous delivery, unless unsubscribed meanwhile.
     fn deliver(&self, event: &E) {
-        if !self.live.load(Ordering::Acquire) {
+        let callback = &*self.callback;
+        if !callback.live.load(Ordering::Acquire) {
             return;
         }
-        match catch_unwind(AssertUnwindSafe(|| (self.handler)(event))) {
+        match catch_unwind(AssertUnwindSafe(|| (callback.handler)(event))) {
             Ok(()) => self.async_delivered.fetch_add(1, Ordering::Relaxed),
             Err(payload) => {
-                self.report_panic(&*payload);
+                callback.report_panic(&*payload);
                 self.async_failed.fetch_add(1, Ordering::Relaxed)
             }
         };
@@ -278,7 +298,7 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
     /// Unsubscribes: no new call starts, and the events still queued are discarded.
     /// Returns how many.
     pub(crate) fn retire(&self) -> usize {
-        self.live.store(false, Ordering::Release);
+        self.callback.live.store(false, Ordering::Release);
         let mut mb = self.lane.mailbox.lock();
         mb.closed = true;
         let discarded = mb.events.len();
@@ -314,10 +334,10 @@ impl<E: Send + Sync + 'static> Subscriber<E> {
     /// This subscriber's counters; `sync_published` is its topic's synchronous publish count.
     pub(crate) fn stats(&self, sync_published: u64) -> SubscriberStats {
         let sync_offered = sync_published.saturating_sub(self.joined_at);
-        let sync_failed = self.sync_failed.load(Ordering::Relaxed);
+        let sync_failed = self.callback.sync_failed.load(Ordering::Relaxed);
         let async_failed = self.async_failed.load(Ordering::Relaxed);
         SubscriberStats {
-            name: self.name.clone(),
+            name: self.callback.name.clone(),
             published: sync_offered + self.async_offered.load(Ordering::Relaxed),
             delivered: sync_offered.saturating_sub(sync_failed)
                 + self.async_delivered.load(Ordering::Relaxed),

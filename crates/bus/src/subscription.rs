@@ -8,9 +8,11 @@ pub(crate) type Cancel = Box<dyn FnOnce() -> usize + Send + Sync + 'static>;
 /// Keeps one handler subscribed: drop it or call [`unsubscribe`](Self::unsubscribe) to stop
 /// deliveries, or [`detach`](Self::detach) it to stay subscribed for the bus's lifetime.
 ///
-/// After the unsubscribe returns no new call of the handler starts, on any thread (a call
-/// already running finishes), and asynchronous events still queued for it are discarded (their
-/// number is returned). Other subscribers are never skipped, even when the unsubscribe happens
+/// After the unsubscribe returns, no publish that starts afterwards calls the handler, and
+/// asynchronous events still queued for it are discarded (their number is returned). A
+/// synchronous publish already under way on another thread may still make one call that it
+/// decided on (by reading the subscription's live flag) just before the unsubscribe; a call
+/// already running finishes. Other subscribers are never skipped, even when the unsubscribe happens
 /// inside a handler during a publish.
 ///
 /// # Examples

@@ -1,27 +1,42 @@
 //! [`Topic`]: one event type's (or one name's) subscriber list and its publish paths, and
 //! [`SubscriberBuilder`].
 //!
-//! The subscriber list is copy-on-write: an `ArcCell` holds the current `Vec`, publishers
-//! load it without a lock and iterate that snapshot, and subscribe/unsubscribe build a new
-//! `Vec` under the topic's edit mutex and swap it in. So a handler may publish, subscribe or
-//! unsubscribe during a publish: nothing it does changes the snapshot being iterated, and no
-//! lock is held while a handler runs.
+//! The subscriber list is copy-on-write: an `ArcCell` holds the current lists, publishers
+//! iterate a snapshot of it without a lock (synchronous ones through their thread's cache, see
+//! `snapshot`), and subscribe/unsubscribe build a new `Vec` under the topic's edit mutex, swap
+//! it in and bump the topic's version. So a handler may publish, subscribe or unsubscribe
+//! during a publish: nothing it does changes the snapshot being iterated, and no lock is held
+//! while a handler runs.
 
 use std::any::type_name;
+use std::cell::Ref;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::{AtomicU64, Ordering};
-use selvedge_locks::sync::{Arc, ArcCell, ArcCellGuard, PlainMutex};
+use selvedge_locks::sync::{Arc, ArcCell, PlainMutex};
 use selvedge_pool::Strand;
 
 use crate::bus::Shared;
-use crate::subscriber::{Offer, Settings, Subscriber};
+use crate::snapshot::{self, Cache, Callbacks, Evicted, Head, Route};
+use crate::subscriber::{Callback, Offer, Settings, Subscriber};
 use crate::{BuildError, BusError, PublishError, SubscriberStats, Subscription, TopicStats};
 
-/// The subscriber list as published.
-type Subscribers<E> = Vec<Arc<Subscriber<E>>>;
+/// The subscriber list as published: whole subscribers (for asynchronous publishes, stats and
+/// close), and their callbacks alone, in the same order (what synchronous publishes and the
+/// thread caches hold).
+struct Subscribers<E> {
+    all: Vec<Arc<Subscriber<E>>>,
+    callbacks: Arc<Callbacks<E>>,
+}
+
+impl<E> Subscribers<E> {
+    fn new(all: Vec<Arc<Subscriber<E>>>) -> Arc<Self> {
+        let callbacks = Arc::new(all.iter().map(|s| Arc::clone(&s.callback)).collect());
+        Arc::new(Self { all, callbacks })
+    }
+}
 
 /// A topic's state, shared by the bus's registry, [`Topic`] handles and subscriptions.
 pub(crate) struct TopicInner<E> {
@@ -29,7 +44,8 @@ pub(crate) struct TopicInner<E> {
     subscribers: ArcCell<Subscribers<E>>,
     /// Serializes copy-on-write edits of `subscribers`.
     edit: PlainMutex<()>,
-    sync_published: AtomicU64,
+    /// The version the thread caches check, and the synchronous publish count.
+    head: Arc<Head>,
     async_published: AtomicU64,
     dead: AtomicU64,
     pub(crate) shared: Arc<Shared>,
@@ -39,29 +55,58 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
     pub(crate) fn new(name: String, shared: Arc<Shared>) -> Self {
         Self {
             name,
-            subscribers: ArcCell::new(Arc::new(Vec::new())),
+            subscribers: ArcCell::new(Subscribers::new(Vec::new())),
             edit: PlainMutex::new(()),
-            sync_published: AtomicU64::new(0),
+            head: Arc::new(Head::new()),
             async_published: AtomicU64::new(0),
             dead: AtomicU64::new(0),
             shared,
         }
     }
 
-    /// The first half of a synchronous publish: refuses on a closed bus, counts the publish,
-    /// and returns the snapshot to deliver to (`None` and a dead event if it is empty).
+    /// Refuses a synchronous publish on a closed bus.
     #[inline]
-    pub(crate) fn begin_publish(&self) -> Result<Option<ArcCellGuard<Subscribers<E>>>, BusError> {
+    pub(crate) fn check_open(&self) -> Result<(), BusError> {
         if self.shared.is_closed() {
             return Err(BusError::Closed);
         }
-        let snapshot = self.subscribers.load();
-        self.sync_published.fetch_add(1, Ordering::Relaxed);
-        if snapshot.is_empty() {
+        Ok(())
+    }
+
+    /// The fast half of a synchronous publish: the current subscriber list from the calling
+    /// thread's cache (see [`snapshot`]), the publish counted, and a dead event counted if the
+    /// list is empty. `route`: how `Bus::publish` found this topic, if it did. `None` (a
+    /// miss): call [`load`](Self::load) instead.
+    #[inline]
+    pub(crate) fn cached<'c>(
+        &self,
+        cache: Option<&'c Cache>,
+        route: Option<Route>,
+    ) -> Option<Ref<'c, Callbacks<E>>> {
+        let list = cache?.hit(&self.head, route)?;
+        if list.is_empty() {
             self.dead();
-            return Ok(None);
         }
-        Ok(Some(snapshot))
+        Some(list)
+    }
+
+    /// The slow half: loads the current subscriber list (and caches it if it can), counts
+    /// the publish, and a dead event if the list is empty. Drop the [`Evicted`] it returns
+    /// once no lock is held.
+    #[cold]
+    #[must_use = "drop what it evicted once no lock is held"]
+    pub(crate) fn load(
+        &self,
+        cache: Option<&Cache>,
+        route: Option<Route>,
+    ) -> (Arc<Callbacks<E>>, Evicted) {
+        let (list, evicted) = snapshot::load(cache, &self.head, route, || {
+            Arc::clone(&self.subscribers.load().callbacks)
+        });
+        if list.is_empty() {
+            self.dead();
+        }
+        (list, evicted)
     }
 
     #[cold]
@@ -75,6 +120,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
             return Err(PublishError::Closed);
         }
         let snapshot = self.subscribers.load_full();
+        let snapshot = &snapshot.all;
         self.async_published.fetch_add(1, Ordering::Relaxed);
         if snapshot.is_empty() {
             self.dead();
@@ -86,7 +132,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
         for sub in snapshot.iter() {
             match Subscriber::offer(sub, &event) {
                 Offer::Queued => accepted += 1,
-                Offer::Refused => rejected.push(sub.name.clone()),
+                Offer::Refused => rejected.push(sub.name().to_owned()),
                 Offer::Gone => {}
             }
         }
@@ -109,7 +155,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
         let name = settings.name.clone();
         {
             let _edit = this.edit.lock();
-            let joined_at = this.sync_published.load(Ordering::Relaxed);
+            let joined_at = this.head.published();
             let sub = Arc::new(Subscriber::new(
                 id,
                 this.name.clone(),
@@ -118,9 +164,10 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
                 strand,
                 joined_at,
             ));
-            let mut next: Subscribers<E> = Vec::clone(&this.subscribers.load());
+            let mut next = Vec::clone(&this.subscribers.load().all);
             next.push(sub);
-            this.subscribers.store(Arc::new(next));
+            this.subscribers.store(Subscribers::new(next));
+            this.head.edited();
         }
         let topic = Arc::clone(this);
         Subscription::new(name, Box::new(move || topic.unsubscribe(id)))
@@ -130,22 +177,24 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
         let removed = {
             let _edit = self.edit.lock();
             let current = self.subscribers.load_full();
-            let Some(at) = current.iter().position(|s| s.id == id) else {
+            let Some(at) = current.all.iter().position(|s| s.id == id) else {
                 return 0;
             };
-            let mut next: Subscribers<E> = Vec::clone(&current);
+            let mut next = Vec::clone(&current.all);
             let removed = next.remove(at);
-            self.subscribers.store(Arc::new(next));
+            self.subscribers.store(Subscribers::new(next));
+            self.head.edited();
             removed
         };
         removed.retire()
     }
 
     pub(crate) fn stats(&self) -> TopicStats {
-        let sync_published = self.sync_published.load(Ordering::Relaxed);
+        let sync_published = self.head.published();
         let subscribers: Vec<SubscriberStats> = self
             .subscribers
             .load()
+            .all
             .iter()
             .map(|s| s.stats(sync_published))
             .collect();
@@ -161,11 +210,11 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
     pub(crate) fn close(&self, deadline: Option<Instant>) -> Vec<crate::Undelivered> {
         let snapshot = self.subscribers.load_full();
         let mut left = Vec::new();
-        for sub in snapshot.iter() {
+        for sub in snapshot.all.iter() {
             for event in sub.close(deadline) {
                 left.push(crate::Undelivered::new(
                     self.name.clone(),
-                    sub.name.clone(),
+                    sub.name().to_owned(),
                     Box::new(event),
                 ));
             }
@@ -178,7 +227,7 @@ impl<E: Send + Sync + 'static> TopicInner<E> {
 /// many handlers ran to completion.
 #[inline]
 pub(crate) fn dispatch<E: Send + Sync + 'static>(
-    snapshot: &[Arc<Subscriber<E>>],
+    snapshot: &[Arc<Callback<E>>],
     event: &E,
 ) -> usize {
     let mut delivered = 0;
@@ -254,10 +303,20 @@ impl<E: Send + Sync + 'static> Topic<E> {
     /// ```
     #[inline]
     pub fn publish(&self, event: &E) -> Result<usize, BusError> {
-        Ok(match self.inner.begin_publish()? {
-            Some(snapshot) => dispatch(&snapshot, event),
-            None => 0,
-        })
+        snapshot::with_cache(
+            #[inline(always)]
+            |cache| {
+                self.inner.check_open()?;
+                Ok(match self.inner.cached(cache, None) {
+                    Some(list) => dispatch(&list, event),
+                    None => {
+                        let (list, evicted) = self.inner.load(cache, None);
+                        drop(evicted);
+                        dispatch(&list, event)
+                    }
+                })
+            },
+        )
     }
 
     /// Queues `event` for every subscriber, each delivered on the bus's pool in order per
@@ -323,7 +382,7 @@ impl<E: Send + Sync + 'static> Topic<E> {
     /// assert_eq!(topic.subscriber_count(), 1);
     /// ```
     pub fn subscriber_count(&self) -> usize {
-        self.inner.subscribers.load().len()
+        self.inner.subscribers.load().all.len()
     }
 }
 

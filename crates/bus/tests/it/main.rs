@@ -2,4 +2,5 @@
 //! `tests/it/` layout): one link instead of one per file.
 
 mod bus;
+mod publish_cache;
 mod stress_bus;

@@ -2,6 +2,9 @@
 //! every subscriber that was live for its whole publish exactly once, no subscriber gets an
 //! event twice, and each subscriber sees each publisher's events in publish order.
 //!
+//! Synchronously, the stats then count every publish exactly (each publisher thread counts
+//! in its own cell).
+//!
 //! "Live for the whole publish" is decided with one logical clock: a publish is stamped
 //! before it starts and after it returns, a subscriber after its `subscribe` returned and
 //! before its `unsubscribe` began.
@@ -107,6 +110,19 @@ fn run(asynchronous: bool) {
         .collect();
     done.store(true, Ordering::SeqCst);
     let churned = churn.join().unwrap();
+    if !asynchronous {
+        // Every publisher thread counted in its own cell (folded as it exited): the total,
+        // and the steady subscriber's share, are exact.
+        let total = (PUBLISHERS as u64) * EVENTS;
+        let stats = bus.stats();
+        let topic = stats.topic("Event").unwrap();
+        assert_eq!(topic.published, total);
+        let steady_stats = topic.subscribers.first().unwrap();
+        assert_eq!(
+            (steady_stats.published, steady_stats.delivered),
+            (total, total)
+        );
+    }
     assert!(bus.close(Duration::from_secs(30)).is_complete());
     let steady_until = clock.fetch_add(1, Ordering::SeqCst);
     steady_sub.unsubscribe();

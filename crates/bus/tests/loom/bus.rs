@@ -1,6 +1,7 @@
-//! Loom models of the bus: subscribe and unsubscribe racing a publish, a handler publishing
-//! re-entrantly while another thread subscribes, and asynchronous delivery order per
-//! subscriber with two publishers.
+//! Loom models of the bus: subscribe and unsubscribe racing a publish, a publisher's cached
+//! snapshot invalidated by a racing subscribe, a publishing thread's count folded as it exits
+//! while stats are read, a handler publishing re-entrantly while another thread subscribes,
+//! and asynchronous delivery order per subscriber with two publishers.
 //!
 //! Each bus runs on a one-worker pool and each model has at most three events, so every
 //! model finishes at `LOOM_MAX_PREEMPTIONS=2`. Without `--cfg selvedge_loom` the same bodies
@@ -64,6 +65,73 @@ fn subscribe_and_unsubscribe_racing_publish() {
         bus.publish(&2_u32).unwrap();
         assert_eq!(x_seen.load(Ordering::SeqCst), x_before);
         assert_eq!(z_seen.load(Ordering::SeqCst), z_n + 1);
+        bus.close(LONG);
+    });
+}
+
+/// This thread publishes while another subscribes Z (so the first publish may fill this
+/// thread's snapshot cache in the middle of that edit), then joins it and publishes again: the
+/// second publish must not use a stale cached list, so Z gets it. The steady subscriber Y gets
+/// both, and the stats count both exactly. Through a topic handle, or through `Bus::publish`
+/// (whose second publish finds the cached list by route, without the registry).
+fn cached_snapshot_invalidated_by_a_racing_subscribe(through_bus: bool) {
+    model(move || {
+        let bus = bus();
+        let (_y, y_seen) = counter(&bus);
+        let churn = {
+            let bus = bus.clone();
+            thread::spawn(move || counter(&bus))
+        };
+        let topic = bus.topic::<u32>();
+        let publish = |n: u32| {
+            if through_bus {
+                bus.publish(&n)
+            } else {
+                topic.publish(&n)
+            }
+        };
+        let first = publish(1).unwrap();
+        let (_z, z_seen) = churn.join().unwrap();
+        let z_first = z_seen.load(Ordering::SeqCst);
+        assert_eq!(first, 1 + z_first);
+        assert_eq!(publish(2), Ok(2));
+        assert_eq!(z_seen.load(Ordering::SeqCst), z_first + 1);
+        assert_eq!(y_seen.load(Ordering::SeqCst), 2);
+        let stats = bus.stats();
+        let topic_stats = stats.topic("u32").unwrap();
+        assert_eq!(topic_stats.published, 2);
+        assert_eq!(topic_stats.subscribers[0].delivered, 2);
+        bus.close(LONG);
+    });
+}
+
+#[test]
+fn cached_snapshot_of_a_topic_handle_invalidated_by_a_racing_subscribe() {
+    cached_snapshot_invalidated_by_a_racing_subscribe(false);
+}
+
+#[test]
+fn cached_route_of_bus_publish_invalidated_by_a_racing_subscribe() {
+    cached_snapshot_invalidated_by_a_racing_subscribe(true);
+}
+
+/// A thread publishes once and exits, folding its publish count into the topic as its cache
+/// is torn down, while this thread reads the stats: each read sees the publish once or not
+/// yet, never twice, and after the join exactly once.
+#[test]
+fn exiting_publishers_count_folds_exactly_while_stats_read() {
+    model(|| {
+        let bus = bus();
+        let (_y, y_seen) = counter(&bus);
+        let publisher = {
+            let bus = bus.clone();
+            thread::spawn(move || assert_eq!(bus.publish(&1_u32), Ok(1)))
+        };
+        let during = bus.stats().topic("u32").unwrap().published;
+        assert!(during <= 1);
+        publisher.join().unwrap();
+        assert_eq!(bus.stats().topic("u32").unwrap().published, 1);
+        assert_eq!(y_seen.load(Ordering::SeqCst), 1);
         bus.close(LONG);
     });
 }
