@@ -1,0 +1,384 @@
+//! [`FutexMutex`]: the Linux `Mutex` backend. One `u32` lock word in std's futex design (spin
+//! briefly, then sleep on the word; wake one on unlock when someone may sleep), plus a hand-off
+//! that bounds how long a waiter can be passed over.
+//!
+//! # The word
+//!
+//! Bits 0-1 say who may take the lock; bits 2-31 count *starving* waiters (units of
+//! [`STARVING`]): waiters that have slept at least once and waited [`STARVING_AFTER`] or more.
+//!
+//! | bits 0-1 | meaning | who may take it |
+//! | --- | --- | --- |
+//! | [`UNLOCKED`] | free; the starving count is 0 | anyone |
+//! | [`LOCKED`] | held, nobody sleeps; the starving count is 0 | nobody |
+//! | [`CONTENDED`] | held, and some thread may sleep on the word | nobody |
+//! | [`HANDED`] | released to the waiters: held by no one, reserved | a thread that has slept in this `lock` call |
+//!
+//! Invariant: a starving count above 0 comes with `CONTENDED` or `HANDED` (a waiter registers
+//! as starving in the same step that marks the word `CONTENDED`, and an unlock with starving
+//! waiters hands the lock over instead of freeing it). So the fast paths, which compare with
+//! the whole word being 0 or 1, fail while anyone starves, and the uncontended lock and unlock
+//! are one compare-exchange each, as in std.
+//!
+//! # Fairness: the bound on being passed over
+//!
+//! Without the hand-off this is std's mutex: an unlocking thread that locks again at once
+//! usually wins against the waiter it just woke, and can do so indefinitely. Here a waiter that
+//! has waited [`STARVING_AFTER`] registers; from then on every unlock hands the lock to a thread
+//! that has slept (the one the kernel wakes, which queues sleepers on a word in FIFO order for
+//! normal-priority threads), and a thread that just unlocked must sleep behind them. So once
+//! starving, a waiter gets the lock within one hand-off per thread that slept before it. Hand-offs
+//! cost a wake-up each, so they happen only while someone starves; the threshold (parking_lot
+//! forces a fair unlock every 0.5 ms on average, Go's mutex turns fair after 1 ms) keeps them
+//! rare under ordinary contention.
+//!
+//! Under loom (`tests/loom_futex.rs` compiles this file against a futex model) the threshold is
+//! zero, so every waiter that slept starves and the models explore the hand-off on every
+//! contended unlock.
+
+use std::time::{Duration, Instant};
+
+use super::futex;
+use crate::sync::atomic::AtomicU32;
+use crate::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use crate::sync::hint::spin_loop;
+
+/// Free, and no waiter starves.
+const UNLOCKED: u32 = 0;
+/// Held; nobody sleeps on the word (so unlocking wakes nobody).
+const LOCKED: u32 = 1;
+/// Held; a waiter may sleep on the word, so the unlock must wake one.
+const CONTENDED: u32 = 2;
+/// Released to the threads that have slept: newcomers treat it as held.
+const HANDED: u32 = 3;
+/// Bits 0-1: the lock states above.
+const LOCK_BITS: u32 = 3;
+/// One starving waiter, in bits 2-31.
+const STARVING: u32 = 4;
+
+/// Loads of the word spent waiting for a `LOCKED` holder to leave before sleeping (std's).
+#[cfg(not(selvedge_loom))]
+const SPINS: u32 = 100;
+/// No spinning under loom: spinning only loads the word, and loom's `spin_loop` yields until
+/// the holder has left, which would keep the models from ever reaching the sleeping paths.
+#[cfg(selvedge_loom)]
+const SPINS: u32 = 0;
+
+/// How long a waiter waits before it asks for a hand-off.
+#[cfg(not(selvedge_loom))]
+const STARVING_AFTER: Duration = Duration::from_millis(1);
+/// Under loom every waiter that slept starves, so the models cover the hand-off.
+#[cfg(selvedge_loom)]
+const STARVING_AFTER: Duration = Duration::ZERO;
+
+/// A mutex in one futex word; see the module docs for the states and the fairness bound.
+///
+/// The methods are safe: they only touch the atomic word. What the lock protects is
+/// `lock_api`'s business, through the `unsafe impl`s below.
+#[derive(Debug)]
+pub(crate) struct FutexMutex {
+    word: AtomicU32,
+}
+
+/// What one blocked `lock` call knows about itself.
+#[derive(Debug, Default)]
+struct Waiter {
+    /// When it first went to sleep: the start of its wait, for the starvation threshold.
+    since: Option<Instant>,
+    /// Whether it has slept (and so may take a handed-over lock).
+    slept: bool,
+    /// Whether it is counted in the word's starving count.
+    starving: bool,
+}
+
+impl Waiter {
+    /// Whether it should register as starving before sleeping again.
+    fn due(&self) -> bool {
+        !self.starving
+            && self.slept
+            && self
+                .since
+                .is_some_and(|since| since.elapsed() >= STARVING_AFTER)
+    }
+
+    /// Whether the lock in `state` is free for this waiter: threads that have slept may take
+    /// a handed-over lock, newcomers may not.
+    fn can_take(&self, state: u32) -> bool {
+        match state & LOCK_BITS {
+            UNLOCKED => true,
+            HANDED => self.slept,
+            _ => false,
+        }
+    }
+
+    /// The word after this waiter takes the lock from `state` (one [`can_take`](Self::can_take)).
+    fn taken(&self, state: u32) -> u32 {
+        // A thread that slept cannot know whether others still sleep, so it keeps the word
+        // CONTENDED (std's rule); its own starving registration ends here.
+        let lock = if self.slept { CONTENDED } else { LOCKED };
+        let count = (state & !LOCK_BITS) - if self.starving { STARVING } else { 0 };
+        count | lock
+    }
+}
+
+impl FutexMutex {
+    crate::loom_const_fn! {
+        /// An unlocked mutex.
+        pub(crate) const fn new() -> Self {
+            Self {
+                word: AtomicU32::new(UNLOCKED),
+            }
+        }
+    }
+
+    /// Takes the lock if the word is 0 (free, nobody starving).
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        self.word
+            .compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed)
+            .is_ok()
+    }
+
+    /// Blocks until the lock is held.
+    #[inline]
+    pub(crate) fn lock(&self) {
+        if !self.try_lock() {
+            self.lock_contended(None);
+        }
+    }
+
+    /// Blocks until the lock is held or `deadline` passes; returns whether it is held.
+    #[inline]
+    pub(crate) fn try_lock_until(&self, deadline: Instant) -> bool {
+        self.try_lock() || self.lock_contended(Some(deadline))
+    }
+
+    /// Releases the lock; only its holder calls this.
+    #[inline]
+    pub(crate) fn unlock(&self) {
+        if self
+            .word
+            .compare_exchange(LOCKED, UNLOCKED, Release, Relaxed)
+            .is_err()
+        {
+            self.unlock_contended(false);
+        }
+    }
+
+    /// Releases the lock, handing it to a sleeping waiter if there is one, so this thread
+    /// cannot take it back first; only its holder calls this.
+    #[inline]
+    pub(crate) fn unlock_fair(&self) {
+        if self
+            .word
+            .compare_exchange(LOCKED, UNLOCKED, Release, Relaxed)
+            .is_err()
+        {
+            self.unlock_contended(true);
+        }
+    }
+
+    /// Whether anyone holds the lock (or it is being handed over).
+    pub(crate) fn is_locked(&self) -> bool {
+        self.word.load(Relaxed) & LOCK_BITS != UNLOCKED
+    }
+
+    /// Spins while a holder that nobody waits for may leave soon; returns the last word seen.
+    fn spin(&self) -> u32 {
+        let mut left = SPINS;
+        loop {
+            // Loads only, so spinning does not pull the line away from the holder.
+            let state = self.word.load(Relaxed);
+            if state != LOCKED || left == 0 {
+                return state;
+            }
+            spin_loop();
+            left -= 1;
+        }
+    }
+
+    /// The slow path of `lock` (`deadline` `None`) and `try_lock_until`: returns whether the
+    /// lock was taken before the deadline.
+    #[cold]
+    fn lock_contended(&self, deadline: Option<Instant>) -> bool {
+        let mut waiter = Waiter::default();
+        let mut state = self.spin();
+        loop {
+            if waiter.can_take(state) {
+                match self
+                    .word
+                    .compare_exchange(state, waiter.taken(state), Acquire, Relaxed)
+                {
+                    Ok(_) => return true,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            // Held (or handed to others): make sure the unlock will wake a sleeper, registering
+            // as starving in the same step if this waiter is due. (A due waiter has slept, so
+            // it would have taken a HANDED lock above: the lock bits here are LOCKED or
+            // CONTENDED, and both become CONTENDED, as the invariant wants.)
+            let registering = waiter.due();
+            let mut sleep_on = state;
+            if registering || state & LOCK_BITS == LOCKED {
+                sleep_on = (state & !LOCK_BITS) | CONTENDED;
+            }
+            if registering {
+                sleep_on += STARVING;
+            }
+            if sleep_on != state {
+                if let Err(now) = self
+                    .word
+                    .compare_exchange(state, sleep_on, Relaxed, Relaxed)
+                {
+                    state = now;
+                    continue;
+                }
+                waiter.starving |= registering;
+            }
+            waiter.since.get_or_insert_with(Instant::now);
+            let in_time = futex::wait_until(&self.word, sleep_on, deadline);
+            waiter.slept = true;
+            state = self.word.load(Relaxed);
+            if !in_time {
+                return self.give_up(&waiter, state);
+            }
+        }
+    }
+
+    /// The deadline passed: take the lock if it is free for this waiter after all, otherwise
+    /// withdraw its starving registration and report the timeout.
+    ///
+    /// Withdrawing is one compare-exchange on a word that is not `HANDED`, so a hand-off made
+    /// for this waiter is never left behind with nobody entitled to take it.
+    fn give_up(&self, waiter: &Waiter, mut state: u32) -> bool {
+        loop {
+            let (next, taken) = if waiter.can_take(state) {
+                (waiter.taken(state), true)
+            } else if waiter.starving {
+                (state - STARVING, false)
+            } else {
+                return false;
+            };
+            match self.word.compare_exchange(state, next, Acquire, Relaxed) {
+                Ok(_) => return taken,
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// The slow path of both unlocks. The word is `CONTENDED`, perhaps with starving waiters:
+    /// while the lock is held its bits only ever go from `LOCKED` to `CONTENDED`, and the
+    /// fast path failed.
+    #[cold]
+    fn unlock_contended(&self, fair: bool) {
+        let mut state = self.word.load(Relaxed);
+        let (handed, starving) = loop {
+            // Waiters may register as starving meanwhile, hence the loop.
+            let starving = state >= STARVING;
+            let hand = starving || fair;
+            let next = if hand {
+                (state & !LOCK_BITS) | HANDED
+            } else {
+                UNLOCKED
+            };
+            match self.word.compare_exchange(state, next, Release, Relaxed) {
+                Ok(_) => break (hand, starving),
+                Err(now) => state = now,
+            }
+        };
+        if futex::wake_one(&self.word) || !handed || starving {
+            // Someone woke to take it; or it was freed for anyone; or a starving waiter, awake
+            // since it was not asleep to be woken, will see the hand-off and take it.
+            return;
+        }
+        // A fair unlock with nobody asleep and nobody starving: no thread is owed the lock, so
+        // free it rather than leave it reserved. A newcomer may have gone to sleep on HANDED
+        // after the wake above: wake one more, which finds the lock free.
+        if self
+            .word
+            .compare_exchange(HANDED, UNLOCKED, Release, Relaxed)
+            .is_ok()
+        {
+            futex::wake_one(&self.word);
+        }
+    }
+}
+
+#[cfg(not(selvedge_loom))]
+mod lock_api_impls {
+    //! `lock_api`'s raw traits for [`FutexMutex`]: the one `unsafe` of the backend.
+    #![allow(unsafe_code)] // lock_api's raw traits are unsafe to implement; each says why it holds
+
+    use std::time::{Duration, Instant};
+
+    use parking_lot::lock_api;
+
+    use super::FutexMutex;
+
+    // SAFETY: `lock`, `try_lock` and `try_lock_until` return holding the lock only after an
+    // Acquire compare-exchange moved the word from a state in which this thread may take it
+    // (`UNLOCKED`, or `HANDED` after it slept) to `LOCKED` or `CONTENDED`, and no other thread
+    // can make that move until the holder's Release in `unlock`/`unlock_fair` leaves those
+    // states: so at most one thread holds it, and each holder sees the previous one's writes.
+    // `unlock` is called only by the holder (lock_api's contract).
+    unsafe impl lock_api::RawMutex for FutexMutex {
+        #[allow(clippy::declare_interior_mutable_const)] // required by lock_api: one fresh lock per use
+        const INIT: Self = Self::new();
+        type GuardMarker = lock_api::GuardNoSend;
+
+        #[inline]
+        fn lock(&self) {
+            FutexMutex::lock(self);
+        }
+
+        #[inline]
+        fn try_lock(&self) -> bool {
+            FutexMutex::try_lock(self)
+        }
+
+        #[inline]
+        unsafe fn unlock(&self) {
+            FutexMutex::unlock(self);
+        }
+
+        #[inline]
+        fn is_locked(&self) -> bool {
+            FutexMutex::is_locked(self)
+        }
+    }
+
+    // SAFETY: a fair unlock is an unlock that may leave the word `HANDED`, which only a thread
+    // that slept can take, so the exclusion argument of `RawMutex` holds unchanged; the default
+    // `bump` is `unlock_fair` followed by `lock`.
+    unsafe impl lock_api::RawMutexFair for FutexMutex {
+        #[inline]
+        unsafe fn unlock_fair(&self) {
+            FutexMutex::unlock_fair(self);
+        }
+    }
+
+    // SAFETY: the timed acquisitions are `lock`'s protocol with a deadline; they return `true`
+    // only after the same Acquire compare-exchange, and `false` holding nothing.
+    unsafe impl lock_api::RawMutexTimed for FutexMutex {
+        type Duration = Duration;
+        type Instant = Instant;
+
+        fn try_lock_for(&self, timeout: Duration) -> bool {
+            match Instant::now().checked_add(timeout) {
+                Some(deadline) => FutexMutex::try_lock_until(self, deadline),
+                // Too far to represent: no limit, as std's `Instant` arithmetic allows.
+                None => {
+                    FutexMutex::lock(self);
+                    true
+                }
+            }
+        }
+
+        fn try_lock_until(&self, deadline: Instant) -> bool {
+            FutexMutex::try_lock_until(self, deadline)
+        }
+    }
+}
