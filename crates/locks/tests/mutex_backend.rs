@@ -72,20 +72,34 @@ fn try_lock_for_on_a_held_lock_times_out_at_its_deadline() {
     let held = lock.lock();
     std::thread::scope(|s| {
         s.spawn(|| {
-            for timeout in [Duration::ZERO, Duration::from_millis(1), Duration::from_millis(60)] {
+            for timeout in [
+                Duration::ZERO,
+                Duration::from_millis(1),
+                Duration::from_millis(60),
+            ] {
                 let start = Instant::now();
                 assert!(lock.try_lock_for(timeout).is_err());
                 let waited = start.elapsed();
-                assert!(waited >= timeout, "gave up after {waited:?}, before {timeout:?}");
-                assert!(waited < timeout + SLACK, "gave up after {waited:?}, not {timeout:?}");
+                assert!(
+                    waited >= timeout,
+                    "gave up after {waited:?}, before {timeout:?}"
+                );
+                assert!(
+                    waited < timeout + SLACK,
+                    "gave up after {waited:?}, not {timeout:?}"
+                );
             }
-            let past = Instant::now().checked_sub(Duration::from_millis(5)).unwrap();
+            let past = Instant::now()
+                .checked_sub(Duration::from_millis(5))
+                .unwrap();
             assert!(lock.try_lock_until(past).is_err());
         });
     });
     drop(held);
     // A deadline already past still takes a free lock: the attempt comes before the clock.
-    let past = Instant::now().checked_sub(Duration::from_millis(5)).unwrap();
+    let past = Instant::now()
+        .checked_sub(Duration::from_millis(5))
+        .unwrap();
     assert!(lock.try_lock_until(past).is_ok());
 }
 

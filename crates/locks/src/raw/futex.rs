@@ -44,3 +44,43 @@ pub(crate) fn wake_all(word: &AtomicU32) -> usize {
     // The kernel takes the count as a signed int: `i32::MAX` is "all".
     futex::wake(word, Flags::PRIVATE, i32::MAX.unsigned_abs()).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::{wait_until, wake_all, wake_one};
+    use crate::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    #[test]
+    fn a_deadline_holds_across_wake_ups() {
+        // Wake-ups that change nothing keep returning the wait early; a caller looping with the
+        // same deadline gives up at that deadline, not earlier and not a timeout later.
+        const TIMEOUT: Duration = Duration::from_millis(30);
+        let (word, stop) = (AtomicU32::new(0), AtomicBool::new(false));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    wake_all(&word);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            });
+            let start = Instant::now();
+            let deadline = start + TIMEOUT;
+            while wait_until(&word, 0, Some(deadline)) {}
+            let waited = start.elapsed();
+            stop.store(true, Ordering::Relaxed);
+            assert!(waited >= TIMEOUT, "gave up after {waited:?}");
+            assert!(waited < TIMEOUT * 10, "gave up after {waited:?}");
+        });
+    }
+
+    #[test]
+    fn a_changed_word_returns_at_once_and_nobody_asleep_is_nobody_woken() {
+        let word = AtomicU32::new(1);
+        assert!(wait_until(&word, 0, None));
+        assert!(!wait_until(&word, 1, Some(Instant::now())));
+        assert!(!wake_one(&word));
+        assert_eq!(wake_all(&word), 0);
+    }
+}

@@ -382,3 +382,153 @@ mod lock_api_impls {
         }
     }
 }
+
+#[cfg(all(test, not(selvedge_loom)))]
+mod tests {
+    //! The backend through `lock_api`, small enough for miri (`cargo +nightly miri test -p
+    //! selvedge-locks --lib raw::`), which runs the `unsafe impl`s and the real futex calls.
+
+    use std::time::{Duration, Instant};
+
+    use parking_lot::lock_api;
+
+    use crate::sync::atomic::AtomicBool;
+
+    use super::{FutexMutex, STARVING};
+    use super::super::futex_condvar::Condvar;
+
+    type Mutex<T> = lock_api::Mutex<FutexMutex, T>;
+
+    #[test]
+    fn threads_reach_the_exact_total_through_lock_try_lock_and_fair_unlock() {
+        let (threads, rounds) = if cfg!(miri) { (3, 20) } else { (4, 2_000) };
+        let counter = Mutex::new(0_u32);
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let counter = &counter;
+                s.spawn(move || {
+                    for i in 0..rounds {
+                        let mut guard = if (t + i) % 2 == 0 {
+                            counter.lock()
+                        } else {
+                            counter
+                                .try_lock_for(Duration::from_secs(60))
+                                .expect("a minute is enough")
+                        };
+                        *guard += 1;
+                        if i % 2 == 0 {
+                            lock_api::MutexGuard::unlock_fair(guard);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(*counter.lock(), threads * rounds);
+        // The fast path succeeds only on a word of 0: nothing left held, handed or counted.
+        assert!(counter.try_lock().is_some());
+    }
+
+    #[test]
+    fn a_timed_lock_gives_up_holding_nothing() {
+        let m = Mutex::new(());
+        let held = m.lock();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let start = Instant::now();
+                assert!(m.try_lock_for(Duration::from_millis(10)).is_none());
+                assert!(start.elapsed() >= Duration::from_millis(10));
+            });
+        });
+        drop(held);
+        assert!(m.try_lock().is_some());
+    }
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "set up by timing, which miri's virtual clock does not follow"
+    )]
+    fn a_starving_waiter_gets_the_lock_before_the_unlocker_can_take_it_back() {
+        // Set up the pass-over: the waiter sleeps past the threshold, is woken by an unlock,
+        // and the unlocker takes the lock back before the waiter runs. The waiter must then
+        // register as starving, and the next unlock must hand over: the unlocker's immediate
+        // re-take fails. The first race is the scheduler's, so the setup is retried until the
+        // unlocker wins it (on a loaded machine the woken waiter often wins instead).
+        // With the hand-off disabled this fails within a few tries.
+        for _ in 0..500 {
+            let m = FutexMutex::new();
+            let waiter_had_it = AtomicBool::new(false);
+            m.lock();
+            let passed_over = std::thread::scope(|s| {
+                s.spawn(|| {
+                    m.lock();
+                    waiter_had_it.store(true, super::Relaxed);
+                    m.unlock();
+                });
+                while m.word.load(super::Relaxed) != super::CONTENDED {
+                    std::thread::yield_now();
+                }
+                std::thread::sleep(super::STARVING_AFTER * 2);
+                m.unlock();
+                if !m.try_lock() {
+                    return false; // the waiter won the race: nothing to hand over
+                }
+                if waiter_had_it.load(super::Relaxed) {
+                    m.unlock();
+                    return false; // it won, and was done before this thread's try_lock
+                }
+                // The waiter, woken and passed over, registers before it sleeps again.
+                let start = Instant::now();
+                while m.word.load(super::Relaxed) < STARVING {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(10),
+                        "never registered: {}",
+                        m.word.load(super::Relaxed)
+                    );
+                    std::thread::yield_now();
+                }
+                m.unlock();
+                // The waiter may have taken and released it already (during this thread's wake
+                // call); what must not happen is this thread getting it first.
+                if m.try_lock() {
+                    assert!(
+                        waiter_had_it.load(super::Relaxed),
+                        "the unlocker took back a lock owed to a starving waiter"
+                    );
+                    m.unlock();
+                }
+                true
+            });
+            if passed_over {
+                assert_eq!(
+                    m.word.load(super::Relaxed),
+                    0,
+                    "the hand-off left the word dirty"
+                );
+                return;
+            }
+        }
+        panic!("the unlocker never won the first race: the scenario was never set up");
+    }
+
+    #[test]
+    fn condvar_wakes_a_waiter_and_times_out_without_one() {
+        let (m, cv) = (Mutex::new(false), Condvar::new());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                *m.lock() = true;
+                cv.notify_one();
+            });
+            let mut ready = m.lock();
+            while !*ready {
+                cv.wait(&mut ready);
+            }
+        });
+        let mut guard = m.lock();
+        assert!(
+            cv.wait_for(&mut guard, Duration::from_millis(5))
+                .timed_out()
+        );
+        assert_eq!(cv.notify_all(), 0);
+    }
+}
