@@ -9,16 +9,18 @@
 //!
 //! | bits 0-1 | meaning | who may take it |
 //! | --- | --- | --- |
-//! | [`UNLOCKED`] | free; the starving count is 0 | anyone |
+//! | [`UNLOCKED`], starving count 0 | free | anyone |
+//! | [`UNLOCKED`], starving count above 0 | released to the waiters: held by no one, reserved | a thread that has slept in this `lock` call |
 //! | [`LOCKED`] | held, nobody sleeps; the starving count is 0 | nobody |
 //! | [`CONTENDED`] | held, and some thread may sleep on the word | nobody |
-//! | [`HANDED`] | released to the waiters: held by no one, reserved | a thread that has slept in this `lock` call |
+//! | [`HANDED`] | released to the waiters by a fair unlock: reserved | a thread that has slept in this `lock` call |
 //!
-//! Invariant: a starving count above 0 comes with `CONTENDED` or `HANDED` (a waiter registers
-//! as starving in the same step that marks the word `CONTENDED`, and an unlock with starving
-//! waiters hands the lock over instead of freeing it). So the fast paths, which compare with
-//! the whole word being 0 or 1, fail while anyone starves, and the uncontended lock and unlock
-//! are one compare-exchange each, as in std.
+//! Invariant: a starving count above 0 never comes with `LOCKED` (a waiter registers as
+//! starving in the same step that marks the word `CONTENDED`, and the holder's unlock subtracts
+//! `CONTENDED`, which keeps the count and so reserves the lock). So the fast paths, which
+//! compare with the whole word being 0 or 1, fail while anyone starves; the uncontended lock and
+//! unlock are one compare-exchange each, and a contended unlock one more atomic add, as in
+//! std (which swaps).
 //!
 //! # Fairness: the bound on being passed over
 //!
@@ -102,10 +104,10 @@ impl Waiter {
     }
 
     /// Whether the lock in `state` is free for this waiter: threads that have slept may take
-    /// a handed-over lock, newcomers may not.
+    /// a reserved lock, newcomers may not.
     fn can_take(&self, state: u32) -> bool {
         match state & LOCK_BITS {
-            UNLOCKED => true,
+            UNLOCKED => state == UNLOCKED || self.slept,
             HANDED => self.slept,
             _ => false,
         }
@@ -161,7 +163,7 @@ impl FutexMutex {
             .compare_exchange(LOCKED, UNLOCKED, Release, Relaxed)
             .is_err()
         {
-            self.unlock_contended(false);
+            self.unlock_contended();
         }
     }
 
@@ -174,13 +176,13 @@ impl FutexMutex {
             .compare_exchange(LOCKED, UNLOCKED, Release, Relaxed)
             .is_err()
         {
-            self.unlock_contended(true);
+            self.unlock_fair_contended();
         }
     }
 
-    /// Whether anyone holds the lock (or it is being handed over).
+    /// Whether anyone holds the lock, or it is reserved for the waiters.
     pub(crate) fn is_locked(&self) -> bool {
-        self.word.load(Relaxed) & LOCK_BITS != UNLOCKED
+        self.word.load(Relaxed) != UNLOCKED
     }
 
     /// Spins while a holder that nobody waits for may leave soon; returns the last word seen.
@@ -218,7 +220,7 @@ impl FutexMutex {
             }
             // Held (or handed to others): make sure the unlock will wake a sleeper, registering
             // as starving in the same step if this waiter is due. (A due waiter has slept, so
-            // it would have taken a HANDED lock above: the lock bits here are LOCKED or
+            // it would have taken a reserved lock above: the lock bits here are LOCKED or
             // CONTENDED, and both become CONTENDED, as the invariant wants.)
             let registering = waiter.due();
             let mut sleep_on = state;
@@ -251,7 +253,7 @@ impl FutexMutex {
     /// The deadline passed: take the lock if it is free for this waiter after all, otherwise
     /// withdraw its starving registration and report the timeout.
     ///
-    /// Withdrawing is one compare-exchange on a word that is not `HANDED`, so a hand-off made
+    /// Withdrawing is one compare-exchange on a word not reserved for it, so a hand-off made
     /// for this waiter is never left behind with nobody entitled to take it.
     fn give_up(&self, waiter: &Waiter, mut state: u32) -> bool {
         loop {
@@ -269,34 +271,43 @@ impl FutexMutex {
         }
     }
 
-    /// The slow path of both unlocks. The word is `CONTENDED`, perhaps with starving waiters:
-    /// while the lock is held its bits only ever go from `LOCKED` to `CONTENDED`, and the
-    /// fast path failed.
+    /// The slow path of `unlock`. The word is `CONTENDED`, perhaps with starving waiters:
+    /// while the lock is held its bits only ever go from `LOCKED` to `CONTENDED`, and the fast
+    /// path failed. Subtracting `CONTENDED` frees it, or, with starving waiters counted,
+    /// reserves it for the threads that slept.
     #[cold]
-    fn unlock_contended(&self, fair: bool) {
+    fn unlock_contended(&self) {
+        let before = self.word.fetch_sub(CONTENDED, Release);
+        // If nobody was asleep to be woken and the lock is reserved, the starving waiters are
+        // all awake, and will see the change and take it.
+        let _woken = futex::wake_one(&self.word);
+        debug_assert_eq!(
+            before & LOCK_BITS,
+            CONTENDED,
+            "unlocked by a thread not holding it"
+        );
+    }
+
+    /// The slow path of `unlock_fair`, from `CONTENDED` as for [`unlock_contended`](Self::unlock_contended):
+    /// the lock goes to a thread that slept, never to a newcomer.
+    #[cold]
+    fn unlock_fair_contended(&self) {
         let mut state = self.word.load(Relaxed);
-        let (handed, starving) = loop {
-            // Waiters may register as starving meanwhile, hence the loop.
-            let starving = state >= STARVING;
-            let hand = starving || fair;
-            let next = if hand {
-                (state & !LOCK_BITS) | HANDED
-            } else {
-                UNLOCKED
-            };
-            match self.word.compare_exchange(state, next, Release, Relaxed) {
-                Ok(_) => break (hand, starving),
-                Err(now) => state = now,
-            }
-        };
-        if futex::wake_one(&self.word) || !handed || starving {
-            // Someone woke to take it; or it was freed for anyone; or a starving waiter, awake
-            // since it was not asleep to be woken, will see the hand-off and take it.
+        // Waiters may register as starving meanwhile, hence the loop.
+        while let Err(now) =
+            self.word
+                .compare_exchange(state, (state & !LOCK_BITS) | HANDED, Release, Relaxed)
+        {
+            state = now;
+        }
+        if futex::wake_one(&self.word) || state >= STARVING {
+            // Someone woke to take it, or a starving waiter, awake since it was not asleep to be
+            // woken, will see the hand-off and take it.
             return;
         }
-        // A fair unlock with nobody asleep and nobody starving: no thread is owed the lock, so
-        // free it rather than leave it reserved. A newcomer may have gone to sleep on HANDED
-        // after the wake above: wake one more, which finds the lock free.
+        // Nobody asleep and nobody starving: no thread is owed the lock, so free it rather than
+        // leave it reserved. A newcomer may have gone to sleep on HANDED after the wake above:
+        // wake one more, which finds the lock free.
         if self
             .word
             .compare_exchange(HANDED, UNLOCKED, Release, Relaxed)
@@ -320,9 +331,9 @@ mod lock_api_impls {
 
     // SAFETY: `lock`, `try_lock` and `try_lock_until` return holding the lock only after an
     // Acquire compare-exchange moved the word from a state in which this thread may take it
-    // (`UNLOCKED`, or `HANDED` after it slept) to `LOCKED` or `CONTENDED`, and no other thread
-    // can make that move until the holder's Release in `unlock`/`unlock_fair` leaves those
-    // states: so at most one thread holds it, and each holder sees the previous one's writes.
+    // (`UNLOCKED`, or reserved or `HANDED` after it slept) to `LOCKED` or `CONTENDED`, and no
+    // other thread can make that move until the holder's Release in `unlock`/`unlock_fair`
+    // leaves those states: so at most one thread holds it, and each holder sees the previous one's writes.
     // `unlock` is called only by the holder (lock_api's contract).
     unsafe impl lock_api::RawMutex for FutexMutex {
         #[allow(clippy::declare_interior_mutable_const)] // required by lock_api: one fresh lock per use
@@ -350,7 +361,7 @@ mod lock_api_impls {
         }
     }
 
-    // SAFETY: a fair unlock is an unlock that may leave the word `HANDED`, which only a thread
+    // SAFETY: a fair unlock is an unlock that leaves the word `HANDED` or reserved, which only a thread
     // that slept can take, so the exclusion argument of `RawMutex` holds unchanged; the default
     // `bump` is `unlock_fair` followed by `lock`.
     unsafe impl lock_api::RawMutexFair for FutexMutex {
@@ -394,8 +405,8 @@ mod tests {
 
     use crate::sync::atomic::AtomicBool;
 
-    use super::{FutexMutex, STARVING};
     use super::super::futex_condvar::Condvar;
+    use super::{FutexMutex, STARVING};
 
     type Mutex<T> = lock_api::Mutex<FutexMutex, T>;
 
