@@ -26,10 +26,12 @@
 //!
 //! Without the hand-off this is std's mutex: an unlocking thread that locks again at once
 //! usually wins against the waiter it just woke, and can do so indefinitely. Here a waiter that
-//! has waited [`STARVING_AFTER`] registers; from then on every unlock hands the lock to a thread
-//! that has slept (the one the kernel wakes, which queues sleepers on a word in FIFO order for
-//! normal-priority threads), and a thread that just unlocked must sleep behind them. So once
-//! starving, a waiter gets the lock within one hand-off per thread that slept before it. Hand-offs
+//! has waited [`STARVING_AFTER`] registers; from then on every unlock reserves the lock for the
+//! threads that have slept in their current `lock` call (the one the kernel wakes, which queues
+//! sleepers on a word in FIFO order for normal-priority threads, or one already awake), and a
+//! thread that just unlocked must queue behind them. Each waiting thread takes at most one
+//! reservation per `lock` call and newcomers take none, so once starving, a waiter gets the
+//! lock within one hand-off per other waiting thread. Hand-offs
 //! cost a wake-up each, so they happen only while someone starves; the threshold (parking_lot
 //! forces a fair unlock every 0.5 ms on average, Go's mutex turns fair after 1 ms) keeps them
 //! rare under ordinary contention.
@@ -45,7 +47,7 @@ use crate::sync::atomic::AtomicU32;
 use crate::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::sync::hint::spin_loop;
 
-/// Free, and no waiter starves.
+/// Free; with a starving count above 0, reserved for the threads that have slept.
 const UNLOCKED: u32 = 0;
 /// Held; nobody sleeps on the word (so unlocking wakes nobody).
 const LOCKED: u32 = 1;
