@@ -245,7 +245,9 @@ impl FutexMutex {
             waiter.since.get_or_insert_with(Instant::now);
             let in_time = futex::wait_until(&self.word, sleep_on, deadline);
             waiter.slept = true;
-            state = self.word.load(Relaxed);
+            // Spin again after waking, as std does: a holder that nobody else waits for may
+            // be about to leave, and catching it saves another sleep and wake.
+            state = self.spin();
             if !in_time {
                 return self.give_up(&waiter, state);
             }
