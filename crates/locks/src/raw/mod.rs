@@ -1,21 +1,41 @@
 //! The backend: the raw locks every public lock wraps, chosen by benchmark and by cfg.
 //!
-//! In a normal build the raw locks are parking_lot's (`parking_lot::RawMutex`,
-//! `parking_lot::RawRwLock`, `parking_lot::RawThreadId`, `parking_lot::Condvar`); the
-//! benchmarks in `docs/notes/locks-benchmarks.md` show why parking_lot rather than std. The
-//! generic guard, mapping and timeout machinery is `lock_api`'s (parking_lot's own), written
-//! once and instantiated with these raw types.
+//! | target | `Mutex`, `ReentrantMutex`, `Condvar` | `RwLock` |
+//! | --- | --- | --- |
+//! | Linux | [`FutexMutex`](futex_mutex::FutexMutex), [`FutexCondvar`](futex_condvar::FutexCondvar) over rustix's futex | parking_lot's `RawRwLock` |
+//! | elsewhere | parking_lot's `RawMutex` and `Condvar` | parking_lot's `RawRwLock` |
+//! | `--cfg selvedge_loom` | [`loom`](self::loom)'s | [`loom`](self::loom)'s |
+//!
+//! On Linux the mutex is a futex word in std's design with a bounded hand-off
+//! ([`futex_mutex`] tells the states and the fairness bound): parking_lot's mutex falls to a
+//! fraction of std's throughput with many threads on one lock (its issue #338), and
+//! `docs/benchmarks.md` has the figures. parking_lot's `Condvar` parks on its own mutex's
+//! address, so the futex mutex brings its own condvar. The generic guard, mapping and timeout
+//! machinery is `lock_api`'s (parking_lot's own), written once and instantiated with these
+//! raw types; `ReentrantMutex` pairs the mutex with parking_lot's `RawThreadId`.
 //!
 //! Under `--cfg selvedge_loom` the same `lock_api` traits are implemented over loom's
 //! `Mutex` and `Condvar` ([`loom`](self::loom) module), so every public lock keeps its API and
 //! loom explores its interleavings. Timed acquisitions degrade exactly as the facade documents:
 //! loom has no clock, so a timed acquisition waits like an untimed one and never times out.
+//! The futex protocols are model-checked separately: `tests/loom_futex.rs` compiles
+//! [`futex_mutex`] and [`futex_condvar`] against a loom model of [`futex`].
 
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+mod futex;
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+mod futex_condvar;
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+mod futex_mutex;
 #[cfg(selvedge_loom)]
 mod loom;
 
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+pub(crate) use self::{futex_condvar::Condvar, futex_mutex::FutexMutex as RawMutex};
+#[cfg(all(not(target_os = "linux"), not(selvedge_loom)))]
+pub(crate) use parking_lot::{Condvar, RawMutex};
 #[cfg(not(selvedge_loom))]
-pub(crate) use parking_lot::{Condvar, RawMutex, RawRwLock, RawThreadId};
+pub(crate) use parking_lot::{RawRwLock, RawThreadId};
 
 #[cfg(selvedge_loom)]
 pub(crate) use self::loom::{Condvar, RawMutex, RawRwLock, RawThreadId};
