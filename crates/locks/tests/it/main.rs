@@ -12,6 +12,7 @@ mod lock_both;
 mod lock_order;
 mod lock_order_teardown;
 mod mutex;
+mod mutex_backend;
 mod mutex_relock;
 mod parking_lot_parity;
 mod reentrant;

@@ -3,13 +3,24 @@
 //! Run with `cargo xtask loom` (`--cfg selvedge_loom`); a normal `cargo test` runs the
 //! same bodies on real threads.
 
+/// What the futex protocol sources compiled into `futex` import as `crate::sync`.
+#[cfg(any(selvedge_loom, target_os = "linux"))]
+mod sync {
+    pub(crate) use selvedge_locks::sync::{atomic, hint};
+}
+
+/// What the futex protocol sources call as `crate::loom_const_fn!`.
+#[cfg(any(selvedge_loom, target_os = "linux"))]
+pub(crate) use selvedge_locks::loom_const_fn;
+
 mod barrier;
 mod biased;
 mod event;
+mod facade;
+mod futex;
 mod latch;
 mod lock_both;
 mod mutex;
 mod reentrant;
 mod rwlock;
 mod semaphore;
-mod sync;

@@ -13,19 +13,12 @@
 //! runs on real threads (`selvedge_testkit::model`).
 #![cfg(any(selvedge_loom, target_os = "linux"))]
 
-/// What the protocol sources import as `crate::sync`.
-mod sync {
-    pub(crate) use selvedge_locks::sync::{atomic, hint};
-}
-
-/// What the protocol sources call as `crate::loom_const_fn!`.
-pub(crate) use selvedge_locks::loom_const_fn;
-
-// The protocol sources, at the crate root here (they name each other as `super::`). Each model
+// The protocol sources, in this module (they name each other as `super::`, and take
+// `crate::sync` and `crate::loom_const_fn!` from this binary's root, `main.rs`). Each model
 // uses part of their API (the rest is the crate's), and they are written for `pub(crate)`
 // inside the crate.
 #[cfg(not(selvedge_loom))]
-#[path = "../src/raw/futex.rs"]
+#[path = "../../src/raw/futex.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod futex;
 
@@ -110,10 +103,10 @@ mod futex {
     }
 }
 
-#[path = "../src/raw/futex_condvar.rs"]
+#[path = "../../src/raw/futex_condvar.rs"]
 #[allow(dead_code, unreachable_pub, unused_imports)]
 mod futex_condvar;
-#[path = "../src/raw/futex_mutex.rs"]
+#[path = "../../src/raw/futex_mutex.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod futex_mutex;
 
