@@ -8,7 +8,8 @@ use crate::mutex::MutexGuard;
 use crate::raw;
 
 /// A condition variable: threads wait on it with a [`MutexGuard`] until another thread
-/// notifies. parking_lot's `Condvar` in a normal build; under loom, one built on loom's.
+/// notifies. On Linux a futex sequence counter (std's design, paired with the futex `Mutex`);
+/// elsewhere parking_lot's `Condvar`; under loom, one built on loom's.
 ///
 /// Wake-ups can be spurious: wait in a loop on your condition, or use
 /// [`wait_while`](Self::wait_while).

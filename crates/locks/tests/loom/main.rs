@@ -6,7 +6,7 @@
 /// What the futex protocol sources compiled into `futex` import as `crate::sync`.
 #[cfg(any(selvedge_loom, target_os = "linux"))]
 mod sync {
-    pub(crate) use selvedge_locks::sync::{atomic, hint};
+    pub(crate) use selvedge_locks::sync::{atomic, hint, thread};
 }
 
 /// What the futex protocol sources call as `crate::loom_const_fn!`.
