@@ -1,6 +1,6 @@
 //! The two futex calls the Linux backend sleeps and wakes on, through rustix's safe wrappers.
 //!
-//! `tests/loom/futex.rs` compiles the lock protocols against a loom model of these same three
+//! `tests/loom/futex_backend.rs` compiles the lock protocols against a loom model of these same three
 //! functions (a FIFO queue of sleepers per word), so their contract is written here once:
 //! a wait returns when woken, when the word no longer holds `expected` at the moment it would
 //! sleep, at the deadline, or spuriously; callers re-read the word and never trust the reason.

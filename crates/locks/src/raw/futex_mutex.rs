@@ -36,7 +36,7 @@
 //! forces a fair unlock every 0.5 ms on average, Go's mutex turns fair after 1 ms) keeps them
 //! rare under ordinary contention.
 //!
-//! Under loom (`tests/loom/futex.rs` compiles this file against a futex model) the threshold is
+//! Under loom (`tests/loom/futex_backend.rs` compiles this file against a futex model) the threshold is
 //! zero, so every waiter that slept starves and the models explore the hand-off on every
 //! contended unlock.
 

@@ -18,7 +18,7 @@
 //! `Mutex` and `Condvar` ([`loom`](self::loom) module), so every public lock keeps its API and
 //! loom explores its interleavings. Timed acquisitions degrade exactly as the facade documents:
 //! loom has no clock, so a timed acquisition waits like an untimed one and never times out.
-//! The futex protocols are model-checked separately: `tests/loom/futex.rs` compiles
+//! The futex protocols are model-checked separately: `tests/loom/futex_backend.rs` compiles
 //! [`futex_mutex`] and [`futex_condvar`] against a loom model of [`futex`].
 
 #[cfg(all(target_os = "linux", not(selvedge_loom)))]

@@ -3,7 +3,7 @@
 //! Run with `cargo xtask loom` (`--cfg selvedge_loom`); a normal `cargo test` runs the
 //! same bodies on real threads.
 
-/// What the futex protocol sources compiled into `futex` import as `crate::sync`.
+/// What the futex protocol sources compiled into `futex_backend` import as `crate::sync`.
 #[cfg(any(selvedge_loom, target_os = "linux"))]
 mod sync {
     pub(crate) use selvedge_locks::sync::{atomic, hint, thread};
@@ -17,7 +17,7 @@ mod barrier;
 mod biased;
 mod event;
 mod facade;
-mod futex;
+mod futex_backend;
 mod latch;
 mod lock_both;
 mod mutex;
