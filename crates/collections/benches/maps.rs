@@ -14,7 +14,7 @@ mod common;
 use std::hash::RandomState;
 use std::time::Duration;
 
-use common::{Dash, Foldhash, MIXES, Ours, Papaya, run, total_ops, workload};
+use common::{Dash, Foldhash, Locked, MIXES, Ours, Papaya, run, total_ops, workload};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn bustle_mixes(c: &mut Criterion) {
@@ -43,6 +43,12 @@ fn bustle_mixes(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new("papaya_foldhash", threads), |b| {
                 b.iter_custom(|iters| run::<Papaya<Foldhash>>(&workload, threads, iters));
             });
+            group.bench_function(
+                BenchmarkId::new("parking_lot_rwlock_foldhash", threads),
+                |b| {
+                    b.iter_custom(|iters| run::<Locked<Foldhash>>(&workload, threads, iters));
+                },
+            );
         }
         group.finish();
     }

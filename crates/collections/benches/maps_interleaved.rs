@@ -1,4 +1,5 @@
-//! The bustle mixes on `ConcurrentMap`, dashmap and papaya, at 1 and 2 threads: the same
+//! The bustle mixes on `ConcurrentMap`, dashmap, papaya and one `parking_lot::RwLock<HashMap>`,
+//! at 1 and 2 threads: the same
 //! workloads as `benches/maps.rs`, run interleaved (each map once per round, 15 rounds) and
 //! reported as the median run of each. On a shared, noisy machine this is steadier than a
 //! mean: other processes inflate some runs, and a median ignores them.
@@ -17,23 +18,26 @@ use std::hash::RandomState;
 use std::time::Duration;
 
 use bustle::Workload;
-use common::{Dash, Foldhash, MIXES, Ours, Papaya, run, workload};
+use common::{Dash, Foldhash, Locked, MIXES, Ours, Papaya, run, workload};
 
 const ROUNDS: usize = 15;
 
 fn main() {
-    println!("mix | threads | selvedge | dashmap | papaya | dashmap_foldhash | papaya_foldhash");
+    println!(
+        "mix | threads | selvedge | dashmap | papaya | dashmap_foldhash | papaya_foldhash | rwlock_hashmap_foldhash"
+    );
     for (name, mix) in MIXES {
         for threads in [1, 2] {
             let workload = workload(threads, mix);
-            let runners: [fn(&Workload, usize) -> Duration; 5] = [
+            let runners: [fn(&Workload, usize) -> Duration; 6] = [
                 |w, t| run::<Ours>(w, t, 1),
                 |w, t| run::<Dash<RandomState>>(w, t, 1),
                 |w, t| run::<Papaya<RandomState>>(w, t, 1),
                 |w, t| run::<Dash<Foldhash>>(w, t, 1),
                 |w, t| run::<Papaya<Foldhash>>(w, t, 1),
+                |w, t| run::<Locked<Foldhash>>(w, t, 1),
             ];
-            let mut runs: [Vec<Duration>; 5] = Default::default();
+            let mut runs: [Vec<Duration>; 6] = Default::default();
             for _ in 0..ROUNDS {
                 for (runs, runner) in runs.iter_mut().zip(runners) {
                     runs.push(runner(&workload, threads));

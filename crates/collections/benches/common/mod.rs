@@ -1,7 +1,8 @@
 //! The bustle adapters and mixes shared by `maps.rs` and `maps_interleaved.rs`: the
-//! `Collection` traits for `ConcurrentMap`, dashmap and papaya, the three mixes, and
+//! `Collection` traits for `ConcurrentMap`, dashmap, papaya and one `RwLock<HashMap>`, the three mixes, and
 //! [`Timed`], which times a run from inside its worker threads.
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -119,6 +120,44 @@ impl<S: BuildHasher> CollectionHandle for Papaya<S> {
     }
     fn update(&mut self, key: &u64) -> bool {
         self.0.pin().update(*key, |v| v + 1).is_some()
+    }
+}
+
+/// One `parking_lot::RwLock` around a `HashMap` with hasher `S`: the single-lock baseline a
+/// concurrent map must beat at one thread.
+pub(crate) struct Locked<S>(Arc<parking_lot::RwLock<HashMap<u64, u64, S>>>);
+
+impl<S> Clone for Locked<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S: BuildHasher + Default + Send + Sync + 'static> Collection for Locked<S> {
+    type Handle = Self;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(Arc::new(parking_lot::RwLock::new(
+            HashMap::with_capacity_and_hasher(capacity, S::default()),
+        )))
+    }
+    fn pin(&self) -> Self::Handle {
+        self.clone()
+    }
+}
+
+impl<S: BuildHasher> CollectionHandle for Locked<S> {
+    type Key = u64;
+    fn get(&mut self, key: &u64) -> bool {
+        self.0.read().get(key).is_some()
+    }
+    fn insert(&mut self, key: &u64) -> bool {
+        self.0.write().insert(*key, 0).is_none()
+    }
+    fn remove(&mut self, key: &u64) -> bool {
+        self.0.write().remove(key).is_some()
+    }
+    fn update(&mut self, key: &u64) -> bool {
+        self.0.write().get_mut(key).map(|v| *v += 1).is_some()
     }
 }
 
