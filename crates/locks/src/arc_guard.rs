@@ -655,569 +655,181 @@ impl<T: ?Sized> RwLock<T> {
 // hold first takes the `Arc` guard apart (`into_parts`), so its `Drop` does not run. The
 // lock-order and holder hooks are those of the borrowed guards' operations.
 
-impl<T: ?Sized> ArcMutexGuard<T> {
-    /// Unlocks fairly, as [`MutexGuard::unlock_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcMutexGuard, Mutex};
-    /// let lock = Arc::new(Mutex::new(1));
-    /// ArcMutexGuard::unlock_fair(lock.lock_arc());
-    /// assert!(!lock.is_locked());
-    /// ```
-    pub fn unlock_fair(s: Self) {
-        drop(Self::into_arc_fair(s));
-    }
+/// lock_api's fair unlock, `unlocked` and `bump` on one `Arc` guard: `$kept` re-makes
+/// lock_api's `$api` for the kept hold, `$mode` is the hold's mode for lock-order checks,
+/// `$probe` what another thread can take while the hold is released (for the examples), and
+/// `hooks` the holder-mark calls of a lock that tracks its holder (the `Mutex`).
+macro_rules! arc_guard_release_ops {
+    (
+        $name:ident, $lock:ident, $acquire:ident, $probe:ident, $kept:ident, $api:ident,
+        $mode:ident $(, hooks($released:ident, $retaken:ident))?
+    ) => {
+        impl<T: ?Sized> $name<T> {
+            #[doc = concat!("Unlocks fairly, as [`", stringify!($api), "::unlock_fair`].")]
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            #[doc = concat!("use selvedge_locks::{", stringify!($name), ", ", stringify!($lock), "};")]
+            #[doc = concat!("let lock = Arc::new(", stringify!($lock), "::new(1));")]
+            #[doc = concat!(stringify!($name), "::unlock_fair(lock.", stringify!($acquire), "());")]
+            /// assert!(!lock.is_locked());
+            /// ```
+            pub fn unlock_fair(s: Self) {
+                drop(Self::into_arc_fair(s));
+            }
 
-    /// Unlocks fairly and returns the `Arc` this guard kept (lock_api's `into_arc_fair`).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcMutexGuard, Mutex};
-    /// let lock = Arc::new(Mutex::new(1));
-    /// let back = ArcMutexGuard::into_arc_fair(lock.lock_arc());
-    /// assert!(Arc::ptr_eq(&back, &lock) && !lock.is_locked());
-    /// ```
-    #[allow(unsafe_code)]
-    #[must_use = "dropping the returned `Arc` at once is `unlock_fair`"]
-    pub fn into_arc_fair(s: Self) -> Arc<Mutex<T>> {
-        let (lock, held) = Self::into_parts(s);
-        drop(held);
-        lock.kept_released();
-        // SAFETY: the hold that `into_parts` handed over is this thread's; `unlock_fair`
-        // ends it, once, and nothing else will.
-        let kept = ManuallyDrop::into_inner(unsafe { lock.kept_guard() });
-        lock_api::MutexGuard::unlock_fair(kept);
-        lock
-    }
+            /// Unlocks fairly and returns the `Arc` this guard kept (lock_api's
+            /// `into_arc_fair`).
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            #[doc = concat!("use selvedge_locks::{", stringify!($name), ", ", stringify!($lock), "};")]
+            #[doc = concat!("let lock = Arc::new(", stringify!($lock), "::new(1));")]
+            #[doc = concat!("let back = ", stringify!($name), "::into_arc_fair(lock.", stringify!($acquire), "());")]
+            /// assert!(Arc::ptr_eq(&back, &lock) && !lock.is_locked());
+            /// ```
+            #[allow(unsafe_code)]
+            #[must_use = "dropping the returned `Arc` at once is `unlock_fair`"]
+            pub fn into_arc_fair(s: Self) -> Arc<$lock<T>> {
+                let (lock, held) = Self::into_parts(s);
+                drop(held);
+                $(lock.$released();)?
+                // SAFETY: the hold that `into_parts` handed over is this thread's;
+                // `unlock_fair` ends it, once, and nothing else will.
+                let kept = ManuallyDrop::into_inner(unsafe { lock.$kept() });
+                lock_api::$api::unlock_fair(kept);
+                lock
+            }
 
-    /// Unlocks, runs `f`, and takes the lock back in the same mode, as
-    /// [`MutexGuard::unlocked`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcMutexGuard, Mutex};
-    /// let lock = Arc::new(Mutex::new(1));
-    /// let mut guard = lock.lock_arc();
-    /// let free = ArcMutexGuard::unlocked(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_lock().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, false)
-    }
+            /// Unlocks, runs `f`, and takes the lock back in the same mode, as
+            #[doc = concat!("[`", stringify!($api), "::unlocked`].")]
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            #[doc = concat!("use selvedge_locks::{", stringify!($name), ", ", stringify!($lock), "};")]
+            #[doc = concat!("let lock = Arc::new(", stringify!($lock), "::new(1));")]
+            #[doc = concat!("let mut guard = lock.", stringify!($acquire), "();")]
+            #[doc = concat!("let free = ", stringify!($name), "::unlocked(&mut guard, || {")]
+            #[doc = concat!("    std::thread::scope(|s| s.spawn(|| lock.", stringify!($probe), "().is_some()).join().unwrap())")]
+            /// });
+            /// assert!(free);
+            /// ```
+            #[track_caller]
+            pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+                Self::unlocked_with(s, f, false)
+            }
 
-    /// [`unlocked`](Self::unlocked) with a fair unlock, as [`MutexGuard::unlocked_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcMutexGuard, Mutex};
-    /// let lock = Arc::new(Mutex::new(1));
-    /// let mut guard = lock.lock_arc();
-    /// let free = ArcMutexGuard::unlocked_fair(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_lock().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, true)
-    }
+            /// [`unlocked`](Self::unlocked) with a fair unlock, as
+            #[doc = concat!("[`", stringify!($api), "::unlocked_fair`].")]
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            #[doc = concat!("use selvedge_locks::{", stringify!($name), ", ", stringify!($lock), "};")]
+            #[doc = concat!("let lock = Arc::new(", stringify!($lock), "::new(1));")]
+            #[doc = concat!("let mut guard = lock.", stringify!($acquire), "();")]
+            #[doc = concat!("let free = ", stringify!($name), "::unlocked_fair(&mut guard, || {")]
+            #[doc = concat!("    std::thread::scope(|s| s.spawn(|| lock.", stringify!($probe), "().is_some()).join().unwrap())")]
+            /// });
+            /// assert!(free);
+            /// ```
+            #[track_caller]
+            pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
+                Self::unlocked_with(s, f, true)
+            }
 
-    #[track_caller]
-    #[allow(unsafe_code)]
-    fn unlocked_with<U>(s: &mut Self, f: impl FnOnce() -> U, fair: bool) -> U {
-        let site = Location::caller();
-        s.lock.kept_released();
-        s._held.released();
-        let held = &mut s._held;
-        let body = move || {
-            let result = f();
-            held.before_reacquire(Mode::Exclusive, site);
-            result
-        };
-        // SAFETY: this guard holds the lock (it was built from a guard that held it), and
-        // the `ManuallyDrop` never releases it: only this guard's `Drop` does.
-        let mut kept = unsafe { s.lock.kept_guard() };
-        let result = if fair {
-            lock_api::MutexGuard::unlocked_fair(&mut kept, body)
-        } else {
-            lock_api::MutexGuard::unlocked(&mut kept, body)
-        };
-        s.lock.kept_retaken();
-        result
-    }
+            #[track_caller]
+            #[allow(unsafe_code)]
+            fn unlocked_with<U>(s: &mut Self, f: impl FnOnce() -> U, fair: bool) -> U {
+                let site = Location::caller();
+                $(s.lock.$released();)?
+                s._held.released();
+                let held = &mut s._held;
+                let body = move || {
+                    let result = f();
+                    held.before_reacquire(Mode::$mode, site);
+                    result
+                };
+                // SAFETY: this guard holds the lock (it was built from a guard that held it),
+                // and the `ManuallyDrop` never releases it: only this guard's `Drop` does.
+                let mut kept = unsafe { s.lock.$kept() };
+                let result = if fair {
+                    lock_api::$api::unlocked_fair(&mut kept, body)
+                } else {
+                    lock_api::$api::unlocked(&mut kept, body)
+                };
+                $(s.lock.$retaken();)?
+                result
+            }
 
-    /// Hands the lock to waiting threads and takes it back, as [`MutexGuard::bump`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcMutexGuard, Mutex};
-    /// let lock = Arc::new(Mutex::new(1));
-    /// let mut guard = lock.lock_arc();
-    /// ArcMutexGuard::bump(&mut guard);
-    /// assert_eq!(*guard, 1);
-    /// ```
-    #[track_caller]
-    #[allow(unsafe_code)]
-    pub fn bump(s: &mut Self) {
-        s._held
-            .before_reacquire(Mode::Exclusive, Location::caller());
-        // SAFETY: as in `unlocked_with`: held by this guard, never released by `kept`.
-        let mut kept = unsafe { s.lock.kept_guard() };
-        lock_api::MutexGuard::bump(&mut kept);
-        s.lock.kept_retaken();
-    }
-}
-
-impl<T: ?Sized> ArcRwLockReadGuard<T> {
-    /// Unlocks fairly, as [`RwLockReadGuard::unlock_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// ArcRwLockReadGuard::unlock_fair(lock.read_arc());
-    /// assert!(!lock.is_locked());
-    /// ```
-    pub fn unlock_fair(s: Self) {
-        drop(Self::into_arc_fair(s));
-    }
-
-    /// Unlocks fairly and returns the `Arc` this guard kept (lock_api's `into_arc_fair`).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let back = ArcRwLockReadGuard::into_arc_fair(lock.read_arc());
-    /// assert!(Arc::ptr_eq(&back, &lock) && !lock.is_locked());
-    /// ```
-    #[allow(unsafe_code)]
-    #[must_use = "dropping the returned `Arc` at once is `unlock_fair`"]
-    pub fn into_arc_fair(s: Self) -> Arc<RwLock<T>> {
-        let (lock, held) = Self::into_parts(s);
-        drop(held);
-        // SAFETY: the hold that `into_parts` handed over is this thread's; `unlock_fair`
-        // ends it, once, and nothing else will.
-        let kept = ManuallyDrop::into_inner(unsafe { lock.kept_read_guard() });
-        lock_api::RwLockReadGuard::unlock_fair(kept);
-        lock
-    }
-
-    /// Unlocks, runs `f`, and takes the lock back in the same mode, as
-    /// [`RwLockReadGuard::unlocked`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.read_arc();
-    /// let free = ArcRwLockReadGuard::unlocked(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_write().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, false)
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock, as [`RwLockReadGuard::unlocked_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.read_arc();
-    /// let free = ArcRwLockReadGuard::unlocked_fair(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_write().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, true)
-    }
-
-    #[track_caller]
-    #[allow(unsafe_code)]
-    fn unlocked_with<U>(s: &mut Self, f: impl FnOnce() -> U, fair: bool) -> U {
-        let site = Location::caller();
-        s._held.released();
-        let held = &mut s._held;
-        let body = move || {
-            let result = f();
-            held.before_reacquire(Mode::Shared, site);
-            result
-        };
-        // SAFETY: this guard holds the lock (it was built from a guard that held it), and
-        // the `ManuallyDrop` never releases it: only this guard's `Drop` does.
-        let mut kept = unsafe { s.lock.kept_read_guard() };
-        if fair {
-            lock_api::RwLockReadGuard::unlocked_fair(&mut kept, body)
-        } else {
-            lock_api::RwLockReadGuard::unlocked(&mut kept, body)
+            #[doc = concat!("Hands the lock to waiting threads and takes it back, as [`", stringify!($api), "::bump`].")]
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            #[doc = concat!("use selvedge_locks::{", stringify!($name), ", ", stringify!($lock), "};")]
+            #[doc = concat!("let lock = Arc::new(", stringify!($lock), "::new(1));")]
+            #[doc = concat!("let mut guard = lock.", stringify!($acquire), "();")]
+            #[doc = concat!(stringify!($name), "::bump(&mut guard);")]
+            /// assert_eq!(*guard, 1);
+            /// ```
+            #[track_caller]
+            #[allow(unsafe_code)]
+            pub fn bump(s: &mut Self) {
+                s._held.before_reacquire(Mode::$mode, Location::caller());
+                // SAFETY: as in `unlocked_with`: held by this guard, never released by `kept`.
+                let mut kept = unsafe { s.lock.$kept() };
+                lock_api::$api::bump(&mut kept);
+                $(s.lock.$retaken();)?
+            }
         }
-    }
-
-    /// Hands the lock to waiting threads and takes it back, as [`RwLockReadGuard::bump`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.read_arc();
-    /// ArcRwLockReadGuard::bump(&mut guard);
-    /// assert_eq!(*guard, 1);
-    /// ```
-    #[track_caller]
-    #[allow(unsafe_code)]
-    pub fn bump(s: &mut Self) {
-        s._held.before_reacquire(Mode::Shared, Location::caller());
-        // SAFETY: as in `unlocked_with`: held by this guard, never released by `kept`.
-        let mut kept = unsafe { s.lock.kept_read_guard() };
-        lock_api::RwLockReadGuard::bump(&mut kept);
-    }
+    };
 }
 
-impl<T: ?Sized> ArcRwLockWriteGuard<T> {
-    /// Unlocks fairly, as [`RwLockWriteGuard::unlock_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockWriteGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// ArcRwLockWriteGuard::unlock_fair(lock.write_arc());
-    /// assert!(!lock.is_locked());
-    /// ```
-    pub fn unlock_fair(s: Self) {
-        drop(Self::into_arc_fair(s));
-    }
-
-    /// Unlocks fairly and returns the `Arc` this guard kept (lock_api's `into_arc_fair`).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockWriteGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let back = ArcRwLockWriteGuard::into_arc_fair(lock.write_arc());
-    /// assert!(Arc::ptr_eq(&back, &lock) && !lock.is_locked());
-    /// ```
-    #[allow(unsafe_code)]
-    #[must_use = "dropping the returned `Arc` at once is `unlock_fair`"]
-    pub fn into_arc_fair(s: Self) -> Arc<RwLock<T>> {
-        let (lock, held) = Self::into_parts(s);
-        drop(held);
-        // SAFETY: the hold that `into_parts` handed over is this thread's; `unlock_fair`
-        // ends it, once, and nothing else will.
-        let kept = ManuallyDrop::into_inner(unsafe { lock.kept_write_guard() });
-        lock_api::RwLockWriteGuard::unlock_fair(kept);
-        lock
-    }
-
-    /// Unlocks, runs `f`, and takes the lock back in the same mode, as
-    /// [`RwLockWriteGuard::unlocked`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockWriteGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.write_arc();
-    /// let free = ArcRwLockWriteGuard::unlocked(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_write().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, false)
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock, as [`RwLockWriteGuard::unlocked_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockWriteGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.write_arc();
-    /// let free = ArcRwLockWriteGuard::unlocked_fair(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_write().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, true)
-    }
-
-    #[track_caller]
-    #[allow(unsafe_code)]
-    fn unlocked_with<U>(s: &mut Self, f: impl FnOnce() -> U, fair: bool) -> U {
-        let site = Location::caller();
-        s._held.released();
-        let held = &mut s._held;
-        let body = move || {
-            let result = f();
-            held.before_reacquire(Mode::Exclusive, site);
-            result
-        };
-        // SAFETY: this guard holds the lock (it was built from a guard that held it), and
-        // the `ManuallyDrop` never releases it: only this guard's `Drop` does.
-        let mut kept = unsafe { s.lock.kept_write_guard() };
-        if fair {
-            lock_api::RwLockWriteGuard::unlocked_fair(&mut kept, body)
-        } else {
-            lock_api::RwLockWriteGuard::unlocked(&mut kept, body)
-        }
-    }
-
-    /// Hands the lock to waiting threads and takes it back, as [`RwLockWriteGuard::bump`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockWriteGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.write_arc();
-    /// ArcRwLockWriteGuard::bump(&mut guard);
-    /// assert_eq!(*guard, 1);
-    /// ```
-    #[track_caller]
-    #[allow(unsafe_code)]
-    pub fn bump(s: &mut Self) {
-        s._held
-            .before_reacquire(Mode::Exclusive, Location::caller());
-        // SAFETY: as in `unlocked_with`: held by this guard, never released by `kept`.
-        let mut kept = unsafe { s.lock.kept_write_guard() };
-        lock_api::RwLockWriteGuard::bump(&mut kept);
-    }
-}
-
-impl<T: ?Sized> ArcRwLockUpgradableReadGuard<T> {
-    /// Unlocks fairly, as [`RwLockUpgradableReadGuard::unlock_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockUpgradableReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// ArcRwLockUpgradableReadGuard::unlock_fair(lock.upgradable_read_arc());
-    /// assert!(!lock.is_locked());
-    /// ```
-    pub fn unlock_fair(s: Self) {
-        drop(Self::into_arc_fair(s));
-    }
-
-    /// Unlocks fairly and returns the `Arc` this guard kept (lock_api's `into_arc_fair`).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockUpgradableReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let back = ArcRwLockUpgradableReadGuard::into_arc_fair(lock.upgradable_read_arc());
-    /// assert!(Arc::ptr_eq(&back, &lock) && !lock.is_locked());
-    /// ```
-    #[allow(unsafe_code)]
-    #[must_use = "dropping the returned `Arc` at once is `unlock_fair`"]
-    pub fn into_arc_fair(s: Self) -> Arc<RwLock<T>> {
-        let (lock, held) = Self::into_parts(s);
-        drop(held);
-        // SAFETY: the hold that `into_parts` handed over is this thread's; `unlock_fair`
-        // ends it, once, and nothing else will.
-        let kept = ManuallyDrop::into_inner(unsafe { lock.kept_upgradable_guard() });
-        lock_api::RwLockUpgradableReadGuard::unlock_fair(kept);
-        lock
-    }
-
-    /// Unlocks, runs `f`, and takes the lock back in the same mode, as
-    /// [`RwLockUpgradableReadGuard::unlocked`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockUpgradableReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.upgradable_read_arc();
-    /// let free = ArcRwLockUpgradableReadGuard::unlocked(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_write().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, false)
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock, as [`RwLockUpgradableReadGuard::unlocked_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockUpgradableReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.upgradable_read_arc();
-    /// let free = ArcRwLockUpgradableReadGuard::unlocked_fair(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_write().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, true)
-    }
-
-    #[track_caller]
-    #[allow(unsafe_code)]
-    fn unlocked_with<U>(s: &mut Self, f: impl FnOnce() -> U, fair: bool) -> U {
-        let site = Location::caller();
-        s._held.released();
-        let held = &mut s._held;
-        let body = move || {
-            let result = f();
-            held.before_reacquire(Mode::Upgradable, site);
-            result
-        };
-        // SAFETY: this guard holds the lock (it was built from a guard that held it), and
-        // the `ManuallyDrop` never releases it: only this guard's `Drop` does.
-        let mut kept = unsafe { s.lock.kept_upgradable_guard() };
-        if fair {
-            lock_api::RwLockUpgradableReadGuard::unlocked_fair(&mut kept, body)
-        } else {
-            lock_api::RwLockUpgradableReadGuard::unlocked(&mut kept, body)
-        }
-    }
-
-    /// Hands the lock to waiting threads and takes it back, as [`RwLockUpgradableReadGuard::bump`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcRwLockUpgradableReadGuard, RwLock};
-    /// let lock = Arc::new(RwLock::new(1));
-    /// let mut guard = lock.upgradable_read_arc();
-    /// ArcRwLockUpgradableReadGuard::bump(&mut guard);
-    /// assert_eq!(*guard, 1);
-    /// ```
-    #[track_caller]
-    #[allow(unsafe_code)]
-    pub fn bump(s: &mut Self) {
-        s._held
-            .before_reacquire(Mode::Upgradable, Location::caller());
-        // SAFETY: as in `unlocked_with`: held by this guard, never released by `kept`.
-        let mut kept = unsafe { s.lock.kept_upgradable_guard() };
-        lock_api::RwLockUpgradableReadGuard::bump(&mut kept);
-    }
-}
-
-impl<T: ?Sized> ArcReentrantMutexGuard<T> {
-    /// Unlocks fairly, as [`ReentrantMutexGuard::unlock_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcReentrantMutexGuard, ReentrantMutex};
-    /// let lock = Arc::new(ReentrantMutex::new(1));
-    /// ArcReentrantMutexGuard::unlock_fair(lock.lock_arc());
-    /// assert!(!lock.is_locked());
-    /// ```
-    pub fn unlock_fair(s: Self) {
-        drop(Self::into_arc_fair(s));
-    }
-
-    /// Unlocks fairly and returns the `Arc` this guard kept (lock_api's `into_arc_fair`).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcReentrantMutexGuard, ReentrantMutex};
-    /// let lock = Arc::new(ReentrantMutex::new(1));
-    /// let back = ArcReentrantMutexGuard::into_arc_fair(lock.lock_arc());
-    /// assert!(Arc::ptr_eq(&back, &lock) && !lock.is_locked());
-    /// ```
-    #[allow(unsafe_code)]
-    #[must_use = "dropping the returned `Arc` at once is `unlock_fair`"]
-    pub fn into_arc_fair(s: Self) -> Arc<ReentrantMutex<T>> {
-        let (lock, held) = Self::into_parts(s);
-        drop(held);
-        // SAFETY: the hold that `into_parts` handed over is this thread's; `unlock_fair`
-        // ends it, once, and nothing else will.
-        let kept = ManuallyDrop::into_inner(unsafe { lock.kept_guard() });
-        lock_api::ReentrantMutexGuard::unlock_fair(kept);
-        lock
-    }
-
-    /// Unlocks, runs `f`, and takes the lock back in the same mode, as
-    /// [`ReentrantMutexGuard::unlocked`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcReentrantMutexGuard, ReentrantMutex};
-    /// let lock = Arc::new(ReentrantMutex::new(1));
-    /// let mut guard = lock.lock_arc();
-    /// let free = ArcReentrantMutexGuard::unlocked(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_lock().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, false)
-    }
-
-    /// [`unlocked`](Self::unlocked) with a fair unlock, as [`ReentrantMutexGuard::unlocked_fair`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcReentrantMutexGuard, ReentrantMutex};
-    /// let lock = Arc::new(ReentrantMutex::new(1));
-    /// let mut guard = lock.lock_arc();
-    /// let free = ArcReentrantMutexGuard::unlocked_fair(&mut guard, || {
-    ///     std::thread::scope(|s| s.spawn(|| lock.try_lock().is_some()).join().unwrap())
-    /// });
-    /// assert!(free);
-    /// ```
-    #[track_caller]
-    pub fn unlocked_fair<U>(s: &mut Self, f: impl FnOnce() -> U) -> U {
-        Self::unlocked_with(s, f, true)
-    }
-
-    #[track_caller]
-    #[allow(unsafe_code)]
-    fn unlocked_with<U>(s: &mut Self, f: impl FnOnce() -> U, fair: bool) -> U {
-        let site = Location::caller();
-        s._held.released();
-        let held = &mut s._held;
-        let body = move || {
-            let result = f();
-            held.before_reacquire(Mode::Reentrant, site);
-            result
-        };
-        // SAFETY: this guard holds the lock (it was built from a guard that held it), and
-        // the `ManuallyDrop` never releases it: only this guard's `Drop` does.
-        let mut kept = unsafe { s.lock.kept_guard() };
-        if fair {
-            lock_api::ReentrantMutexGuard::unlocked_fair(&mut kept, body)
-        } else {
-            lock_api::ReentrantMutexGuard::unlocked(&mut kept, body)
-        }
-    }
-
-    /// Hands the lock to waiting threads and takes it back, as [`ReentrantMutexGuard::bump`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use selvedge_locks::{ArcReentrantMutexGuard, ReentrantMutex};
-    /// let lock = Arc::new(ReentrantMutex::new(1));
-    /// let mut guard = lock.lock_arc();
-    /// ArcReentrantMutexGuard::bump(&mut guard);
-    /// assert_eq!(*guard, 1);
-    /// ```
-    #[track_caller]
-    #[allow(unsafe_code)]
-    pub fn bump(s: &mut Self) {
-        s._held
-            .before_reacquire(Mode::Reentrant, Location::caller());
-        // SAFETY: as in `unlocked_with`: held by this guard, never released by `kept`.
-        let mut kept = unsafe { s.lock.kept_guard() };
-        lock_api::ReentrantMutexGuard::bump(&mut kept);
-    }
-}
+arc_guard_release_ops!(
+    ArcMutexGuard,
+    Mutex,
+    lock_arc,
+    try_lock,
+    kept_guard,
+    MutexGuard,
+    Exclusive,
+    hooks(kept_released, kept_retaken)
+);
+arc_guard_release_ops!(
+    ArcRwLockReadGuard,
+    RwLock,
+    read_arc,
+    try_write,
+    kept_read_guard,
+    RwLockReadGuard,
+    Shared
+);
+arc_guard_release_ops!(
+    ArcRwLockWriteGuard,
+    RwLock,
+    write_arc,
+    try_write,
+    kept_write_guard,
+    RwLockWriteGuard,
+    Exclusive
+);
+arc_guard_release_ops!(
+    ArcRwLockUpgradableReadGuard,
+    RwLock,
+    upgradable_read_arc,
+    try_write,
+    kept_upgradable_guard,
+    RwLockUpgradableReadGuard,
+    Upgradable
+);
+arc_guard_release_ops!(
+    ArcReentrantMutexGuard,
+    ReentrantMutex,
+    lock_arc,
+    try_lock,
+    kept_guard,
+    ReentrantMutexGuard,
+    Reentrant
+);
 
 impl<T: ?Sized> ArcRwLockWriteGuard<T> {
     /// Turns exclusive access into shared access, atomically, as
