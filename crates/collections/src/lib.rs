@@ -168,9 +168,10 @@
 //!
 //! # Performance
 //!
-//! A key's hash is computed once, outside any lock, picks both the shard and the bucket
-//! inside it, and is stored beside the entry (8 bytes each), so growth never rehashes a key
-//! and `Eq` runs only on a full hash match. Each shard is a [`BiasedRwLock`](selvedge_locks::BiasedRwLock): a read publishes
+//! A key's hash is computed once, outside any lock, and picks both the shard and the bucket
+//! inside it. Entries are just the key and value (16 bytes for `u64` to `u64`): a shard that
+//! grows hashes every key first and moves them only once all are hashed, so a `Hash` that
+//! panics fails only that call and leaves the shard as it was. Each shard is a [`BiasedRwLock`](selvedge_locks::BiasedRwLock): a read publishes
 //! itself in the reading thread's own slot (one fence, no shared write), so readers on several
 //! cores do not take a cache line from each other; a write after reads revokes the bias
 //! (a scan of one slot per reading thread) and the next read restores it. `get` and the other

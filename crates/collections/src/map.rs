@@ -23,47 +23,13 @@ mod capacity;
 mod into_iter;
 #[cfg(feature = "rayon")]
 mod par;
+mod table;
 
 pub use all_shards::LockedMap;
 pub use into_iter::MapIntoIter;
 #[cfg(feature = "rayon")]
 pub use par::MapParIntoIter;
-
-/// One entry of a shard's table: the key's hash beside the key and value.
-///
-/// The hash is computed once per call, outside the shard lock, and stored, so the table never
-/// runs user code to grow or rehash: a `Hash` that panics can fail only the call that hashes
-/// its key, never a rehash half-way (hashbrown before 0.17 left such a table with a wrong
-/// length and tombstoned live entries; even since, it drops the entries it had not rehashed).
-/// The stored hash also screens out most `Eq` calls: a key is compared only when the whole
-/// 64-bit hash matches. It costs 8 bytes per entry.
-#[derive(Clone)]
-struct Slot<K, V> {
-    hash: u64,
-    key: K,
-    value: V,
-}
-
-impl<K, V> Slot<K, V> {
-    /// The stored hash: what the table rehashes with, never a call into user code.
-    #[inline]
-    fn hash(&self) -> u64 {
-        self.hash
-    }
-
-    /// Whether this slot holds `key`, whose hash is `hash`.
-    #[inline]
-    fn is<Q>(&self, hash: u64, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Eq + ?Sized,
-    {
-        self.hash == hash && self.key.borrow() == key
-    }
-}
-
-/// One shard's table.
-type Table<K, V> = HashTable<Slot<K, V>>;
+use table::{Slot, Table};
 
 /// One shard: its own cache line(s), so two threads on neighbouring shards do not share one.
 type Shard<K, V> = CachePadded<BiasedRwLock<Table<K, V>>>;
@@ -108,8 +74,8 @@ pub enum Op<V> {
 ///
 /// The keys are split over a power-of-two number of shards, each a cache-padded read-write
 /// lock around a hashbrown table. A key's hash is computed once per call, outside any lock;
-/// its middle bits pick the shard and the whole hash is stored with the entry, so growing a
-/// shard never calls `Hash` again (a panicking `Hash` fails only its own call). Reads take the
+/// its middle bits pick the shard and the rest the bucket. A shard that grows hashes all its
+/// keys before it moves any, so a panicking `Hash` fails only its own call. Reads take the
 /// shard's lock shared, writes exclusive, and no method holds two shard locks, except the
 /// whole-map methods ([`atomically`](Self::atomically), [`insert_all`](Self::insert_all),
 /// [`copy`](Self::copy)), which take every shard's lock, always in shard order.
@@ -187,8 +153,9 @@ pub enum Op<V> {
 ///
 /// `Eq` and `Clone` of the key and value types run under shard locks (`Drop` too, for the
 /// entries `retain` removes); they must not call the map either.
-/// `Hash` never runs under a shard lock, except for the lookups an
-/// [`atomically`](Self::atomically) closure makes.
+/// `Hash` runs under a shard lock only when the shard's table grows or shrinks (then on the
+/// keys already in it, with the thread marked as inside the map: a `Hash` that calls the map
+/// panics) and for the lookups an [`atomically`](Self::atomically) closure makes.
 ///
 /// # Snapshot consistency
 ///
@@ -396,7 +363,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         for shard in &mut *map.shards {
             shard
                 .get_mut()
-                .try_reserve(per_shard, Slot::hash)
+                .try_reserve(per_shard, |_| {
+                    unreachable!("an empty table rehashes nothing")
+                })
                 .map_err(|error| CapacityError::from_reserve(capacity, error))?;
         }
         Ok(map)
@@ -723,6 +692,47 @@ where
         self.hasher.hash_one(key)
     }
 
+    /// The entry of `key` (whose hash is `hash`) in `table`, its shard's write-locked table,
+    /// with room made first for a new entry, so that hashbrown never grows the table itself
+    /// (see [`table`]): the hasher handed to it here is never called.
+    #[inline]
+    #[track_caller]
+    fn entry_with_room<'t>(
+        &self,
+        table: &'t mut Table<K, V>,
+        hash: u64,
+        key: &K,
+        operation: &'static str,
+    ) -> Entry<'t, Slot<K, V>> {
+        if table::is_full(table) {
+            self.grow(table, operation);
+        }
+        table.entry(hash, |slot| slot.is(key), |slot| self.hash(&slot.key))
+    }
+
+    /// Grows `table`, a shard's write-locked table, by [`table::grow`].
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn grow(&self, table: &mut Table<K, V>, operation: &'static str) {
+        self.resize(table, operation, |table, hash| table::grow(table, hash));
+    }
+
+    /// Runs `resize` on `table`, a shard's write-locked table, with this map's hash. It hashes
+    /// every key under the shard's lock, so the thread is marked as inside the map meanwhile
+    /// (unless a closure method already marked it): a `Hash` that calls this map panics
+    /// instead of waiting for the lock.
+    #[track_caller]
+    fn resize<R>(
+        &self,
+        table: &mut Table<K, V>,
+        operation: &'static str,
+        resize: impl FnOnce(&mut Table<K, V>, &dyn Fn(&K) -> u64) -> R,
+    ) -> R {
+        let _scope = ClosureScope::enter_unless_inside(self.id(), operation);
+        resize(table, &|key| self.hash(key))
+    }
+
     /// Inserts `value` under `key` and returns the value it replaced (the key stays the one
     /// already stored, as in std's `HashMap`).
     ///
@@ -737,12 +747,12 @@ where
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         let hash = self.hash(&key);
         let mut table = self.lock_write(self.shard(hash), "insert");
-        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+        match self.entry_with_room(&mut table, hash, &key, "insert") {
             Entry::Occupied(mut entry) => {
                 Some(std::mem::replace(&mut entry.get_mut().value, value))
             }
             Entry::Vacant(entry) => {
-                entry.insert(Slot { hash, key, value });
+                entry.insert(Slot { key, value });
                 None
             }
         }
@@ -769,7 +779,7 @@ where
         let hash = self.hash(key);
         let table = self.lock_read(self.shard(hash), "get");
         table
-            .find(hash, |slot| slot.is(hash, key))
+            .find(hash, |slot| slot.is(key))
             .map(|slot| slot.value.clone())
     }
 
@@ -797,7 +807,7 @@ where
             return TryGet::Locked;
         };
         table
-            .find(hash, |slot| slot.is(hash, key))
+            .find(hash, |slot| slot.is(key))
             .map_or(TryGet::Absent, |slot| TryGet::Present(slot.value.clone()))
     }
 
@@ -825,7 +835,7 @@ where
         let _scope = self.enter("get_with");
         let table = self.shard(hash).read();
         table
-            .find(hash, |slot| slot.is(hash, key))
+            .find(hash, |slot| slot.is(key))
             .map(|slot| f(&slot.value))
     }
 
@@ -848,7 +858,7 @@ where
     {
         let hash = self.hash(key);
         let table = self.lock_read(self.shard(hash), "contains_key");
-        table.find(hash, |slot| slot.is(hash, key)).is_some()
+        table.find(hash, |slot| slot.is(key)).is_some()
     }
 
     /// Removes the entry of `key` and returns its value.
@@ -869,7 +879,7 @@ where
     {
         let hash = self.hash(key);
         let mut table = self.lock_write(self.shard(hash), "remove");
-        let entry = table.find_entry(hash, |slot| slot.is(hash, key)).ok()?;
+        let entry = table.find_entry(hash, |slot| slot.is(key)).ok()?;
         Some(entry.remove().0.value)
     }
 
@@ -903,7 +913,7 @@ where
         let hash = self.hash(key);
         let _scope = self.enter("remove_if");
         let mut table = self.shard(hash).write();
-        let Ok(entry) = table.find_entry(hash, |slot| slot.is(hash, key)) else {
+        let Ok(entry) = table.find_entry(hash, |slot| slot.is(key)) else {
             return Err(NotRemoved::Absent);
         };
         let slot = entry.get();
@@ -933,10 +943,10 @@ where
     pub fn try_insert(&self, key: K, value: V) -> Result<(), OccupiedError<K, V>> {
         let hash = self.hash(&key);
         let mut table = self.lock_write(self.shard(hash), "try_insert");
-        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+        match self.entry_with_room(&mut table, hash, &key, "try_insert") {
             Entry::Occupied(_) => Err(OccupiedError { key, value }),
             Entry::Vacant(entry) => {
-                entry.insert(Slot { hash, key, value });
+                entry.insert(Slot { key, value });
                 Ok(())
             }
         }
@@ -963,7 +973,7 @@ where
         let hash = self.hash(key);
         let table = self.lock_read(self.shard(hash), "get_key_value");
         table
-            .find(hash, |slot| slot.is(hash, key))
+            .find(hash, |slot| slot.is(key))
             .map(|slot| (slot.key.clone(), slot.value.clone()))
     }
 
@@ -992,7 +1002,7 @@ where
         let _scope = self.enter("update");
         let mut table = self.shard(hash).write();
         table
-            .find_mut(hash, |slot| slot.is(hash, key))
+            .find_mut(hash, |slot| slot.is(key))
             .map(|slot| f(&mut slot.value))
     }
 
@@ -1021,7 +1031,7 @@ where
         let hash = self.hash(&key);
         let _scope = self.enter("compute");
         let mut table = self.shard(hash).write();
-        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+        match self.entry_with_room(&mut table, hash, &key, "compute") {
             Entry::Occupied(mut entry) => match f(Some(&entry.get().value)) {
                 Op::Keep => None,
                 Op::Set(value) => Some(std::mem::replace(&mut entry.get_mut().value, value)),
@@ -1029,7 +1039,7 @@ where
             },
             Entry::Vacant(entry) => {
                 if let Op::Set(value) = f(None) {
-                    entry.insert(Slot { hash, key, value });
+                    entry.insert(Slot { key, value });
                 }
                 None
             }
@@ -1059,21 +1069,13 @@ where
         let hash = self.hash(&key);
         let _scope = self.enter("get_or_insert_with");
         // Most calls find the key: try under the shared lock first.
-        if let Some(slot) = self
-            .shard(hash)
-            .read()
-            .find(hash, |slot| slot.is(hash, &key))
-        {
+        if let Some(slot) = self.shard(hash).read().find(hash, |slot| slot.is(&key)) {
             return slot.value.clone();
         }
         let mut table = self.shard(hash).write();
-        let entry = table
-            .entry(hash, |slot| slot.is(hash, &key), Slot::hash)
-            .or_insert_with(|| Slot {
-                hash,
-                key,
-                value: make(),
-            });
+        let entry = self
+            .entry_with_room(&mut table, hash, &key, "get_or_insert_with")
+            .or_insert_with(|| Slot { key, value: make() });
         entry.get().value.clone()
     }
 
@@ -1097,17 +1099,13 @@ where
         let hash = self.hash(&key);
         let _scope = self.enter("upsert");
         let mut table = self.shard(hash).write();
-        match table.entry(hash, |slot| slot.is(hash, &key), Slot::hash) {
+        match self.entry_with_room(&mut table, hash, &key, "upsert") {
             Entry::Occupied(mut entry) => {
                 update(&mut entry.get_mut().value);
                 false
             }
             Entry::Vacant(entry) => {
-                entry.insert(Slot {
-                    hash,
-                    key,
-                    value: make(),
-                });
+                entry.insert(Slot { key, value: make() });
                 true
             }
         }

@@ -119,6 +119,19 @@ impl ClosureScope {
         }
         Self(())
     }
+
+    /// Enters map `id` unless this thread is inside it already (then `None`: the outer scope
+    /// keeps the record). For work that runs user code under a lock from a method that may
+    /// itself run inside a closure of this map: growing a table, which hashes its keys.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn enter_unless_inside(id: usize, operation: &'static str) -> Option<Self> {
+        if INSIDE.with(|inside| inside.contains(id)) {
+            None
+        } else {
+            Some(Self::enter(id, operation))
+        }
+    }
 }
 
 impl Drop for ClosureScope {

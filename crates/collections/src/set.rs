@@ -205,53 +205,6 @@ impl<T, S> ConcurrentSet<T, S> {
         self.map.capacity()
     }
 
-    /// Makes room for at least `additional` more elements (see [`ConcurrentMap::reserve`]).
-    ///
-    /// ```
-    /// use selvedge_collections::ConcurrentSet;
-    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
-    /// set.reserve(10);
-    /// assert!(set.capacity() >= 10);
-    /// ```
-    ///
-    /// # Panics
-    ///
-    /// If the room cannot be had; use [`try_reserve`](Self::try_reserve) for an amount from
-    /// input.
-    #[track_caller]
-    pub fn reserve(&self, additional: usize) {
-        self.map.reserve(additional);
-    }
-
-    /// [`reserve`](Self::reserve), or why the room cannot be had.
-    ///
-    /// # Errors
-    ///
-    /// [`CapacityError`] as [`ConcurrentMap::try_reserve`].
-    ///
-    /// ```
-    /// use selvedge_collections::ConcurrentSet;
-    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
-    /// assert!(set.try_reserve(usize::MAX).is_err());
-    /// ```
-    #[track_caller]
-    pub fn try_reserve(&self, additional: usize) -> Result<(), CapacityError> {
-        self.map.try_reserve(additional)
-    }
-
-    /// Shrinks every table as far as its elements allow.
-    ///
-    /// ```
-    /// use selvedge_collections::ConcurrentSet;
-    /// let set: ConcurrentSet<u8> = ConcurrentSet::with_capacity(1_000);
-    /// set.shrink_to_fit();
-    /// assert!(set.capacity() < 1_000);
-    /// ```
-    #[track_caller]
-    pub fn shrink_to_fit(&self) {
-        self.map.shrink_to_fit();
-    }
-
     /// How many shards the set has.
     ///
     /// ```
@@ -363,6 +316,53 @@ where
     T: Hash + Eq,
     S: BuildHasher,
 {
+    /// Makes room for at least `additional` more elements (see [`ConcurrentMap::reserve`]).
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// set.reserve(10);
+    /// assert!(set.capacity() >= 10);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the room cannot be had; use [`try_reserve`](Self::try_reserve) for an amount from
+    /// input.
+    #[track_caller]
+    pub fn reserve(&self, additional: usize) {
+        self.map.reserve(additional);
+    }
+
+    /// [`reserve`](Self::reserve), or why the room cannot be had.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] as [`ConcurrentMap::try_reserve`].
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::new();
+    /// assert!(set.try_reserve(usize::MAX).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_reserve(&self, additional: usize) -> Result<(), CapacityError> {
+        self.map.try_reserve(additional)
+    }
+
+    /// Shrinks every table as far as its elements allow.
+    ///
+    /// ```
+    /// use selvedge_collections::ConcurrentSet;
+    /// let set: ConcurrentSet<u8> = ConcurrentSet::with_capacity(1_000);
+    /// set.shrink_to_fit();
+    /// assert!(set.capacity() < 1_000);
+    /// ```
+    #[track_caller]
+    pub fn shrink_to_fit(&self) {
+        self.map.shrink_to_fit();
+    }
+
     /// Adds `value`; returns `true` if it was not there yet.
     ///
     /// ```

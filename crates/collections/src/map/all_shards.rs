@@ -7,7 +7,8 @@
 //! methods enter the re-entrance record before taking any lock, so such a call panics instead
 //! of waiting for itself. User code (`Eq`, `Clone`, the [`atomically`](ConcurrentMap::atomically)
 //! closure) runs under all the locks; `Hash` and `Drop` of replaced values run outside them,
-//! except for what the closure itself hashes or drops.
+//! except for what the closure itself hashes or drops, and the keys of a table that must grow
+//! to take a new entry.
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
@@ -114,7 +115,7 @@ where
     {
         let hash = self.map.hash(key);
         self.tables[self.map.shard_index(hash)]
-            .find(hash, |slot| slot.is(hash, key))
+            .find(hash, |slot| slot.is(key))
             .map(|slot| &slot.value)
     }
 
@@ -134,7 +135,7 @@ where
     {
         let hash = self.map.hash(key);
         self.table_of(hash)
-            .find_mut(hash, |slot| slot.is(hash, key))
+            .find_mut(hash, |slot| slot.is(key))
             .map(|slot| &mut slot.value)
     }
 
@@ -165,7 +166,8 @@ where
     /// ```
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = self.map.hash(&key);
-        insert_hashed(self.table_of(hash), Slot { hash, key, value }).map(|(_, old)| old)
+        let map = self.map;
+        insert_hashed(map, self.table_of(hash), hash, Slot { key, value }).map(|(_, old)| old)
     }
 
     /// Removes `key`; returns its value.
@@ -183,10 +185,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.map.hash(key);
-        match self
-            .table_of(hash)
-            .find_entry(hash, |slot| slot.is(hash, key))
-        {
+        match self.table_of(hash).find_entry(hash, |slot| slot.is(key)) {
             Ok(entry) => Some(entry.remove().0.value),
             Err(_) => None,
         }
@@ -199,12 +198,19 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for LockedMap<'_, K, V, S> {
     }
 }
 
-/// Inserts `slot` into `table`. If an equal key was there, its value is replaced and the
-/// stored key kept (as std's `HashMap` does); returns the new key and the old value, for the
-/// caller to drop where it chooses.
-fn insert_hashed<K: Eq, V>(table: &mut Table<K, V>, slot: Slot<K, V>) -> Option<(K, V)> {
-    let hash = slot.hash;
-    match table.entry(hash, |old| old.is(hash, &slot.key), Slot::hash) {
+/// Inserts `slot`, whose key hashes to `hash`, into `table`, `map`'s write-locked table of that
+/// key. If an equal key was there, its value is replaced and the stored key kept (as std's
+/// `HashMap` does); returns the new key and the old value, for the caller to drop where it
+/// chooses.
+fn insert_hashed<K: Hash + Eq, V, S: BuildHasher>(
+    map: &ConcurrentMap<K, V, S>,
+    table: &mut Table<K, V>,
+    hash: u64,
+    slot: Slot<K, V>,
+) -> Option<(K, V)> {
+    // The whole-map methods entered the re-entrance record before locking, so growing the
+    // table records nothing more and the operation name is never shown.
+    match map.entry_with_room(table, hash, &slot.key, "atomically") {
         Entry::Occupied(mut entry) => {
             let old = std::mem::replace(&mut entry.get_mut().value, slot.value);
             Some((slot.key, old))
@@ -326,13 +332,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         S: BuildHasher,
     {
         // User code (the iterator, `Hash`) runs before any lock is taken.
-        let slots: Vec<Slot<K, V>> = pairs
+        let slots: Vec<(u64, Slot<K, V>)> = pairs
             .into_iter()
-            .map(|(key, value)| Slot {
-                hash: self.hash(&key),
-                key,
-                value,
-            })
+            .map(|(key, value)| (self.hash(&key), Slot { key, value }))
             .collect();
         if slots.is_empty() {
             return;
@@ -342,7 +344,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
             let (_scope, mut locked) = self.lock_all_write("insert_all");
             slots
                 .into_iter()
-                .filter_map(|slot| insert_hashed(locked.table_of(slot.hash), slot))
+                .filter_map(|(hash, slot)| insert_hashed(self, locked.table_of(hash), hash, slot))
                 .collect()
         };
         drop(replaced);
@@ -410,7 +412,7 @@ where
 {
     /// A copy of the map taken at one instant (every shard read-locked at once, as in
     /// [`copy`](ConcurrentMap::copy)), with the same shard count and hasher. The tables are
-    /// copied with their stored hashes, so `Hash` is not called.
+    /// copied bucket for bucket, so `Hash` is not called.
     ///
     /// ```
     /// use selvedge_collections::ConcurrentMap;
@@ -492,7 +494,7 @@ where
             && mine.iter().flat_map(|table| table.iter()).all(|slot| {
                 let hash = other.hash(&slot.key);
                 theirs[other.shard_index(hash)]
-                    .find(hash, |found| found.is(hash, &slot.key))
+                    .find(hash, |found| found.is(&slot.key))
                     .is_some_and(|found| found.value == slot.value)
             })
     }

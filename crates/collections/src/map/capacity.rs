@@ -3,10 +3,12 @@
 //!
 //! A capacity is spread evenly over the shards (`capacity / shards`, rounded up, each), since
 //! the hash spreads keys evenly; a skewed key set may grow one shard before the total is
-//! reached. Each method locks one shard at a time and never runs user code: the tables grow
-//! and shrink by the hashes stored in their entries.
+//! reached. Each method locks one shard at a time. Growing or shrinking a table hashes its keys
+//! under that shard's lock (a panicking `Hash` leaves the table as it was; see `table.rs`).
 
-use super::{ConcurrentMap, Slot};
+use std::hash::{BuildHasher, Hash};
+
+use super::{ConcurrentMap, table};
 use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
 
@@ -98,7 +100,13 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         }
         capacity
     }
+}
 
+impl<K, V, S> ConcurrentMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
     /// Makes room for at least `additional` more entries, spread evenly over the shards, one
     /// shard at a time.
     ///
@@ -139,9 +147,11 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     pub fn try_reserve(&self, additional: usize) -> Result<(), CapacityError> {
         let per_shard = additional.div_ceil(self.shards.len());
         for shard in &*self.shards {
-            self.lock_write(shard, "try_reserve")
-                .try_reserve(per_shard, Slot::hash)
-                .map_err(|error| CapacityError::from_reserve(additional, error))?;
+            let mut table = self.lock_write(shard, "try_reserve");
+            self.resize(&mut table, "try_reserve", |table, hash| {
+                table::try_reserve(table, per_shard, hash)
+            })
+            .map_err(|error| CapacityError::from_reserve(additional, error))?;
         }
         Ok(())
     }
@@ -159,8 +169,10 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     #[track_caller]
     pub fn shrink_to_fit(&self) {
         for shard in &*self.shards {
-            self.lock_write(shard, "shrink_to_fit")
-                .shrink_to_fit(Slot::hash);
+            let mut table = self.lock_write(shard, "shrink_to_fit");
+            self.resize(&mut table, "shrink_to_fit", |table, hash| {
+                table::shrink_to_fit(table, hash);
+            });
         }
     }
 }

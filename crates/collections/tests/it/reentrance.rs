@@ -201,3 +201,46 @@ fn twenty_nested_maps_unwind_their_record() {
         assert_eq!(map.update(&0, |v| *v), Some(0));
     }
 }
+
+/// A key whose `Hash` looks up `MEDDLED` while it is armed with the key's number.
+#[derive(Debug, PartialEq, Eq)]
+struct Meddler(u32);
+
+static MEDDLED: std::sync::LazyLock<ConcurrentMap<Meddler, u32>> =
+    std::sync::LazyLock::new(|| ConcurrentMap::with_shards(1));
+
+std::thread_local! {
+    static MEDDLE: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+impl std::hash::Hash for Meddler {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if MEDDLE.with(std::cell::Cell::get) == Some(self.0) {
+            MEDDLE.with(|armed| armed.set(None));
+            let _ = MEDDLED.contains_key(&Meddler(u32::MAX));
+        }
+        self.0.hash(state);
+    }
+}
+
+#[test]
+fn a_hash_that_calls_the_map_while_its_shard_grows_panics_instead_of_deadlocking() {
+    // Growing hashes the stored keys under the shard's write lock; the armed key's `Hash`
+    // then needs that lock for its lookup.
+    let panicked = panics_within_ten_seconds(|| {
+        let mut n = 0;
+        while n < 3 || MEDDLED.len() < MEDDLED.capacity() {
+            MEDDLED.insert(Meddler(n), n);
+            n += 1;
+        }
+        MEDDLE.with(|armed| armed.set(Some(1)));
+        MEDDLED.insert(Meddler(1_000), 0);
+    });
+    assert!(panicked);
+    // The panic unwound before any entry moved, and released the lock.
+    let len = MEDDLED.len();
+    assert!((0..len).all(|n| MEDDLED.get(&Meddler(u32::try_from(n).unwrap())).is_some()));
+    assert_eq!(MEDDLED.get(&Meddler(1_000)), None);
+    MEDDLED.insert(Meddler(1_000), 0);
+    assert_eq!(MEDDLED.len(), len + 1);
+}
