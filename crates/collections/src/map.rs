@@ -710,27 +710,16 @@ where
         table.entry(hash, |slot| slot.is(key), |slot| self.hash(&slot.key))
     }
 
-    /// Grows `table`, a shard's write-locked table, by [`table::grow`].
+    /// Grows `table`, a shard's write-locked table, by [`table::grow`]. That hashes every key
+    /// of the shard under its lock, so the thread is marked as inside the map meanwhile
+    /// (unless a closure method already marked it): a `Hash` that calls this map panics
+    /// instead of waiting for the lock.
     #[cold]
     #[inline(never)]
     #[track_caller]
     fn grow(&self, table: &mut Table<K, V>, operation: &'static str) {
-        self.resize(table, operation, |table, hash| table::grow(table, hash));
-    }
-
-    /// Runs `resize` on `table`, a shard's write-locked table, with this map's hash. It hashes
-    /// every key under the shard's lock, so the thread is marked as inside the map meanwhile
-    /// (unless a closure method already marked it): a `Hash` that calls this map panics
-    /// instead of waiting for the lock.
-    #[track_caller]
-    fn resize<R>(
-        &self,
-        table: &mut Table<K, V>,
-        operation: &'static str,
-        resize: impl FnOnce(&mut Table<K, V>, &dyn Fn(&K) -> u64) -> R,
-    ) -> R {
         let _scope = ClosureScope::enter_unless_inside(self.id(), operation);
-        resize(table, &|key| self.hash(key))
+        table::grow(table, |key| self.hash(key));
     }
 
     /// Inserts `value` under `key` and returns the value it replaced (the key stays the one

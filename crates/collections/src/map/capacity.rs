@@ -11,6 +11,7 @@ use std::hash::{BuildHasher, Hash};
 use super::{ConcurrentMap, table};
 use crate::capacity_error::CapacityError;
 use crate::hasher::DefaultHashBuilder;
+use crate::reentrancy::ClosureScope;
 
 impl<K, V> ConcurrentMap<K, V> {
     /// An empty map with room for `capacity` entries over `shards` shards (rounded as in
@@ -148,10 +149,10 @@ where
         let per_shard = additional.div_ceil(self.shards.len());
         for shard in &*self.shards {
             let mut table = self.lock_write(shard, "try_reserve");
-            self.resize(&mut table, "try_reserve", |table, hash| {
-                table::try_reserve(table, per_shard, hash)
-            })
-            .map_err(|error| CapacityError::from_reserve(additional, error))?;
+            // Hashes the shard's keys under its lock: marked as inside the map, as in `grow`.
+            let _scope = ClosureScope::enter_unless_inside(self.id(), "try_reserve");
+            table::try_reserve(&mut table, per_shard, |key| self.hash(key))
+                .map_err(|error| CapacityError::from_reserve(additional, error))?;
         }
         Ok(())
     }
@@ -170,9 +171,8 @@ where
     pub fn shrink_to_fit(&self) {
         for shard in &*self.shards {
             let mut table = self.lock_write(shard, "shrink_to_fit");
-            self.resize(&mut table, "shrink_to_fit", |table, hash| {
-                table::shrink_to_fit(table, hash);
-            });
+            let _scope = ClosureScope::enter_unless_inside(self.id(), "shrink_to_fit");
+            table::shrink_to_fit(&mut table, |key| self.hash(key));
         }
     }
 }
