@@ -122,7 +122,8 @@ where
     /// # Panics
     ///
     /// If the room cannot be had, as [`with_capacity`](ConcurrentMap::with_capacity); use
-    /// [`try_reserve`](Self::try_reserve) for an amount that comes from input.
+    /// [`try_reserve`](Self::try_reserve) for an amount that comes from input. As
+    /// [`try_reserve`](Self::try_reserve) if `Hash` panics.
     #[track_caller]
     pub fn reserve(&self, additional: usize) {
         if let Err(error) = self.try_reserve(additional) {
@@ -144,6 +145,11 @@ where
     /// assert!(map.try_reserve(10).is_ok());
     /// assert!(matches!(map.try_reserve(usize::MAX), Err(CapacityError::Overflow { .. })));
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `Hash` panics while a shard that must grow rehashes its keys; that shard is left as
+    /// it was, with its entries and its old room.
     #[track_caller]
     pub fn try_reserve(&self, additional: usize) -> Result<(), CapacityError> {
         let per_shard = additional.div_ceil(self.shards.len());
@@ -167,6 +173,10 @@ where
     /// assert!(map.capacity() < 1_000);
     /// assert_eq!(map.get(&1), Some(1));
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `Hash` panics while a shard rehashes its keys; that shard is left as it was.
     #[track_caller]
     pub fn shrink_to_fit(&self) {
         for shard in &*self.shards {

@@ -152,3 +152,24 @@ fn a_panicking_hash_fails_only_its_own_call() {
     assert_eq!(map.get(&Key(1)), Some(1));
     assert_eq!(map.get(&Key(2)), None);
 }
+
+#[test]
+fn a_panicking_hash_while_reserving_or_shrinking_leaves_the_shard_as_it_was() {
+    let map = ConcurrentMap::with_shards(1);
+    for i in 0..100 {
+        map.insert(Key(i), i);
+    }
+    map.reserve(1_000);
+    let capacity = map.capacity();
+    ARMED.with(|armed| armed.set(Some(50)));
+    assert!(catch_unwind(AssertUnwindSafe(|| map.shrink_to_fit())).is_err());
+    assert_eq!(map.capacity(), capacity);
+    assert!(catch_unwind(AssertUnwindSafe(|| map.try_reserve(10_000))).is_err());
+    assert_eq!(map.capacity(), capacity);
+    ARMED.with(|armed| armed.set(None));
+    assert_eq!(map.len(), 100);
+    assert!((0..100).all(|i| map.get(&Key(i)) == Some(i)));
+    map.shrink_to_fit();
+    assert!(map.capacity() < capacity);
+    assert!((0..100).all(|i| map.get(&Key(i)) == Some(i)));
+}
