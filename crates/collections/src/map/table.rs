@@ -119,7 +119,7 @@ fn move_into<K, V>(
     debug_assert_eq!(hashes.len(), table.len());
     // `into_iter` walks the buckets in the same order as `iter` did for `hashes` (both are
     // hashbrown's `RawIter` over the unchanged table), so each entry meets its own hash; the
-    // tests below find every key after growing, shrinking and rebuilding over tombstones.
+    // tests below find every key after growing, reserving, shrinking and churning.
     for (slot, hash_of_slot) in std::mem::take(table).into_iter().zip(hashes) {
         new.insert_unique(hash_of_slot, slot, |slot| hash(&slot.key));
     }
