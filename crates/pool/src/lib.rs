@@ -199,7 +199,7 @@ mod task_builder;
 pub use as_completed::{AsCompleted, Completed, as_completed};
 pub use broadcast::BroadcastContext;
 pub use builder::PoolBuilder;
-pub use engine::queue::LOW_PRIORITY_GUARD;
+pub use engine::levels::LOW_PRIORITY_GUARD;
 pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;
 pub use map::{Map, MapError};

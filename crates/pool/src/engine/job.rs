@@ -55,9 +55,9 @@ pub(crate) struct RunCtx<'a> {
     /// already counted as handed back by `shutdown_now`.
     pub(crate) counters: Option<&'a Counters>,
     /// On a worker: where a handle-less task counts its completion instead of
-    /// `Counters::completed`. The worker adds it to `State::completed` when it next takes
-    /// the pool lock, right after the task: two workers bumping one shared counter per task
-    /// moved its cache line between them on every task. Tasks with a handle count at once
+    /// `Counters::completed`. The worker publishes the total in its own `WorkerSlot` right
+    /// after the task: two workers bumping one shared counter per task moved its cache line
+    /// between them on every task. Tasks with a handle count at once
     /// (their joiner must see the count).
     pub(crate) completed_here: Option<&'a Cell<u64>>,
 }

@@ -160,6 +160,11 @@ impl AtomicTally {
 
     /// A worker about to park announces itself: `idle += 1`; returns the word before (whose
     /// `pushed` tells whether a submission is in flight).
+    /// Bumps `pushed` on the locked path (no condition: the caller checked under the lock).
+    pub(crate) fn bump_pushed(&self) {
+        let _ = self.bump_pushed_if(self.load(Ordering::Relaxed), |_| true);
+    }
+
     #[inline]
     pub(crate) fn add_idle(&self) -> Tally {
         Tally(self.0.fetch_add(ONE_IDLE, Ordering::AcqRel))
