@@ -24,22 +24,27 @@
 //! never admit too much, and nobody decides "nothing is left" while a job is in a worker's
 //! hand uncounted.
 //!
-//! # The protocols (each a read-modify-write pair or a SeqCst Dekker pair)
+//! # The protocols
+//!
+//! Each is a pair of read-modify-writes of one word, which are totally ordered, so whichever
+//! comes second sees what the first side published before it (no fence on the per-task path;
+//! loom, which does not model SeqCst fully, checks these as they are):
 //!
 //! - **Park vs submit.** A worker parks under the lock after finding every level empty: it
 //!   adds itself to the tally's `idle` and reads `pushed` in the same read-modify-write; if
 //!   `pushed - consumed > 0` a submission is in flight and it does not sleep. A submitter's
 //!   reservation is a read-modify-write of the same word: it either came first (the worker
 //!   sees it) or sees `idle > 0` and wakes a worker under the lock. No lost wake-up.
-//! - **Blocked submitter vs take.** A `Block` submitter publishes `blocked` (SeqCst) and then
-//!   reads the slots' counts; a worker counts a take (SeqCst) and then reads `blocked`. One of
-//!   them sees the other: the submitter finds space, or the worker wakes it (under the lock,
-//!   after the submitter is waiting).
+//! - **Blocked submitter vs take.** A `Block` submitter publishes `blocked` and then reads
+//!   every slot's count by a read-modify-write; a worker counts a take by a read-modify-write
+//!   of its slot and then reads `blocked`. Either the submitter's read comes second and finds
+//!   the space, or the worker's count does and it sees `blocked` and wakes the submitter
+//!   (under the lock, so after the submitter is waiting).
 //! - **`wait_idle` vs going idle.** A waiter publishes `idle_waiters` and then reads
-//!   `reserved` and every slot's `busy`; a worker marks itself busy before it counts a take
-//!   and clears `busy` (SeqCst) only once it found the queue empty, then reads `idle_waiters`
-//!   and, if set, checks idleness under the lock and wakes the waiters. A waiter that sees a
-//!   take counted sees its worker busy.
+//!   `reserved` and every slot's `busy` by read-modify-writes; a worker marks itself busy
+//!   before it counts a take and clears `busy` by a swap only once it found the queue empty,
+//!   then reads `idle_waiters` and, if set, checks idleness under the lock and wakes the
+//!   waiters. A waiter that sees a take counted sees its worker busy.
 //! - **`shutdown_now` vs take.** `shutdown_now` sets `halted` and then takes jobs out until
 //!   `reserved` is zero; a worker that takes a job reads `halted` first thing and, if set,
 //!   hands the job to `State::returned` before it counts it. So every job is either started
@@ -237,7 +242,7 @@ impl Shared {
         st.idle_waiters += 1;
         shared.signals.set_idle_waiters(st.idle_waiters);
         if let Some(slot) = &own {
-            slot.set_busy(false);
+            slot.set_idle();
             // One busy worker fewer may be what other waiters lacked.
             st.notify_if_idle(shared);
         }
@@ -270,7 +275,7 @@ impl Shared {
         st.idle_waiters -= 1;
         shared.signals.set_idle_waiters(st.idle_waiters);
         if let Some(slot) = &own {
-            slot.set_busy(true);
+            slot.set_busy();
         }
         if idle { Ok(()) } else { Err(WaitTimeout) }
     }

@@ -28,31 +28,32 @@ pub(crate) struct Signals {
 }
 
 impl Signals {
-    // SeqCst on both sides of each Dekker pair told in `shared.rs`.
+    // Each store is followed by the writer's read-modify-writes of the worker slots, and
+    // each load follows the worker's read-modify-write of its own slot: see `slot.rs`.
     pub(crate) fn set_blocked(&self, n: usize) {
-        self.blocked.store(n, Ordering::SeqCst);
+        self.blocked.store(n, Ordering::Release);
     }
 
     #[inline]
     pub(crate) fn blocked(&self) -> bool {
-        self.blocked.load(Ordering::SeqCst) > 0
+        self.blocked.load(Ordering::Acquire) > 0
     }
 
     pub(crate) fn set_idle_waiters(&self, n: usize) {
-        self.idle_waiters.store(n, Ordering::SeqCst);
+        self.idle_waiters.store(n, Ordering::Release);
     }
 
     pub(crate) fn idle_waiters(&self) -> bool {
-        self.idle_waiters.load(Ordering::SeqCst) > 0
+        self.idle_waiters.load(Ordering::Acquire) > 0
     }
 
     pub(crate) fn halt(&self) {
-        self.halted.store(true, Ordering::SeqCst);
+        self.halted.store(true, Ordering::Release);
     }
 
     #[inline]
     pub(crate) fn halted(&self) -> bool {
-        self.halted.load(Ordering::SeqCst)
+        self.halted.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_broadcast_seq(&self, seq: u64) {

@@ -23,16 +23,21 @@ struct Counts {
     busy: AtomicBool,
 }
 
+// The orderings: a worker's writes here are read-modify-writes or are followed by one, and the
+// lock's holder reads by read-modify-writes too (`fetch_add(0)`, `fetch_and(true)`), so the
+// two sides' operations on one slot are totally ordered and the later one synchronizes with
+// the earlier: whichever side comes second sees what the first published before (see the
+// protocols in `shared.rs`). No fence on the worker's per-task path.
 impl WorkerSlot {
-    /// Counts one more job taken. SeqCst: ordered with the `blocked` and `busy` checks of
-    /// the protocol in `shared.rs`.
+    /// Counts one more job taken (after marking the worker busy).
     #[inline]
     pub(crate) fn count_popped(&self) {
-        self.0.popped.fetch_add(1, Ordering::SeqCst);
+        self.0.popped.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The jobs taken so far; a read-modify-write, for the lock's holder (see above).
     pub(crate) fn popped(&self) -> u64 {
-        self.0.popped.load(Ordering::SeqCst)
+        self.0.popped.fetch_add(0, Ordering::AcqRel)
     }
 
     /// Publishes the worker's running total of handle-less completions.
@@ -45,13 +50,21 @@ impl WorkerSlot {
         self.0.completed.load(Ordering::Acquire)
     }
 
-    /// Marks the worker busy (a job taken) or idle (about to spin or park).
+    /// Marks the worker busy, before it counts a job it took (or under the lock, with a
+    /// broadcast share).
     #[inline]
-    pub(crate) fn set_busy(&self, busy: bool) {
-        self.0.busy.store(busy, Ordering::SeqCst);
+    pub(crate) fn set_busy(&self) {
+        self.0.busy.store(true, Ordering::Release);
     }
 
+    /// Marks the worker idle (it found the queue empty, or waits in `wait_idle`); the
+    /// caller then reads `Signals::idle_waiters`.
+    pub(crate) fn set_idle(&self) {
+        self.0.busy.swap(false, Ordering::AcqRel);
+    }
+
+    /// Whether the worker is busy; a read-modify-write, for the lock's holder.
     pub(crate) fn is_busy(&self) -> bool {
-        self.0.busy.load(Ordering::SeqCst)
+        self.0.busy.fetch_and(true, Ordering::AcqRel)
     }
 }

@@ -21,11 +21,12 @@
 use std::time::Instant;
 
 use selvedge_locks::sync::atomic::Ordering;
-use selvedge_locks::sync::{Arc, PlainMutexGuard};
+use selvedge_locks::sync::Arc;
 
 use super::counters::Counters;
 use super::job::Job;
 use super::shared::{Shared, State};
+use super::tally::COUNT_MASK;
 use super::{events, worker};
 use crate::{RejectionPolicy, SubmitError};
 
@@ -109,15 +110,45 @@ impl Shared {
         job: Job,
         policy: RejectionPolicy,
     ) -> Result<(), NotQueued> {
+        let capacity = shared.config.queue_capacity as u64;
         let mut st = shared.state.lock();
         let mut deadline = None;
         loop {
             if !st.accepting {
                 return Err(NotQueued::Refused(SubmitError::Shutdown, job));
             }
-            let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
-            if !full || st.threads < st.max {
-                return Self::queue_locked(shared, st, job, full);
+            // No worker at all (an elastic pool with zero core threads): start one before the
+            // job goes in, so a job is never queued that nobody will run.
+            if st.threads == 0
+                && let Err(msg) = worker::spawn_worker(shared, &mut st)
+            {
+                return Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job));
+            }
+            // A place below the capacity, reserved by the same compare-and-swap as the fast
+            // path's (which may run meanwhile: checking first and bumping after would let both
+            // take the last place), against the exact count.
+            let consumed = st.consumed() & COUNT_MASK;
+            shared.signals.set_consumed(consumed);
+            let below = shared
+                .tally
+                .bump_pushed_if(shared.tally.load(Ordering::Relaxed), |cur| {
+                    cur.reserved(consumed) < capacity
+                })
+                .is_some();
+            if below {
+                Self::queue_reserved(shared, &mut st, job, true);
+                return Ok(());
+            }
+            if st.threads < st.max {
+                // Full: the job goes in over the capacity, with a new worker for it.
+                if st.idle == 0
+                    && let Err(msg) = worker::spawn_worker(shared, &mut st)
+                {
+                    return Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job));
+                }
+                shared.tally.bump_pushed();
+                Self::queue_reserved(shared, &mut st, job, false);
+                return Ok(());
             }
             match policy {
                 RejectionPolicy::Reject => return Err(NotQueued::Refused(SubmitError::Full, job)),
@@ -130,11 +161,11 @@ impl Shared {
                 RejectionPolicy::Block(timeout) => {
                     let until =
                         *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));
-                    // Published before the look at the counts above is repeated (see
-                    // "Blocked submitter vs take" in `shared.rs`).
+                    // Published before the counts are read again (see "Blocked submitter vs
+                    // take" in `shared.rs`).
                     st.blocked += 1;
                     shared.signals.set_blocked(st.blocked);
-                    let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
+                    let full = st.reserved(shared) >= capacity;
                     let timed_out = full
                         && match until {
                             Some(until) => shared.space.wait_until(&mut st, until).timed_out(),
@@ -145,10 +176,7 @@ impl Shared {
                         };
                     st.blocked -= 1;
                     shared.signals.set_blocked(st.blocked);
-                    if timed_out
-                        && st.reserved(shared) >= shared.config.queue_capacity as u64
-                        && st.accepting
-                    {
+                    if timed_out && st.reserved(shared) >= capacity && st.accepting {
                         return Err(NotQueued::Refused(SubmitError::Timeout, job));
                     }
                 }
@@ -156,38 +184,21 @@ impl Shared {
         }
     }
 
-    /// Queues `job` under the lock (`full`: the queue is at capacity, so the job only goes
-    /// in with a new worker for it) and hands it to a parked worker, or starts one by the
-    /// growth rule. Where no worker could take the job if the OS refused a thread (none
-    /// alive, or over capacity), the worker is started first and the job refused if that
-    /// fails, so a job is never queued that nobody will run.
-    fn queue_locked(
-        shared: &Arc<Self>,
-        mut st: PlainMutexGuard<'_, State>,
-        job: Job,
-        full: bool,
-    ) -> Result<(), NotQueued> {
-        let needs_worker = st.threads == 0 || full;
-        if needs_worker
-            && st.idle == 0
-            && let Err(msg) = worker::spawn_worker(shared, &mut st)
-        {
-            return Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job));
-        }
+    /// Pushes `job`, whose place the caller reserved in the tally, and hands it to a parked
+    /// worker, or (`grow`) starts one by the growth rule; the OS refusing is fine there: a
+    /// live worker will take the job.
+    fn queue_reserved(shared: &Arc<Self>, st: &mut State, job: Job, grow: bool) {
         st.uncounted += u64::from(!job.counted());
-        shared.tally.bump_pushed();
         shared.levels.push(job.priority(), job);
         if st.idle > 0 {
             st.claim_idle(shared);
             shared.work.notify_one();
-        } else if !needs_worker
+        } else if grow
             && st.threads < st.max
             && shared.levels.len()
                 > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
         {
-            // The OS refusing is fine here: a live worker will take the job.
-            let _ = worker::spawn_worker(shared, &mut st);
+            let _ = worker::spawn_worker(shared, st);
         }
-        Ok(())
     }
 }

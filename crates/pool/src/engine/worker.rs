@@ -161,14 +161,14 @@ fn replace_unwound(shared: &Arc<Shared>, slot: &WorkerSlot, phase: Phase) {
     // before it is uncounted (see `broadcast.rs`). A second unwind from the pool's own code
     // stops here; the share resolves itself on the way out.
     while let Some(job) = broadcast::take_own(shared, &mut st, &me) {
-        slot.set_busy(true);
+        slot.set_busy();
         drop(st);
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| execute(shared, job, None))) {
             drop_payload(payload);
         }
         st = shared.state.lock();
     }
-    slot.set_busy(false);
+    slot.set_idle();
     st.threads -= 1;
     st.remove_worker(me.id());
     st.notify_if_idle(shared);
@@ -219,7 +219,7 @@ fn worker_main(
                 Some(job) => {
                     // Busy before counted: see "`wait_idle` vs going idle" in `shared.rs`.
                     if !busy {
-                        slot.set_busy(true);
+                        slot.set_busy();
                     }
                     slot.count_popped();
                     if shared.signals.blocked() {
@@ -247,7 +247,7 @@ fn worker_main(
         }
         if busy {
             busy = false;
-            slot.set_busy(false);
+            slot.set_idle();
             if shared.signals.idle_waiters() {
                 shared.state.lock().notify_if_idle(shared);
             }
@@ -312,7 +312,7 @@ fn take_share(
     let mut st = shared.state.lock();
     let share = broadcast::take_own(shared, &mut st, me);
     match &share {
-        Some(_) => slot.set_busy(true),
+        Some(_) => slot.set_busy(),
         None => *looked = st.broadcasts.seq(),
     }
     share
