@@ -386,6 +386,7 @@ impl PoolBuilder {
             on_start: self.on_start,
             on_stop: self.on_stop,
             policy: self.policy,
+            blocking: matches!(self.policy, RejectionPolicy::Block(_)),
             slow_task: self.slow_task,
             spin_rounds: self.spin_rounds,
             fast_path: self.fast_path,

@@ -23,6 +23,9 @@ pub(crate) struct Config {
     pub(crate) on_start: Option<Hook>,
     pub(crate) on_stop: Option<Hook>,
     pub(crate) policy: RejectionPolicy,
+    /// `policy` is `Block`: submitters may wait for space, so workers count their takes by
+    /// read-modify-writes and look for blocked submitters (see `slot.rs`).
+    pub(crate) blocking: bool,
     pub(crate) slow_task: Option<Duration>,
     pub(crate) drop_timeout: Duration,
     /// How often the monitor thread emits `pool.stats`, if there is one.

@@ -26,25 +26,29 @@
 //!
 //! # The protocols
 //!
-//! Each is a pair of read-modify-writes of one word, which are totally ordered, so whichever
-//! comes second sees what the first side published before it (no fence on the per-task path;
-//! loom, which does not model SeqCst fully, checks these as they are):
+//! Each is a read-modify-write pair on one word (totally ordered, so whichever comes second
+//! sees what the first side published before it) or a Dekker pair with a SeqCst fence on
+//! each side between its write and its read (so at least one side sees the other's write).
+//! Loom models both (it does not model SeqCst loads and stores fully, so none is relied on).
 //!
 //! - **Park vs submit.** A worker parks under the lock after finding every level empty: it
 //!   adds itself to the tally's `idle` and reads `pushed` in the same read-modify-write; if
 //!   `pushed - consumed > 0` a submission is in flight and it does not sleep. A submitter's
 //!   reservation is a read-modify-write of the same word: it either came first (the worker
 //!   sees it) or sees `idle > 0` and wakes a worker under the lock. No lost wake-up.
-//! - **Blocked submitter vs take.** A `Block` submitter publishes `blocked` and then reads
-//!   every slot's count by a read-modify-write; a worker counts a take by a read-modify-write
-//!   of its slot and then reads `blocked`. Either the submitter's read comes second and finds
-//!   the space, or the worker's count does and it sees `blocked` and wakes the submitter
-//!   (under the lock, so after the submitter is waiting).
-//! - **`wait_idle` vs going idle.** A waiter publishes `idle_waiters` and then reads
-//!   `reserved` and every slot's `busy` by read-modify-writes; a worker marks itself busy
-//!   before it counts a take and clears `busy` by a swap only once it found the queue empty,
-//!   then reads `idle_waiters` and, if set, checks idleness under the lock and wakes the
-//!   waiters. A waiter that sees a take counted sees its worker busy.
+//! - **Blocked submitter vs take** (only in pools whose policy is `Block`). A submitter
+//!   publishes `blocked`, fences and reads every slot's count; a worker stores its count,
+//!   fences and reads `blocked`. Either the submitter finds the space, or the worker sees
+//!   `blocked` and wakes it (under the lock, so after the submitter is waiting). This is the
+//!   only fence on the per-task path, and other pools do not run it.
+//! - **`wait_idle` vs going idle.** A waiter publishes `idle_waiters`, runs a SeqCst fence,
+//!   and then reads `reserved` and every slot's `busy`; a worker marks
+//!   itself busy before it counts a take, and only once it found the queue empty clears
+//!   `busy`, runs a SeqCst fence and reads `idle_waiters` (if set, it checks idleness under
+//!   the lock and wakes the waiters). The two fences make it a Dekker pair: either the waiter
+//!   sees the worker's last count or the worker sees the waiter. A waiter that sees a take
+//!   counted sees its worker busy (the count is a release after the busy mark). The fences
+//!   run once per wait and once per busy period, never per task.
 //! - **`shutdown_now` vs take.** `shutdown_now` sets `halted` and then takes jobs out until
 //!   `reserved` is zero; a worker that takes a job reads `halted` first thing and, if set,
 //!   hands the job to `State::returned` before it counts it. So every job is either started
@@ -53,7 +57,7 @@
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
-use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
+use selvedge_locks::sync::atomic::{AtomicUsize, Ordering, fence};
 use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, thread};
 
 use super::broadcast::{self, Broadcasts};
@@ -241,6 +245,8 @@ impl Shared {
         let own = st.own_slot();
         st.idle_waiters += 1;
         shared.signals.set_idle_waiters(st.idle_waiters);
+        // The other half of the fence a worker going idle runs (see the module doc).
+        fence(Ordering::SeqCst);
         if let Some(slot) = &own {
             slot.set_idle();
             // One busy worker fewer may be what other waiters lacked.

@@ -28,8 +28,8 @@ pub(crate) struct Signals {
 }
 
 impl Signals {
-    // Each store is followed by the writer's read-modify-writes of the worker slots, and
-    // each load follows the worker's read-modify-write of its own slot: see `slot.rs`.
+    // `blocked` and `idle_waiters` are each half of a fenced Dekker pair with the workers'
+    // counts (see `shared.rs`); the others only need to pass data along.
     pub(crate) fn set_blocked(&self, n: usize) {
         self.blocked.store(n, Ordering::Release);
     }

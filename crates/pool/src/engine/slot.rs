@@ -1,7 +1,7 @@
 //! [`WorkerSlot`]: what one worker publishes about itself on its own cache line, so that it
 //! counts its tasks without writing a line any other core writes: the tasks it took out of the
 //! queue, the handle-less tasks it completed, and whether it is busy. Only its worker writes
-//! it (by plain stores, or a read-modify-write nobody else contends); the pool lock's holder
+//! it (by release stores, never a read-modify-write); the pool lock's holder
 //! reads every slot to get exact totals (see `shared.rs`, "Counting without a shared line").
 
 use crossbeam_utils::CachePadded;
@@ -23,21 +23,22 @@ struct Counts {
     busy: AtomicBool,
 }
 
-// The orderings: a worker's writes here are read-modify-writes or are followed by one, and the
-// lock's holder reads by read-modify-writes too (`fetch_add(0)`, `fetch_and(true)`), so the
-// two sides' operations on one slot are totally ordered and the later one synchronizes with
-// the earlier: whichever side comes second sees what the first published before (see the
-// protocols in `shared.rs`). No fence on the worker's per-task path.
+// The orderings: only the worker writes its slot, by release stores; the lock's holder reads
+// with acquire loads. Where a reader and the worker must each see the other's latest write
+// (a blocked submitter, `wait_idle`), both sides run a SeqCst fence between their write and
+// their read (the protocols in `shared.rs`); the per-task path has none unless submitters
+// can block.
 impl WorkerSlot {
-    /// Counts one more job taken (after marking the worker busy).
+    /// Publishes `taken`, the worker's count of jobs taken (one more than before; the worker
+    /// keeps its own copy, so counting needs no load), after marking the worker busy.
     #[inline]
-    pub(crate) fn count_popped(&self) {
-        self.0.popped.fetch_add(1, Ordering::AcqRel);
+    pub(crate) fn count_popped(&self, taken: u64) {
+        self.0.popped.store(taken, Ordering::Release);
     }
 
-    /// The jobs taken so far; a read-modify-write, for the lock's holder (see above).
+    /// The jobs taken so far.
     pub(crate) fn popped(&self) -> u64 {
-        self.0.popped.fetch_add(0, Ordering::AcqRel)
+        self.0.popped.load(Ordering::Acquire)
     }
 
     /// Publishes the worker's running total of handle-less completions.
@@ -60,11 +61,10 @@ impl WorkerSlot {
     /// Marks the worker idle (it found the queue empty, or waits in `wait_idle`); the
     /// caller then reads `Signals::idle_waiters`.
     pub(crate) fn set_idle(&self) {
-        self.0.busy.swap(false, Ordering::AcqRel);
+        self.0.busy.store(false, Ordering::Release);
     }
 
-    /// Whether the worker is busy; a read-modify-write, for the lock's holder.
     pub(crate) fn is_busy(&self) -> bool {
-        self.0.busy.fetch_and(true, Ordering::AcqRel)
+        self.0.busy.load(Ordering::Acquire)
     }
 }

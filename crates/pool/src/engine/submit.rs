@@ -20,7 +20,7 @@
 
 use std::time::Instant;
 
-use selvedge_locks::sync::atomic::Ordering;
+use selvedge_locks::sync::atomic::{Ordering, fence};
 use selvedge_locks::sync::Arc;
 
 use super::counters::Counters;
@@ -165,6 +165,7 @@ impl Shared {
                     // take" in `shared.rs`).
                     st.blocked += 1;
                     shared.signals.set_blocked(st.blocked);
+                    fence(Ordering::SeqCst);
                     let full = st.reserved(shared) >= capacity;
                     let timed_out = full
                         && match until {

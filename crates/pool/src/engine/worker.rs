@@ -49,7 +49,7 @@ use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use selvedge_locks::sync::atomic::Ordering;
+use selvedge_locks::sync::atomic::{Ordering, fence};
 use selvedge_locks::sync::{Arc, MODEL, PlainMutexGuard, thread};
 
 use super::config::Hook;
@@ -198,6 +198,8 @@ fn worker_main(
     let mut low_guard = LowGuard::default();
     // Whether this worker's slot says busy (written only on a change).
     let mut busy = false;
+    // Jobs this worker took: its slot's count, kept here too so counting needs no load.
+    let mut taken = 0;
     {
         let mut st = shared.state.lock();
         st.starting -= 1;
@@ -213,7 +215,8 @@ fn worker_main(
             Some(share) => Some(share),
             None => match shared.levels.pop(&mut low_guard) {
                 Some(job) if shared.signals.halted() => {
-                    hand_back(shared, slot, job);
+                    taken += 1;
+                    hand_back(shared, slot, job, taken);
                     continue;
                 }
                 Some(job) => {
@@ -221,10 +224,16 @@ fn worker_main(
                     if !busy {
                         slot.set_busy();
                     }
-                    slot.count_popped();
-                    if shared.signals.blocked() {
-                        let _st = shared.state.lock();
-                        shared.space.notify_one();
+                    taken += 1;
+                    slot.count_popped(taken);
+                    if shared.config.blocking {
+                        // "Blocked submitter vs take" in `shared.rs`: only where submitters
+                        // may block is there a fence per task.
+                        fence(Ordering::SeqCst);
+                        if shared.signals.blocked() {
+                            let _st = shared.state.lock();
+                            shared.space.notify_one();
+                        }
                     }
                     Some(job)
                 }
@@ -248,6 +257,9 @@ fn worker_main(
         if busy {
             busy = false;
             slot.set_idle();
+            // Orders this worker's last count before the look at `idle_waiters` ("`wait_idle`
+            // vs going idle" in `shared.rs`); once per busy period, not per task.
+            fence(Ordering::SeqCst);
             if shared.signals.idle_waiters() {
                 shared.state.lock().notify_if_idle(shared);
             }
@@ -321,10 +333,10 @@ fn take_share(
 /// A job taken after `shutdown_now` began: handed to it instead of started, and counted
 /// only then (see "`shutdown_now` vs take" in `shared.rs`).
 #[cold]
-fn hand_back(shared: &Shared, slot: &WorkerSlot, job: Job) {
+fn hand_back(shared: &Shared, slot: &WorkerSlot, job: Job, taken: u64) {
     let mut st = shared.state.lock();
     st.returned.push(job);
-    slot.count_popped();
+    slot.count_popped(taken);
 }
 
 /// How many times a worker that found the queue empty yields, watching the `pushed` count,
