@@ -32,6 +32,6 @@ pub(crate) struct Config {
     pub(crate) monitor: Option<Duration>,
     /// Yield rounds before parking (see `worker.rs`, "Spinning").
     pub(crate) spin_rounds: u32,
-    /// Whether a fixed-size pool may take the lock-free intake path (see `intake.rs`).
+    /// Whether a fixed-size pool may take the lock-free submission path (see `submit.rs`).
     pub(crate) fast_path: bool,
 }

@@ -189,7 +189,7 @@ const PRIORITY_SHIFT: u32 = 61;
 const COUNTED: u64 = 1 << 63;
 
 /// One queued unit of work: three words (the tag, the work's [`Vtable`], the work inline
-/// or its box), so an intake ring slot with its sequence word is 32 bytes.
+/// or its box), moved by value through the queue.
 pub(crate) struct Job {
     /// The task id (low 61 bits), the priority's index (2 bits) and whether the outcome is
     /// counted (top bit; `false` for the pool's own scope tickets, which stay out of the task
