@@ -263,9 +263,9 @@ impl PoolBuilder {
         self
     }
 
-    /// For loom models: lets a fixed-size pool take the lock-free intake path (off under loom
-    /// by default: it lengthens every schedule, and the two-worker models then exceed loom's
-    /// branch limit; the `intake_*` models turn it on). Not public API.
+    /// For loom models: lets a fixed-size pool take the lock-free submission path (off under
+    /// loom by default: it lengthens every schedule, and the two-worker models then exceed
+    /// loom's branch limit; the `fast_path_*` models turn it on). Not public API.
     #[doc(hidden)]
     pub fn loom_fast_path(mut self, on: bool) -> Self {
         self.fast_path = on;
@@ -386,6 +386,7 @@ impl PoolBuilder {
             on_start: self.on_start,
             on_stop: self.on_stop,
             policy: self.policy,
+            blocking: matches!(self.policy, RejectionPolicy::Block(_)),
             slow_task: self.slow_task,
             spin_rounds: self.spin_rounds,
             fast_path: self.fast_path,

@@ -136,31 +136,32 @@
 //! | shutdown | graceful with timeout, or hand back backlog | none | `join` | n/a |
 //! | borrowing tasks | `scope`, `run` | `scope`, `install` | no | `thread::scope` |
 //! | run on every worker | `broadcast`, `spawn_broadcast` (the workers alive at the call; a panic stays in its worker's entry) | `broadcast`, `spawn_broadcast` (fixed pool; `broadcast` re-raises) | no | n/a |
-//! | work stealing | no (one shared queue) | yes | no | n/a |
+//! | work stealing | no (one lock-free FIFO per priority, shared) | yes | no | n/a |
 //!
 //! # Performance
 //!
 //! In a fixed-size pool (core == max threads, the default) a submission takes no lock and,
 //! for a closure of one word (one `Arc`, one reference, or nothing captured), allocates
-//! nothing: one compare-and-swap and one release store into an intake ring that workers move
-//! into the priority queue (the protocol is in the module doc of `src/engine/intake.rs`). It takes
-//! the pool lock only to wake a parked worker. Larger closures are boxed; `submit` adds the
-//! handle's slot. Elastic pools, a full queue or ring, and scope tickets take the pool lock.
+//! nothing but the queue's own blocks: one compare-and-swap that reserves its place and one
+//! push onto its priority's lock-free FIFO (crossbeam-deque's `Injector`). It takes the pool
+//! lock only to wake a parked worker. Workers take no lock between tasks either: a steal from
+//! the most urgent non-empty level, counted on the worker's own cache line (the protocols
+//! are in the module doc of `src/engine/shared.rs`). Larger closures are boxed; `submit`
+//! adds the handle's slot. Elastic pools, a full queue and scope tickets take the pool lock.
 //! No clock read or tracing unless a deadline or slow-task threshold asks for it. Workers
-//! yield briefly before parking so a steadily fed worker rarely needs a
-//! futex wake-up. Scoped tasks go to the scope's own list, taken one at a time. Against
-//! threadpool and rayon, measured in the same runs, with the commands that reproduce them:
+//! yield briefly before parking so a steadily fed worker rarely needs a futex wake-up.
+//! Scoped tasks go to the scope's own list, taken one at a time. Against threadpool and
+//! rayon, measured in the same runs, with the commands that reproduce them:
 //! `docs/benchmarks.md` and `docs/notes/pool-benchmarks.md`.
 //!
 //! # Limitations
 //!
-//! - One priority queue behind one mutex (fed by a lock-free intake ring in fixed-size
-//!   pools), taken once per pop: fine for tasks of a microsecond or more; for fork-join
-//!   recursion of nanosecond tasks, rayon's work stealing scales better (measured on 2 cores
-//!   only so far).
+//! - One FIFO per priority shared by every worker, with no per-worker deques: no lock, but
+//!   every take is a compare-and-swap on the level's head, so for fork-join recursion of
+//!   nanosecond tasks rayon's per-worker deques scale better.
 //! - Priority order is among queued tasks: a worker picks from every task whose submission
-//!   returned before it took the pool lock; one still being submitted is not yet queued and
-//!   may start after a less urgent task picked meanwhile. FIFO within a priority holds for
+//!   returned before it looked; one still being submitted is not yet queued and may start
+//!   after a less urgent task picked meanwhile. The Low guard counts per worker. FIFO within a priority holds for
 //!   the submissions of each thread, whatever path they take.
 //! - A task that has started is never interrupted: timeouts only expire queued tasks.
 //! - Cancelled tasks keep their queue slot until a worker or shutdown discards them.
@@ -199,7 +200,7 @@ mod task_builder;
 pub use as_completed::{AsCompleted, Completed, as_completed};
 pub use broadcast::BroadcastContext;
 pub use builder::PoolBuilder;
-pub use engine::queue::LOW_PRIORITY_GUARD;
+pub use engine::levels::LOW_PRIORITY_GUARD;
 pub use error::{BuildError, SubmitError, TaskError, WaitTimeout};
 pub use handle::TaskHandle;
 pub use map::{Map, MapError};

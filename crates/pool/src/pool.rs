@@ -404,8 +404,9 @@ impl ThreadPool {
     /// stays open throughout. Called from one of the pool's own tasks it does not wait for
     /// that task (or any other task that is itself in `wait_idle`).
     ///
-    /// It reads the counts the pool keeps anyway (tasks reserved, tasks being run, under
-    /// the pool lock), and the last worker to finish wakes it: no polling.
+    /// It reads the counts the pool keeps anyway (tasks reserved, and each worker's own
+    /// count and busy flag), and the last worker to go idle wakes it: no polling, and nothing
+    /// added to the workers' per-task path.
     ///
     /// # Errors
     ///

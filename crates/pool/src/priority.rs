@@ -4,9 +4,9 @@
 /// tasks start in submission order (FIFO).
 ///
 /// The one exception is the anti-starvation guard for [`Priority::Low`]: after
-/// [`LOW_PRIORITY_GUARD`](crate::LOW_PRIORITY_GUARD) tasks of higher levels have started in a
-/// row while Low tasks were waiting, the oldest Low task starts next. Urgent, High and Normal
-/// are strictly ordered among themselves.
+/// [`LOW_PRIORITY_GUARD`](crate::LOW_PRIORITY_GUARD) tasks of higher levels have been started
+/// in a row by one worker while Low tasks were waiting, that worker starts the oldest Low task
+/// next. Urgent, High and Normal are strictly ordered among themselves.
 ///
 /// # Examples
 ///

@@ -313,12 +313,14 @@ fn open(
     });
     st.broadcasts
         .open(id, Arc::clone(&broadcast), latch.clone());
+    // Workers between tasks look here, without the lock, for a broadcast to run.
+    shared.signals.set_broadcast_seq(st.broadcasts.seq());
     if num_threads > 0 {
         // Parked workers look for their share; waiting ones run theirs (see `wait_for`
         // and `wait_idle`).
         shared.work.notify_all();
         shared.broadcast_done.notify_all();
-        if st.idle_waiting_workers > 0 {
+        if st.idle_waiters > 0 {
             shared.drained.notify_all();
         }
     }

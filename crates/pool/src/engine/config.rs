@@ -23,12 +23,15 @@ pub(crate) struct Config {
     pub(crate) on_start: Option<Hook>,
     pub(crate) on_stop: Option<Hook>,
     pub(crate) policy: RejectionPolicy,
+    /// `policy` is `Block`: submitters may wait for space, so workers count their takes by
+    /// read-modify-writes and look for blocked submitters (see `slot.rs`).
+    pub(crate) blocking: bool,
     pub(crate) slow_task: Option<Duration>,
     pub(crate) drop_timeout: Duration,
     /// How often the monitor thread emits `pool.stats`, if there is one.
     pub(crate) monitor: Option<Duration>,
     /// Yield rounds before parking (see `worker.rs`, "Spinning").
     pub(crate) spin_rounds: u32,
-    /// Whether a fixed-size pool may take the lock-free intake path (see `intake.rs`).
+    /// Whether a fixed-size pool may take the lock-free submission path (see `submit.rs`).
     pub(crate) fast_path: bool,
 }

@@ -55,9 +55,9 @@ pub(crate) struct RunCtx<'a> {
     /// already counted as handed back by `shutdown_now`.
     pub(crate) counters: Option<&'a Counters>,
     /// On a worker: where a handle-less task counts its completion instead of
-    /// `Counters::completed`. The worker adds it to `State::completed` when it next takes
-    /// the pool lock, right after the task: two workers bumping one shared counter per task
-    /// moved its cache line between them on every task. Tasks with a handle count at once
+    /// `Counters::completed`. The worker publishes the total in its own `WorkerSlot` right
+    /// after the task: two workers bumping one shared counter per task moved its cache line
+    /// between them on every task. Tasks with a handle count at once
     /// (their joiner must see the count).
     pub(crate) completed_here: Option<&'a Cell<u64>>,
 }
@@ -189,7 +189,7 @@ const PRIORITY_SHIFT: u32 = 61;
 const COUNTED: u64 = 1 << 63;
 
 /// One queued unit of work: three words (the tag, the work's [`Vtable`], the work inline
-/// or its box), so an intake ring slot with its sequence word is 32 bytes.
+/// or its box), moved by value through the queue.
 pub(crate) struct Job {
     /// The task id (low 61 bits), the priority's index (2 bits) and whether the outcome is
     /// counted (top bit; `false` for the pool's own scope tickets, which stay out of the task

@@ -1,40 +1,91 @@
 //! The engine's shared state: [`Shared`] (what the workers, the facade and every handle to
 //! the pool share) and [`State`] (what the pool lock guards), how a pool starts, and the
-//! bookkeeping every critical section uses (idle, reserved, popped, the intake's consumer
-//! position). Submission is in `submit.rs`, the two shutdowns in `shutdown.rs`.
+//! exact counts the lock's holder computes. Submission is in `submit.rs`, the worker loop in
+//! `worker.rs`, the two shutdowns in `shutdown.rs`.
+//!
+//! # No shared lock per task
+//!
+//! A task passes through three shared words: the tally (`tally.rs`: one compare-and-swap by
+//! its submitter reserves its place), its level's [`Injector`](super::injector::Injector)
+//! (one push, one steal) and nothing else. The worker that takes it counts it in its own
+//! [`WorkerSlot`] and reads the read-mostly [`Signals`]; the pool lock is taken only to park,
+//! to wake a parked worker, to start or retire one, on the locked submission path (elastic
+//! pools, a full queue, scope tickets) and by the rare callers (`stats`, `wait_idle`,
+//! broadcasts, shutdown). So workers never queue behind one another between tasks.
+//!
+//! # Counting without a shared line
+//!
+//! `consumed` (jobs ever taken out of the queue, by a worker or by a shutdown) is the sum of
+//! the live workers' slots plus `State::consumed_base` (departed workers' counts and jobs
+//! taken under the lock); `reserved = pushed - consumed` (modulo 2^40, `tally.rs`) is every
+//! job accepted and not yet taken: queued, or reserved by a submitter that has not pushed
+//! yet. The lock's holder computes both exactly but for jobs taken and not yet counted, which
+//! only make `reserved` larger for a moment: a capacity check can refuse a little early,
+//! never admit too much, and nobody decides "nothing is left" while a job is in a worker's
+//! hand uncounted.
+//!
+//! # The protocols
+//!
+//! Each is a read-modify-write pair on one word (totally ordered, so whichever comes second
+//! sees what the first side published before it) or a Dekker pair with a SeqCst fence on
+//! each side between its write and its read (so at least one side sees the other's write).
+//! Loom models both (it does not model SeqCst loads and stores fully, so none is relied on).
+//!
+//! - **Park vs submit.** A worker parks under the lock after finding every level empty: it
+//!   adds itself to the tally's `idle` and reads `pushed` in the same read-modify-write; if
+//!   `pushed - consumed > 0` a submission is in flight and it does not sleep. A submitter's
+//!   reservation is a read-modify-write of the same word: it either came first (the worker
+//!   sees it) or sees `idle > 0` and wakes a worker under the lock. No lost wake-up.
+//! - **Blocked submitter vs take** (only in pools whose policy is `Block`). A submitter
+//!   publishes `blocked`, fences and reads every slot's count; a worker stores its count,
+//!   fences and reads `blocked`. Either the submitter finds the space, or the worker sees
+//!   `blocked` and wakes it (under the lock, so after the submitter is waiting). This is the
+//!   only fence on the per-task path, and other pools do not run it.
+//! - **`wait_idle` vs going idle.** A waiter publishes `idle_waiters`, runs a SeqCst fence,
+//!   and then reads `reserved` and every slot's `busy`; a worker marks
+//!   itself busy before it counts a take, and only once it found the queue empty clears
+//!   `busy`, runs a SeqCst fence and reads `idle_waiters` (if set, it checks idleness under
+//!   the lock and wakes the waiters). The two fences make it a Dekker pair: either the waiter
+//!   sees the worker's last count or the worker sees the waiter. A waiter that sees a take
+//!   counted sees its worker busy (the count is a release after the busy mark). The fences
+//!   run once per wait and once per busy period, never per task.
+//! - **`shutdown_now` vs take.** `shutdown_now` sets `halted` and then takes jobs out until
+//!   `reserved` is zero; a worker that takes a job reads `halted` first thing and, if set,
+//!   hands the job to `State::returned` before it counts it. So every job is either started
+//!   by a worker that had not seen the halt, or handed back.
 
 use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
-use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
+use selvedge_locks::sync::atomic::{AtomicUsize, Ordering, fence};
 use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex, thread};
 
 use super::broadcast::{self, Broadcasts};
 use super::config::{Config, MAX_THREADS};
 use super::counters::Counters;
-use super::intake::{self, Consumer, Intake};
 use super::job::{Job, RunCtx};
-use super::queue::PriorityQueue;
-use super::tally::{COUNT_MASK, Tally};
+use super::levels::Levels;
+use super::signals::Signals;
+use super::slot::WorkerSlot;
+use super::tally::{AtomicTally, COUNT_MASK, Tally};
 use super::{monitor, worker};
 use crate::{BuildError, PoolStats, Priority, WaitTimeout};
 
-/// A started worker: its handle (joined at shutdown) and its identity.
+/// Largest capacity the fast path serves (larger queues use the locked path), so that
+/// `reserved` never nears the tally's 2^40 modulus.
+pub(crate) const FAST_CAPACITY_MAX: usize = 1 << 38;
+
+/// A started worker: its handle (joined at shutdown), its identity and its counts.
 pub(crate) struct WorkerEntry {
     pub(crate) thread: thread::Thread,
     pub(crate) handle: thread::JoinHandle<()>,
+    pub(crate) slot: Arc<WorkerSlot>,
     /// The first broadcast sequence number this worker has not considered yet (see
     /// `broadcast.rs`); changed only under the pool lock.
     pub(crate) broadcasts_seen: u64,
 }
 
 /// Everything guarded by the pool lock.
-///
-/// `repr(C)` keeps the fields every submission and every pop touch (the counts, then the
-/// queue's header and levels) together right after the lock word, so handing the lock
-/// between a submitter and a worker moves as few cache lines as possible; the cold fields
-/// come last.
-#[repr(C)]
 pub(crate) struct State {
     /// `false` once `shutdown` or `shutdown_now` began: submissions are refused.
     pub(crate) accepting: bool,
@@ -50,37 +101,29 @@ pub(crate) struct State {
     pub(crate) wakeups: usize,
     /// Workers started and not yet at the queue: each will take a task without a wake-up.
     pub(crate) starting: usize,
-    /// Submitters waiting for queue space (`RejectionPolicy::Block`).
+    /// Submitters waiting for queue space (`RejectionPolicy::Block`), mirrored in `Signals`.
     pub(crate) blocked: usize,
-    /// Jobs a worker took out of the queue and has not finished (re-locked after) yet:
-    /// with `reserved() == 0`, zero means idle (see [`ThreadPool::wait_idle`](crate::ThreadPool::wait_idle)). Changed
-    /// under the lock workers take around every task anyway, on the line it already writes.
-    pub(crate) running: usize,
-    /// Callers in `wait_idle`; while zero, finishing a task notifies nobody.
+    /// Callers in `wait_idle`, mirrored in `Signals`.
     pub(crate) idle_waiters: usize,
-    /// Those of `idle_waiters` that are the pool's own workers (a task waiting for the pool
-    /// to be idle): each counts as running, so idle means `running == idle_waiting_workers`.
-    pub(crate) idle_waiting_workers: usize,
-    pub(crate) queue: PriorityQueue<Job>,
     pub(crate) peak: usize,
     pub(crate) workers: Vec<WorkerEntry>,
     /// Workers ever started (names them).
     pub(crate) spawned: u64,
     /// The monitor thread (`PoolBuilder::monitor`), joined by a completed shutdown.
     pub(crate) monitor: Option<thread::JoinHandle<()>>,
-    /// Tasks ever taken out of the queue, modulo 2^40 (see `intake.rs`).
-    pub(crate) popped: u64,
-    /// The intake ring's one consumer (its position: ring indices ever moved into the queue,
-    /// modulo 2^40). Only the lock holder consumes the ring, so the position is exact here.
-    pub(crate) consumer: Consumer,
-    /// Counted tasks ever moved from the ring into the queue: every accepted task passes
-    /// there once, so `stats().submitted` is this plus the refused and caller-run ones
-    /// (no counter bumped per submission, see `task_id.rs`).
+    /// Jobs taken out of the queue and not counted in a live worker's slot: departed
+    /// workers' counts, jobs `shutdown_now` took (see "Counting without a shared line").
+    pub(crate) consumed_base: u64,
+    /// Jobs that passed the tally without being counted tasks (scope tickets): `stats()`
+    /// subtracts them from the tally's count of accepted jobs.
+    pub(crate) uncounted: u64,
+    /// Tasks accepted without passing the tally (broadcast shares).
     pub(crate) accepted: u64,
-    /// Completions of handle-less tasks counted by workers under this lock (see
-    /// `RunCtx::completed_here`); `stats().completed` adds `Counters::completed`.
+    /// Handle-less completions of departed workers (live ones count in their slots).
     pub(crate) completed: u64,
-    /// Open broadcasts; a worker reads their sequence number before every pop.
+    /// Jobs workers took after `shutdown_now` began, for it to hand back.
+    pub(crate) returned: Vec<Job>,
+    /// Open broadcasts; a worker looks at them when `Signals::broadcast_seq` moved.
     pub(crate) broadcasts: Broadcasts,
 }
 
@@ -102,19 +145,21 @@ pub(crate) struct Shared {
     pub(crate) broadcast_done: PlainCondvar,
     pub(crate) config: Config,
     pub(crate) counters: Counters,
-    /// The ring every submission passes through, moved into `State::queue` under the lock,
-    /// with the tally and the hints of its protocol (see `intake.rs`).
-    pub(crate) intake: Intake,
+    /// The queue: one lock-free FIFO per priority.
+    pub(crate) levels: Levels<Job>,
+    /// Reserved jobs, idle workers and the flags in one word (`tally.rs`); its `pushed` part
+    /// also tells spinning workers, without the lock, that work arrived.
+    pub(crate) tally: CachePadded<AtomicTally>,
+    /// What workers read between tasks without the lock.
+    pub(crate) signals: CachePadded<Signals>,
     /// The capacity fast-path submissions reserve against, or `None` where they may never
     /// run (turned off in the builder; capacities over `FAST_CAPACITY_MAX`). While the pool
-    /// is elastic the tally's `LOCKED_ONLY` bit turns them off too (see `intake.rs`).
+    /// is elastic the tally's `LOCKED_ONLY` bit turns them off too (see `submit.rs`).
     pub(crate) fast_capacity: Option<u64>,
     /// `ThreadPool` values sharing this pool (clones); the last one dropped shuts it down.
     pub(crate) owners: AtomicUsize,
-    /// Workers that found the queue empty (or nothing reserved after a task) and yield
-    /// briefly, without the lock, before looking again. Changed without the lock so a spin
-    /// round costs no lock traffic; each count stands for a worker that will still look at the
-    /// queue under the lock after its decrement (see `worker.rs`, "Spinning").
+    /// Workers that found the queue empty and yield briefly before looking again (see
+    /// `worker.rs`, "Spinning"); submitters count them as on their way to the queue.
     pub(crate) spinning: CachePadded<AtomicUsize>,
 }
 
@@ -124,13 +169,10 @@ impl Shared {
     pub(crate) fn start(config: Config) -> Result<Arc<Self>, BuildError> {
         let core = config.core;
         let tally = Tally::ZERO.with_locked_only(config.core != config.max);
-        let (intake, consumer) = Intake::new(config.queue_capacity, tally);
-        let fast_capacity = (config.fast_path
-            && config.queue_capacity <= intake::FAST_CAPACITY_MAX)
+        let fast_capacity = (config.fast_path && config.queue_capacity <= FAST_CAPACITY_MAX)
             .then_some(config.queue_capacity as u64);
         let shared = Arc::new(Self {
             state: PlainMutex::new(State {
-                queue: PriorityQueue::new(),
                 accepting: true,
                 core: config.core,
                 max: config.max,
@@ -140,18 +182,17 @@ impl Shared {
                 wakeups: 0,
                 starting: 0,
                 blocked: 0,
-                running: 0,
                 idle_waiters: 0,
-                idle_waiting_workers: 0,
                 monitor: None,
                 // Grows as workers start: never in proportion to `max_threads`, which may be
                 // far above what the OS will ever start.
                 workers: Vec::new(),
                 spawned: 0,
-                popped: 0,
-                consumer,
+                consumed_base: 0,
+                uncounted: 0,
                 accepted: 0,
                 completed: 0,
+                returned: Vec::new(),
                 broadcasts: Broadcasts::new(),
             }),
             work: PlainCondvar::new(),
@@ -162,7 +203,9 @@ impl Shared {
             broadcast_done: PlainCondvar::new(),
             config,
             counters: Counters::default(),
-            intake,
+            levels: Levels::new(),
+            tally: CachePadded::new(AtomicTally::new(tally)),
+            signals: CachePadded::new(Signals::default()),
             fast_capacity,
             owners: AtomicUsize::new(1),
             spinning: CachePadded::new(AtomicUsize::new(0)),
@@ -194,23 +237,26 @@ impl Shared {
     }
 
     /// See [`ThreadPool::wait_idle`](crate::ThreadPool::wait_idle): waits on `drained` until
-    /// [`State::is_idle`] (a waiting worker runs its broadcast shares meanwhile).
+    /// [`State::is_idle`] (a waiting worker runs its broadcast shares meanwhile, and does not
+    /// count as busy itself while it waits).
     pub(crate) fn wait_idle(shared: &Arc<Self>, timeout: Duration) -> Result<(), WaitTimeout> {
         let deadline = Instant::now().checked_add(timeout);
         let mut st = shared.state.lock();
-        let own = usize::from(st.on_own_worker());
+        let own = st.own_slot();
         st.idle_waiters += 1;
-        st.idle_waiting_workers += own;
-        if own == 1 {
-            // One more task counted as waiting may be what other waiters lacked.
+        shared.signals.set_idle_waiters(st.idle_waiters);
+        // The other half of the fence a worker going idle runs (see the module doc).
+        fence(Ordering::SeqCst);
+        if let Some(slot) = &own {
+            slot.set_idle();
+            // One busy worker fewer may be what other waiters lacked.
             st.notify_if_idle(shared);
         }
         let me = thread::current();
         let mut timed_out = false;
         let idle = loop {
-            st.take_intake(shared);
             // A waiting worker runs its broadcast shares: the pool is not idle without them.
-            if own == 1
+            if own.is_some()
                 && let Some(job) = broadcast::take_own(shared, &mut st, &me)
             {
                 drop(st);
@@ -233,7 +279,10 @@ impl Shared {
             };
         };
         st.idle_waiters -= 1;
-        st.idle_waiting_workers -= own;
+        shared.signals.set_idle_waiters(st.idle_waiters);
+        if let Some(slot) = &own {
+            slot.set_busy();
+        }
         if idle { Ok(()) } else { Err(WaitTimeout) }
     }
 
@@ -245,18 +294,18 @@ impl Shared {
         st.max = n;
         st.core = st.core.min(n);
         // Under the lock, so the bit always matches the limits a locked submitter reads.
-        shared.intake.tally.set_locked_only(st.core != st.max);
+        shared.tally.set_locked_only(st.core != st.max);
         if st.threads > n {
             // Parked surplus workers retire when woken (see `worker.rs`, "Retirement");
             // the others keep counting as parked, so the accounting stays exact.
             shared.work.notify_all();
         }
         // Growing: the growth rule for the work already queued.
-        st.take_intake(shared);
         while st.accepting
             && st.idle == 0
             && st.threads < st.max
-            && st.queue.len() > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
+            && shared.levels.len()
+                > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
         {
             if worker::spawn_worker(shared, &mut st).is_err() {
                 // The queued work still has every live worker; later submissions try again.
@@ -274,17 +323,20 @@ impl Shared {
     pub(crate) fn stats(&self) -> PoolStats {
         let c = &self.counters;
         let (threads, parked, peak, queued, accepted, completed) = {
-            let mut st = self.state.lock();
-            st.take_intake(self);
-            let mut queued = Priority::ALL.map(|p| st.queue.len_of(p));
+            let st = self.state.lock();
+            let consumed = st.consumed();
+            let reserved = self.reserved_after(consumed);
+            let mut queued = Priority::ALL.map(|p| self.levels.len_of(p));
             queued[Priority::Urgent.index()] += st.broadcasts.untaken();
+            let completed =
+                st.completed + st.workers.iter().map(|w| w.slot.completed()).sum::<u64>();
             (
                 st.threads,
                 st.idle + st.wakeups,
                 st.peak,
                 queued,
-                st.accepted,
-                st.completed,
+                consumed + reserved - st.uncounted + st.accepted,
+                completed,
             )
         };
         let rejected = c.rejected.load(Ordering::Relaxed);
@@ -305,6 +357,13 @@ impl Shared {
         }
     }
 
+    /// Jobs accepted and not taken yet, given the exact `consumed` count.
+    pub(crate) fn reserved_after(&self, consumed: u64) -> u64 {
+        self.tally
+            .load(Ordering::SeqCst)
+            .reserved(consumed & COUNT_MASK)
+    }
+
     /// Runs a handed-back job on the calling thread (outcome not counted again).
     pub(crate) fn run_handed_back(&self, job: Job) {
         let ctx = RunCtx {
@@ -318,16 +377,32 @@ impl Shared {
 }
 
 impl State {
-    /// Whether every task accepted so far has finished: none reserved (queued, in the ring,
-    /// or being written there) and none running but those waiting in `wait_idle` themselves.
+    /// Jobs ever taken out of the queue (see "Counting without a shared line"). The slots
+    /// are read before anything the caller reads after (`busy` flags): SeqCst.
+    pub(crate) fn consumed(&self) -> u64 {
+        self.consumed_base + self.workers.iter().map(|w| w.slot.popped()).sum::<u64>()
+    }
+
+    /// Jobs accepted and not yet taken, exactly but for takes not yet counted (the caller
+    /// holds the lock); refreshes the hint fast-path submitters check the capacity against.
+    pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
+        let consumed = self.consumed();
+        shared.signals.set_consumed(consumed & COUNT_MASK);
+        shared.reserved_after(consumed)
+    }
+
+    /// Whether every task accepted so far has finished: none reserved (queued, or being
+    /// pushed), no broadcast share untaken, and no worker busy (the ones waiting in
+    /// `wait_idle` themselves have cleared their flag). `reserved` is read first: a take it
+    /// counts was marked busy before (see the module doc).
     pub(crate) fn is_idle(&self, shared: &Shared) -> bool {
-        self.running <= self.idle_waiting_workers
-            && self.reserved(shared) == 0
+        self.reserved(shared) == 0
             && self.broadcasts.untaken() == 0
+            && self.workers.iter().all(|w| !w.slot.is_busy())
     }
 
     /// Wakes `wait_idle` callers if the pool just became idle. Costs one comparison while
-    /// nobody waits, so the worker calls it after every task.
+    /// nobody waits.
     #[inline]
     pub(crate) fn notify_if_idle(&self, shared: &Shared) {
         if self.idle_waiters > 0 && self.is_idle(shared) {
@@ -335,43 +410,18 @@ impl State {
         }
     }
 
-    /// Tasks accepted and not yet taken out of the queue, exactly (the caller holds the lock).
-    pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
-        shared
-            .intake
-            .tally
-            .load(Ordering::Acquire)
-            .reserved(self.popped)
+    /// Counts `n` jobs taken out of the queue under the lock (not by a worker's slot).
+    pub(crate) fn count_consumed(&mut self, n: u64) {
+        self.consumed_base += n;
     }
 
-    /// Counts `n` tasks taken out of the queue (popped, taken back, handed back).
-    pub(crate) fn count_popped(&mut self, n: u64) {
-        self.popped = self.popped.wrapping_add(n) & COUNT_MASK;
-    }
-
-    /// Moves the jobs written to the intake ring into the priority queue, in ring order, up
-    /// to the first reservation not yet written. Called under the pool lock before every pop,
-    /// locked push, snapshot and close. Publishes the position every quarter ring.
-    #[inline]
-    pub(crate) fn take_intake(&mut self, shared: &Shared) {
-        while let Some(job) = shared.intake.pop(&mut self.consumer) {
-            self.queue_taken(job);
-        }
-        if shared.intake.unpublished(&self.consumer) >= (shared.intake.len() / 4).max(1) {
-            self.publish_taken(shared);
-        }
-    }
-
-    /// Queues a job whose ring index was just taken, counting it as accepted.
-    pub(crate) fn queue_taken(&mut self, job: Job) {
-        self.accepted += u64::from(job.counted());
-        self.queue.push(job.priority(), job);
-    }
-
-    /// Tells fast-path submitters the consumer's exact position (see
-    /// [`Intake::publish_taken`]).
-    pub(crate) fn publish_taken(&mut self, shared: &Shared) {
-        shared.intake.publish_taken(&mut self.consumer);
+    /// The calling thread's slot, if it is one of this pool's workers.
+    pub(crate) fn own_slot(&self) -> Option<Arc<WorkerSlot>> {
+        let me = thread::current().id();
+        self.workers
+            .iter()
+            .find(|w| w.thread.id() == me)
+            .map(|w| Arc::clone(&w.slot))
     }
 
     /// Whether the calling thread is one of this pool's workers.
@@ -380,20 +430,33 @@ impl State {
         self.workers.iter().any(|w| w.thread.id() == me)
     }
 
+    /// Removes the calling worker from the list, folding its counts into the base ones, so
+    /// the totals stay exact. Dropping our own `JoinHandle` detaches this thread, which is
+    /// about to end.
+    pub(crate) fn remove_worker(&mut self, me: thread::ThreadId) {
+        if let Some(at) = self.workers.iter().position(|w| w.thread.id() == me) {
+            let entry = self.workers.swap_remove(at);
+            self.consumed_base += entry.slot.popped();
+            self.completed += entry.slot.completed();
+            drop(entry);
+        }
+    }
+
+    /// Takes every worker entry out (to join them), folding their counts into the base ones.
+    pub(crate) fn take_workers(&mut self) -> Vec<WorkerEntry> {
+        let workers = std::mem::take(&mut self.workers);
+        for entry in &workers {
+            self.consumed_base += entry.slot.popped();
+            self.completed += entry.slot.completed();
+        }
+        workers
+    }
+
     /// A submitter hands work to a parked worker: `idle -= 1; wakeups += 1`, mirrored in the
     /// tally. The caller notifies once.
     pub(crate) fn claim_idle(&mut self, shared: &Shared) {
         self.idle -= 1;
         self.wakeups += 1;
-        shared.intake.tally.sub_idle();
-    }
-}
-
-impl Drop for Shared {
-    /// Every close drains the ring, so this finds it empty; it is here so that no path can
-    /// leak a job's captures (or leave its joiner blocked) by dropping the ring's bytes.
-    fn drop(&mut self) {
-        let mut st = self.state.lock();
-        st.take_intake(self);
+        shared.tally.sub_idle();
     }
 }

@@ -1,7 +1,7 @@
-//! Both shutdowns: [`Shared::close`] (intake stops and the queue then holds every accepted,
-//! unstarted task; told with the intake protocol in `intake.rs`), the graceful
-//! [`Shared::shutdown`] that waits for the workers, and [`Shared::shutdown_now`] that takes
-//! the backlog out.
+//! Both shutdowns: [`Shared::close`] (intake stops: no new reservation, no locked
+//! submission), the graceful [`Shared::shutdown`] that waits for the workers (they run every
+//! job reserved before the close, see `worker.rs`), and [`Shared::shutdown_now`] that takes the
+//! backlog out ("`shutdown_now` vs take" in `shared.rs`).
 
 use std::time::Instant;
 
@@ -12,26 +12,14 @@ use super::job::Job;
 use super::shared::{Shared, State};
 
 impl Shared {
-    /// Stops intake (no new reservation, locked submissions refused), then waits until every
-    /// submitter that reserved before has pushed, and queues it all; returns the lock. It
-    /// yields with the lock released between looks, so workers keep running tasks meanwhile.
-    /// Afterwards nothing can reach the intake, so the queue holds
-    /// every accepted, unstarted task.
+    /// Stops intake and returns the lock. Submitters that reserved before still push; every
+    /// worker stays until nothing is reserved, so their jobs still run (or are handed back).
     pub(crate) fn close(&self) -> PlainMutexGuard<'_, State> {
         let mut st = self.state.lock();
-        self.intake.tally.close();
+        self.tally.close();
         st.accepting = false;
         self.monitor_wake.notify_all();
-        loop {
-            st.take_intake(self);
-            if st.reserved(self) == st.queue.len() as u64 {
-                st.publish_taken(self);
-                return st;
-            }
-            drop(st);
-            thread::yield_now();
-            st = self.state.lock();
-        }
+        st
     }
 
     /// Graceful shutdown (see [`ThreadPool::shutdown`](crate::ThreadPool::shutdown)):
@@ -55,9 +43,10 @@ impl Shared {
             }
         }
         let still_running = st.threads - own;
-        let queued = st.queue.len() + st.broadcasts.untaken();
+        let queued = usize::try_from(st.reserved(shared)).unwrap_or(usize::MAX)
+            + st.broadcasts.untaken();
         let to_join = if still_running == 0 && own == 0 {
-            std::mem::take(&mut st.workers)
+            st.take_workers()
         } else {
             Vec::new()
         };
@@ -78,21 +67,40 @@ impl Shared {
     }
 
     /// Immediate shutdown (see [`ThreadPool::shutdown_now`](crate::ThreadPool::shutdown_now)):
-    /// closes and takes every job not started out, broadcast shares first, then the queue
-    /// most urgent first. Returns those the caller now owns (claimed, counted `handed_back`);
-    /// cancelled ones are counted and dropped here.
+    /// closes, halts the workers' starts, and takes every job not started out, broadcast
+    /// shares first, then the queue most urgent first (FIFO within a level), until nothing
+    /// is reserved: submitters that reserved before the close push meanwhile, and workers hand
+    /// back what they took after the halt. Returns those the caller now owns (claimed, counted
+    /// `handed_back`); cancelled ones are counted and dropped here.
     pub(crate) fn shutdown_now(shared: &Arc<Self>) -> Vec<Job> {
-        let (shares, jobs) = {
+        let (shares, mut jobs) = {
             let mut st = shared.close();
+            shared.signals.halt();
             shared.work.notify_all();
             shared.space.notify_all();
             // Broadcast shares run ahead of every queued task, so they come back first.
             let shares = st.broadcasts.drain(shared);
-            let jobs = st.queue.drain();
-            st.count_popped(jobs.len() as u64);
+            let mut jobs = Vec::new();
+            loop {
+                let taken = shared.levels.drain();
+                st.count_consumed(taken.len() as u64);
+                jobs.extend(taken);
+                jobs.append(&mut st.returned);
+                if st.reserved(shared) == 0 {
+                    break;
+                }
+                // A submitter between its reservation and its push, or a worker between its
+                // take and its count: neither waits for anything, so let them run.
+                drop(st);
+                thread::yield_now();
+                st = shared.state.lock();
+            }
             st.notify_if_idle(shared);
             (shares, jobs)
         };
+        // Several rounds may each have found jobs: most urgent first again (stable, so FIFO
+        // within a level holds as far as the rounds saw it).
+        jobs.sort_by_key(|job| job.priority().index());
         let counters = &shared.counters;
         shares
             .into_iter()

@@ -1,25 +1,34 @@
-//! Submission: [`Shared::dispatch`] (the intake fast path, else the locked
-//! [`Shared::enqueue`] with the growth rule and the rejection policy).
+//! Submission: [`Shared::dispatch`] (the fast path, else the locked [`Shared::enqueue`] with
+//! the growth rule and the rejection policy).
 //!
 //! # The fast path
 //!
 //! A submission takes a task id from its thread's block (`task_id.rs`), and, in a fixed-size
-//! pool (core == max threads), reserves a place in the tally and pushes onto the lock-free
-//! intake without taking the pool lock; it locks only to wake a parked worker (see
-//! `intake.rs`). Elastic pools, a full queue and shutdown take the locked path: move the
-//! intake into the priority queue, then push there. No clock, no tracing, no thread start
-//! while a worker is idle or the pool is at its core size.
+//! pool (core == max threads, the default), reserves its place with one compare-and-swap of
+//! the tally (refused while the tally says closed or elastic, or the capacity may be reached
+//! by the `consumed` hint in `Signals`), pushes the job onto its level and locks only to wake
+//! a parked worker (the park protocol is in `shared.rs`). Elastic pools, a possibly full
+//! queue and shutdown take the locked path, which computes `reserved` exactly and may start
+//! a worker. No clock, no tracing, no thread start while a worker is idle or the pool is at
+//! its core size.
+//!
+//! The fast path runs only where the pool is fixed-size, so it never has to start a worker,
+//! and at least `core >= 1` workers never retire: a reserved job can never be left queued
+//! with the pool's last worker gone. A submitter that passed the `LOCKED_ONLY` check just
+//! before `set_max_threads` set it queues without starting a worker; the core workers run
+//! its task (growth waits for the next locked submission).
 
 use std::time::Instant;
 
-use selvedge_locks::sync::atomic::Ordering;
-use selvedge_locks::sync::{Arc, PlainMutexGuard, thread};
+use selvedge_locks::sync::atomic::{Ordering, fence};
+use selvedge_locks::sync::Arc;
 
 use super::counters::Counters;
 use super::job::Job;
 use super::shared::{Shared, State};
+use super::tally::COUNT_MASK;
 use super::{events, worker};
-use crate::{Priority, RejectionPolicy, SubmitError};
+use crate::{RejectionPolicy, SubmitError};
 
 /// Why `enqueue` did not queue a job; each variant gives the job back.
 pub(crate) enum NotQueued {
@@ -33,15 +42,23 @@ impl Shared {
     /// Queues a counted job, or applies the rejection policy.
     #[inline]
     pub(crate) fn dispatch(shared: &Arc<Self>, job: Job) -> Result<(), SubmitError> {
-        if let Some(capacity) = shared.fast_capacity
-            && let Some(reservation) = shared.intake.reserve(capacity)
-        {
-            let before = reservation.before();
-            reservation.write(job);
-            if before.idle() > 0 {
-                shared.wake_parked();
+        if let Some(capacity) = shared.fast_capacity {
+            // The flags first, so an elastic pool's submission reads no hint before it takes
+            // the locked path anyway. The hint read after the tally can only be newer than
+            // it, so the check refuses sooner, never admits more.
+            let cur = shared.tally.load(Ordering::Relaxed);
+            if !cur.refuses_fast_path() {
+                let consumed = shared.signals.consumed();
+                if let Some(before) = shared.tally.bump_pushed_if(cur, |cur| {
+                    !cur.refuses_fast_path() && cur.reserved(consumed) < capacity
+                }) {
+                    shared.levels.push(job.priority(), job);
+                    if before.idle() > 0 {
+                        shared.wake_parked();
+                    }
+                    return Ok(());
+                }
             }
-            return Ok(());
         }
         Self::dispatch_locked(shared, job)
     }
@@ -93,42 +110,44 @@ impl Shared {
         job: Job,
         policy: RejectionPolicy,
     ) -> Result<(), NotQueued> {
+        let capacity = shared.config.queue_capacity as u64;
         let mut st = shared.state.lock();
         let mut deadline = None;
         loop {
-            // Earlier fast-path submissions (this caller's included) go first: FIFO holds.
-            st.take_intake(shared);
             if !st.accepting {
                 return Err(NotQueued::Refused(SubmitError::Shutdown, job));
             }
-            let full = st.reserved(shared) >= shared.config.queue_capacity as u64;
-            if !full || st.threads < st.max {
-                let priority = job.priority();
-                let Some(reservation) = shared.intake.reserve_locked(&st.consumer) else {
-                    // The ring is full of fast-path reservations still being written; their
-                    // submitters never wait, so let them run.
-                    drop(st);
-                    thread::yield_now();
-                    st = shared.state.lock();
-                    continue;
-                };
-                // Nothing reserved ahead of us (every earlier index is taken): the job skips
-                // the slot and is queued directly, as the consumer we are. Else into the
-                // queue at once, after the reservations ahead of it that are written (FIFO).
-                match reservation.write_or_take(&mut st.consumer, job) {
-                    Some(job) => st.queue_taken(job),
-                    None => st.take_intake(shared),
-                }
-                if st.idle > 0 {
-                    st.claim_idle(shared);
-                    shared.work.notify_one();
-                } else if st.threads < st.max
-                    && (full
-                        || st.queue.len()
-                            > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed))
+            // No worker at all (an elastic pool with zero core threads): start one before the
+            // job goes in, so a job is never queued that nobody will run.
+            if st.threads == 0
+                && let Err(msg) = worker::spawn_worker(shared, &mut st)
+            {
+                return Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job));
+            }
+            // A place below the capacity, reserved by the same compare-and-swap as the fast
+            // path's (which may run meanwhile: checking first and bumping after would let both
+            // take the last place), against the exact count.
+            let consumed = st.consumed() & COUNT_MASK;
+            shared.signals.set_consumed(consumed);
+            let below = shared
+                .tally
+                .bump_pushed_if(shared.tally.load(Ordering::Relaxed), |cur| {
+                    cur.reserved(consumed) < capacity
+                })
+                .is_some();
+            if below {
+                Self::queue_reserved(shared, &mut st, job, true);
+                return Ok(());
+            }
+            if st.threads < st.max {
+                // Full: the job goes in over the capacity, with a new worker for it.
+                if st.idle == 0
+                    && let Err(msg) = worker::spawn_worker(shared, &mut st)
                 {
-                    return Self::grow(shared, st, priority, full);
+                    return Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job));
                 }
+                shared.tally.bump_pushed();
+                Self::queue_reserved(shared, &mut st, job, false);
                 return Ok(());
             }
             match policy {
@@ -142,19 +161,23 @@ impl Shared {
                 RejectionPolicy::Block(timeout) => {
                     let until =
                         *deadline.get_or_insert_with(|| Instant::now().checked_add(timeout));
+                    // Published before the counts are read again (see "Blocked submitter vs
+                    // take" in `shared.rs`).
                     st.blocked += 1;
-                    let timed_out = match until {
-                        Some(until) => shared.space.wait_until(&mut st, until).timed_out(),
-                        None => {
-                            shared.space.wait(&mut st);
-                            false
-                        }
-                    };
+                    shared.signals.set_blocked(st.blocked);
+                    fence(Ordering::SeqCst);
+                    let full = st.reserved(shared) >= capacity;
+                    let timed_out = full
+                        && match until {
+                            Some(until) => shared.space.wait_until(&mut st, until).timed_out(),
+                            None => {
+                                shared.space.wait(&mut st);
+                                false
+                            }
+                        };
                     st.blocked -= 1;
-                    if timed_out
-                        && st.reserved(shared) >= shared.config.queue_capacity as u64
-                        && st.accepting
-                    {
+                    shared.signals.set_blocked(st.blocked);
+                    if timed_out && st.reserved(shared) >= capacity && st.accepting {
                         return Err(NotQueued::Refused(SubmitError::Timeout, job));
                     }
                 }
@@ -162,29 +185,21 @@ impl Shared {
         }
     }
 
-    /// Starts a worker for the job just queued at `priority`. If the OS refuses and no worker
-    /// could take the job (none alive, or it was queued over capacity), takes it back out.
-    #[cold]
-    fn grow(
-        shared: &Arc<Self>,
-        mut st: PlainMutexGuard<'_, State>,
-        priority: Priority,
-        over_capacity: bool,
-    ) -> Result<(), NotQueued> {
-        match worker::spawn_worker(shared, &mut st) {
-            Ok(()) => Ok(()),
-            // The job queued under this same lock is still the newest of its level.
-            Err(msg) if st.threads == 0 || over_capacity => match st.queue.pop_newest(priority) {
-                Some(job) => {
-                    st.count_popped(1);
-                    st.notify_if_idle(shared);
-                    // Refused after all: counted as rejected, not as accepted.
-                    st.accepted -= u64::from(job.counted());
-                    Err(NotQueued::Refused(SubmitError::SpawnFailed(msg), job))
-                }
-                None => Ok(()),
-            },
-            Err(_) => Ok(()),
+    /// Pushes `job`, whose place the caller reserved in the tally, and hands it to a parked
+    /// worker, or (`grow`) starts one by the growth rule; the OS refusing is fine there: a
+    /// live worker will take the job.
+    fn queue_reserved(shared: &Arc<Self>, st: &mut State, job: Job, grow: bool) {
+        st.uncounted += u64::from(!job.counted());
+        shared.levels.push(job.priority(), job);
+        if st.idle > 0 {
+            st.claim_idle(shared);
+            shared.work.notify_one();
+        } else if grow
+            && st.threads < st.max
+            && shared.levels.len()
+                > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
+        {
+            let _ = worker::spawn_worker(shared, st);
         }
     }
 }

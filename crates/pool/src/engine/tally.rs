@@ -1,12 +1,12 @@
-//! The tally: the one atomic word of the intake protocol, as a type. [`Tally`] is a snapshot
-//! with named accessors, [`AtomicTally`] the word itself, whose methods are the protocol's
+//! The tally: the one atomic word submitters reserve in, as a type. [`Tally`] is a snapshot
+//! with named accessors, [`AtomicTally`] the word itself, whose methods are the protocols'
 //! read-modify-writes (rayon-core's `AtomicCounters`, in its sleep module, is the model).
-//! What each field means and who changes it when is told once, in the module doc of
-//! `intake.rs`; this file is only the layout:
+//! Who changes each field when is told once, in the module doc of `shared.rs` (and the fast
+//! path in `submit.rs`); this file is only the layout:
 //!
 //! | bits | field | meaning |
 //! | --- | --- | --- |
-//! | 0..40 | `pushed` | tasks ever accepted, modulo 2^40 (also the next ring index) |
+//! | 0..40 | `pushed` | jobs ever reserved a place, modulo 2^40 (`reserved = pushed - consumed`) |
 //! | 40..62 | `idle` | parked workers nobody has claimed (mirror of `State::idle`) |
 //! | 62 | `LOCKED_ONLY` | the pool is elastic right now: every submission takes the locked path |
 //! | 63 | `CLOSED` | shutdown began: no new reservation |
@@ -119,7 +119,7 @@ impl Tally {
 }
 
 /// The tally word. Only submitters and parking workers change it, always by
-/// read-modify-writes (so every change sees the latest one); see `intake.rs`.
+/// read-modify-writes (so every change sees the latest one); see `shared.rs`.
 #[derive(Debug)]
 pub(crate) struct AtomicTally(AtomicU64);
 
@@ -160,6 +160,11 @@ impl AtomicTally {
 
     /// A worker about to park announces itself: `idle += 1`; returns the word before (whose
     /// `pushed` tells whether a submission is in flight).
+    /// Bumps `pushed` on the locked path (no condition: the caller checked under the lock).
+    pub(crate) fn bump_pushed(&self) {
+        let _ = self.bump_pushed_if(self.load(Ordering::Relaxed), |_| true);
+    }
+
     #[inline]
     pub(crate) fn add_idle(&self) -> Tally {
         Tally(self.0.fetch_add(ONE_IDLE, Ordering::AcqRel))

@@ -3,7 +3,7 @@
 //!
 //! Each thread takes ids in blocks from one global counter and hands them out from a
 //! thread-local cell. Why not one counter bumped per task: on the submitter, every
-//! read-modify-write waits until the stores before it (the intake slot it just wrote, a line
+//! read-modify-write waits until the stores before it (the queue slot it just wrote, a line
 //! the worker is reading) have left the core, so a per-task counter cost about as much as
 //! the rest of `execute` together (`docs/notes/pool-benchmarks.md`).
 //!

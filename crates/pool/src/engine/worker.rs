@@ -1,5 +1,13 @@
 //! The worker thread: its loop, its idle/retire protocol, and how it is started.
 //!
+//! # The loop
+//!
+//! Between tasks a worker takes no lock: it looks at the broadcast sequence number in
+//! `Signals` (a new broadcast may hold a share for it, taken under the lock), then steals
+//! the next job from the most urgent non-empty level (`levels.rs`), counts it in its own
+//! [`WorkerSlot`] and runs it. Only when every level is empty does it spin, then take the
+//! lock to park, retire or exit (the protocols are in `shared.rs`).
+//!
 //! # Idle accounting
 //!
 //! Under the pool lock, `idle + wakeups == parked workers` at all times:
@@ -12,45 +20,45 @@
 //!
 //! Every change happens under the lock, so neither count can drift or go negative: that
 //! fixes seed 002, whose idle counter was decremented on paths that never incremented it.
-//!
-//! `idle` is mirrored in the tally word (see `intake.rs`), changed in the same critical
-//! sections, so a fast-path submitter that never takes the lock still learns whether a
-//! worker is parked; a worker about to park announces itself there with the same
-//! read-modify-write that tells it whether a submission is in flight (then it does not park).
+//! `idle` is mirrored in the tally word, changed in the same critical sections, so a
+//! fast-path submitter that never takes the lock still learns whether a worker is parked.
 //!
 //! # Retirement
 //!
-//! A worker retires only while holding the lock, when the queue is empty, it has no broadcast
-//! share left to run (see `broadcast.rs`), the pool is open
-//! and more than `core_threads` workers are alive (after `keep_alive` idle, or at once when
-//! more than the current `max_threads` are alive: `set_max_threads` lowered it), and it decrements `threads` in that same
-//! critical section. A submitter therefore sees either the worker still counted (and parked
-//! or about to look at the queue) or the lower count (and starts a new worker): a task can
-//! never sit in the queue with nobody left to run it (modelled in `tests/loom/pool.rs`).
+//! A worker retires only while holding the lock, when nothing is reserved (so no job is
+//! queued or being pushed), it has no broadcast share left to run (see `broadcast.rs`), the
+//! pool is open and more than `core_threads` workers are alive (after `keep_alive` idle, or
+//! at once when more than the current `max_threads` are alive: `set_max_threads` lowered
+//! it), and it decrements `threads` in that same critical section. Submissions that can start
+//! workers push under the same lock, so a submitter sees either the worker still counted
+//! (and parked or about to look at the queue) or the lower count (and starts a new worker):
+//! a task can never sit in the queue with nobody left to run it (modelled in
+//! `tests/loom/pool.rs`). Fast-path submissions happen only in fixed-size pools, whose core
+//! workers never retire.
 //!
 //! # Spinning
 //!
-//! A worker that finds the queue and the ring empty yields a few rounds watching the tally's
-//! `pushed` count (see `intake.rs`) before it looks again, and does so without the lock: it
-//! counts itself in the atomic `spinning` before and uncounts itself after, then re-locks and
-//! looks at the queue. A submitter reads `spinning` under the lock only to decide not to start another
-//! worker. That is safe because every count stands for a look at the queue still to come: if
-//! the submitter's critical section came after that look, the look's uncount came before it
-//! (lock order), so the submitter does not count this worker. A spinning worker is never
-//! notified (it is not parked), and it parks only after a look under the lock, so no
-//! task can wait in the queue for a spinner that went to sleep.
+//! A worker that finds the queue empty yields a few rounds watching the tally's `pushed`
+//! count before it looks again, without the lock: it counts itself in the atomic `spinning`
+//! before and uncounts itself after. A submitter reads `spinning` only to decide not to start
+//! another worker. A spinning worker is never notified (it is not parked), and it parks only
+//! after the park protocol's check, so no task can wait in the queue for a spinner that went
+//! to sleep.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use selvedge_locks::sync::atomic::Ordering;
+use selvedge_locks::sync::atomic::{Ordering, fence};
 use selvedge_locks::sync::{Arc, MODEL, PlainMutexGuard, thread};
 
 use super::config::Hook;
 use super::counters::Counters;
 use super::job::{Job, RunCtx};
+use super::levels::LowGuard;
 use super::shared::{Shared, State, WorkerEntry};
+use super::slot::WorkerSlot;
+use super::tally::COUNT_MASK;
 use super::{broadcast, events};
 use crate::contain::drop_payload;
 
@@ -58,8 +66,10 @@ use crate::contain::drop_payload;
 pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), String> {
     let name = format!("{}-{}", shared.config.name, st.spawned);
     let for_thread = Arc::clone(shared);
+    let slot = Arc::new(WorkerSlot::default());
+    let for_slot = Arc::clone(&slot);
     let handle = spawn_thread(name, shared.config.stack_size, move || {
-        run_worker(&for_thread);
+        run_worker(&for_thread, &for_slot);
     })
     .map_err(|e| e.to_string())?;
     st.spawned += 1;
@@ -69,6 +79,7 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>, st: &mut State) -> Result<(), S
     st.workers.push(WorkerEntry {
         thread: handle.thread().clone(),
         handle,
+        slot,
         // Broadcasts made from now on count this worker among their targets.
         broadcasts_seen: st.broadcasts.seq(),
     });
@@ -105,8 +116,6 @@ enum Phase {
     Starting,
     /// Counted in `threads` only.
     Running,
-    /// Counted in `threads`, and in `running` for the job it took.
-    InTask,
     /// Uncounted: the pool no longer waits for it.
     Gone,
 }
@@ -115,16 +124,17 @@ enum Phase {
 /// panic can still come from code the pool calls without containing it (a tracing
 /// subscriber's, say); a worker that unwinds anyway is caught here, uncounted and replaced,
 /// so the pool never counts a dead worker and `join`/`shutdown` never wait for one.
-fn run_worker(shared: &Arc<Shared>) {
+fn run_worker(shared: &Arc<Shared>, slot: &WorkerSlot) {
     let phase = Cell::new(Phase::Starting);
     let completed_here = Cell::new(0);
     let lived = catch_unwind(AssertUnwindSafe(|| {
-        worker_main(shared, &phase, &completed_here);
+        worker_main(shared, slot, &phase, &completed_here);
     }));
     if let Err(payload) = lived {
         drop_payload(payload);
         if phase.get() != Phase::Gone {
-            replace_unwound(shared, phase.get(), completed_here.get());
+            slot.set_completed(completed_here.get());
+            replace_unwound(shared, slot, phase.get());
         }
     }
 }
@@ -134,7 +144,7 @@ fn run_worker(shared: &Arc<Shared>) {
 /// or tasks left to run, shut down or not). If the OS refuses, the next submission that
 /// finds the pool below its size starts one.
 #[cold]
-fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
+fn replace_unwound(shared: &Arc<Shared>, slot: &WorkerSlot, phase: Phase) {
     let me = thread::current();
     let name = me.name().unwrap_or("selvedge-pool-worker");
     // Contained too: the panic may have come from this very subscriber.
@@ -147,29 +157,21 @@ fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
     if phase == Phase::Starting {
         st.starting -= 1;
     }
-    if phase == Phase::InTask {
-        st.running -= 1;
-        st.notify_if_idle(shared);
-    }
     // This thread is still the worker that broadcasts counted on: it runs its shares now,
     // before it is uncounted (see `broadcast.rs`). A second unwind from the pool's own code
     // stops here; the share resolves itself on the way out.
     while let Some(job) = broadcast::take_own(shared, &mut st, &me) {
-        st.running += 1;
+        slot.set_busy();
         drop(st);
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| execute(shared, job, None))) {
             drop_payload(payload);
         }
         st = shared.state.lock();
-        st.running -= 1;
-        st.notify_if_idle(shared);
     }
+    slot.set_idle();
     st.threads -= 1;
-    st.completed += completed_here;
-    if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
-        // Dropping our own JoinHandle detaches this thread, which is about to end.
-        drop(st.workers.swap_remove(at));
-    }
+    st.remove_worker(me.id());
+    st.notify_if_idle(shared);
     let needed = (st.accepting && st.threads < st.core) || st.reserved(shared) > 0;
     if needed {
         let _ = spawn_worker(shared, &mut st);
@@ -177,7 +179,12 @@ fn replace_unwound(shared: &Arc<Shared>, phase: Phase, completed_here: u64) {
     shared.exited.notify_all();
 }
 
-fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<u64>) {
+fn worker_main(
+    shared: &Arc<Shared>,
+    slot: &WorkerSlot,
+    phase: &Cell<Phase>,
+    completed_here: &Cell<u64>,
+) {
     let me = thread::current();
     let name = me.name().unwrap_or("selvedge-pool-worker").to_owned();
     run_hook(shared.config.on_start.as_ref());
@@ -188,83 +195,111 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
     // The broadcast sequence number at which this worker last found no share of its own:
     // while the pool's is the same, it has none (only a new broadcast can give it one).
     let mut broadcasts_looked = 0;
-    let mut st = shared.state.lock();
-    st.starting -= 1;
-    phase.set(Phase::Running);
-    let retired = loop {
-        // Every path back here re-took the lock after a task: count its completion now.
-        st.completed += completed_here.replace(0);
-        st.take_intake(shared);
-        let share = if st.broadcasts.seq() == broadcasts_looked {
+    let mut low_guard = LowGuard::default();
+    // Whether this worker's slot says busy (written only on a change).
+    let mut busy = false;
+    // Jobs this worker took: its slot's count, kept here too so counting needs no load.
+    let mut taken = 0;
+    {
+        let mut st = shared.state.lock();
+        st.starting -= 1;
+        phase.set(Phase::Running);
+    }
+    let (retired, mut st) = loop {
+        let job = if shared.signals.broadcast_seq() == broadcasts_looked {
             None
         } else {
-            take_share(shared, &mut st, &me, &mut broadcasts_looked)
+            take_share(shared, slot, &me, &mut broadcasts_looked)
         };
-        if let Some(job) = share.or_else(|| pop_queued(shared, &mut st)) {
-            st.running += 1;
-            phase.set(Phase::InTask);
-            drop(st);
+        let job = match job {
+            Some(share) => Some(share),
+            None => match shared.levels.pop(&mut low_guard) {
+                Some(job) if shared.signals.halted() => {
+                    taken += 1;
+                    hand_back(shared, slot, job, taken);
+                    continue;
+                }
+                Some(job) => {
+                    // Busy before counted: see "`wait_idle` vs going idle" in `shared.rs`.
+                    if !busy {
+                        slot.set_busy();
+                    }
+                    taken += 1;
+                    slot.count_popped(taken);
+                    if shared.config.blocking {
+                        // "Blocked submitter vs take" in `shared.rs`: only where submitters
+                        // may block is there a fence per task.
+                        fence(Ordering::SeqCst);
+                        if shared.signals.blocked() {
+                            let _st = shared.state.lock();
+                            shared.space.notify_one();
+                        }
+                    }
+                    Some(job)
+                }
+                None => None,
+            },
+        };
+        if let Some(job) = job {
+            busy = true;
             if busy_since.is_none() {
                 busy_since = Some(Instant::now());
             }
             execute(shared, job, Some(completed_here));
+            slot.set_completed(completed_here.get());
             spins_left = shared.config.spin_rounds;
-            // Straight back to the ring, without a look at the tally first: the tally is the
-            // line every submission writes, and reading it after every task moved it between
-            // the cores once more per task. An empty ring costs one more (local) lock.
-            st = shared.state.lock();
-            st.running -= 1;
-            phase.set(Phase::Running);
-            st.notify_if_idle(shared);
-            continue;
-        }
-        if !st.accepting {
-            if st.reserved(shared) == 0 {
-                add_busy_time(shared, &mut busy_since);
-                break false;
-            }
-            // Closed, but a submitter that reserved before has not queued yet (see
-            // `intake.rs`): its task is ours to run.
-            drop(st);
-            thread::yield_now();
-            st = shared.state.lock();
             continue;
         }
         if spins_left > 0 {
-            let seen = pushed(shared);
+            spins_left = spin(shared, spins_left, pushed(shared));
+            continue;
+        }
+        if busy {
+            busy = false;
+            slot.set_idle();
+            // Orders this worker's last count before the look at `idle_waiters` ("`wait_idle`
+            // vs going idle" in `shared.rs`); once per busy period, not per task.
+            fence(Ordering::SeqCst);
+            if shared.signals.idle_waiters() {
+                shared.state.lock().notify_if_idle(shared);
+            }
+        }
+        let mut st = shared.state.lock();
+        if !st.accepting {
+            if st.reserved(shared) == 0 && st.broadcasts.seq() == broadcasts_looked {
+                add_busy_time(shared, &mut busy_since);
+                break (false, st);
+            }
+            // Closed, but a submitter that reserved before has not pushed yet, or a job is
+            // still to take: ours to run (or hand back).
             drop(st);
-            spins_left = spin(shared, spins_left, seen);
-            st = shared.state.lock();
+            thread::yield_now();
             continue;
         }
         add_busy_time(shared, &mut busy_since);
         match park(shared, &mut st, broadcasts_looked) {
-            Parked::Retire => break true,
+            Parked::Retire => break (true, st),
             Parked::Look => {}
             Parked::InFlight => {
                 // A submitter reserved and has not pushed yet; it never waits for anything
                 // before pushing, so let it run.
                 drop(st);
                 thread::yield_now();
-                st = shared.state.lock();
             }
         }
     };
 
     if retired {
-        // Decided and counted in the same critical section as the empty-queue check.
+        // Decided and counted in the same critical section as the nothing-reserved check.
         st.threads -= 1;
         phase.set(Phase::Gone);
-        if let Some(at) = st.workers.iter().position(|w| w.thread.id() == me.id()) {
-            // Dropping our own JoinHandle detaches this thread, which is about to end.
-            drop(st.workers.swap_remove(at));
-        }
+        st.remove_worker(me.id());
         shared.exited.notify_all();
         drop(st);
         events::worker_stopped(&shared.config.name, &name, "keep-alive expired");
         run_hook(shared.config.on_stop.as_ref());
     } else {
-        // Shutdown: intake is closed and the queue is empty, so nothing new can need us.
+        // Shutdown: intake is closed and nothing is reserved, so nothing new can need us.
         // The hook runs before we are uncounted, so `shutdown` returning means it ran.
         drop(st);
         events::worker_stopped(&shared.config.name, &name, "shutdown");
@@ -276,35 +311,32 @@ fn worker_main(shared: &Arc<Shared>, phase: &Cell<Phase>, completed_here: &Cell<
     }
 }
 
-/// The worker's next broadcast share, if any; else records the sequence number it found
-/// none at.
+/// The worker's next broadcast share, if any (marking it busy in the critical section that
+/// takes it, so `wait_idle` never sees the share gone and the worker idle); else records the
+/// sequence number it found none at.
 #[cold]
 fn take_share(
     shared: &Arc<Shared>,
-    st: &mut State,
+    slot: &WorkerSlot,
     me: &thread::Thread,
     looked: &mut u64,
 ) -> Option<Job> {
-    let share = broadcast::take_own(shared, st, me);
-    if share.is_none() {
-        *looked = st.broadcasts.seq();
+    let mut st = shared.state.lock();
+    let share = broadcast::take_own(shared, &mut st, me);
+    match &share {
+        Some(_) => slot.set_busy(),
+        None => *looked = st.broadcasts.seq(),
     }
     share
 }
 
-/// Pops the most urgent queued job, counting it popped and passing on the space it frees.
-#[inline]
-fn pop_queued(shared: &Shared, st: &mut State) -> Option<Job> {
-    let job = st.queue.pop()?;
-    st.count_popped(1);
-    let popped = st.popped;
-    if popped.is_multiple_of(POPPED_HINT_EVERY) {
-        shared.intake.hints.popped.store(popped, Ordering::Relaxed);
-    }
-    if st.blocked > 0 {
-        shared.space.notify_one();
-    }
-    Some(job)
+/// A job taken after `shutdown_now` began: handed to it instead of started, and counted
+/// only then (see "`shutdown_now` vs take" in `shared.rs`).
+#[cold]
+fn hand_back(shared: &Shared, slot: &WorkerSlot, job: Job, taken: u64) {
+    let mut st = shared.state.lock();
+    st.returned.push(job);
+    slot.count_popped(taken);
 }
 
 /// How many times a worker that found the queue empty yields, watching the `pushed` count,
@@ -314,9 +346,9 @@ fn pop_queued(shared: &Shared, st: &mut State) -> Option<Job> {
 /// takes 3 minutes on 2 cores, over the CI budget.
 pub(crate) const SPIN_ROUNDS: u32 = if MODEL { 0 } else { 16 };
 
-/// Yields (without the lock) until the queue looks non-empty or the rounds run out; returns
-/// the rounds left. A spinning worker is counted in `spinning`, so submitters count it as on
-/// its way to the queue (no needless growth) but never notify it (it is not parked).
+/// Yields until the queue looks non-empty or the rounds run out; returns the rounds left. A
+/// spinning worker is counted in `spinning`, so submitters count it as on its way to the
+/// queue (no needless growth) but never notify it (it is not parked).
 fn spin(shared: &Shared, mut rounds: u32, seen_pushed: u64) -> u32 {
     if rounds == 0 {
         return 0;
@@ -329,8 +361,6 @@ fn spin(shared: &Shared, mut rounds: u32, seen_pushed: u64) -> u32 {
             break;
         }
     }
-    // Uncounted before the caller re-locks and looks at the queue: a submitter that still
-    // counted us pushed before that look (under the same lock), so we find its task.
     shared.spinning.fetch_sub(1, Ordering::Relaxed);
     rounds
 }
@@ -343,13 +373,9 @@ fn add_busy_time(shared: &Shared, busy_since: &mut Option<Instant>) {
     }
 }
 
-/// How often (in pops, a power of two) a worker publishes `State::popped` for fast-path
-/// capacity checks. Rarely enough that the submitter's read of it seldom misses its cache.
-const POPPED_HINT_EVERY: u64 = 32;
-
 /// `pushed` from the tally, read without the lock.
 fn pushed(shared: &Shared) -> u64 {
-    shared.intake.tally.load(Ordering::Relaxed).pushed()
+    shared.tally.load(Ordering::Relaxed).pushed()
 }
 
 /// What a worker does after [`park`].
@@ -362,30 +388,33 @@ enum Parked {
     InFlight,
 }
 
-/// Waits for work with an empty queue and intake, and no broadcast share for this worker
-/// at sequence number `broadcasts_looked` (the caller found none in this critical section).
+/// Waits for work, after finding every level empty and no broadcast share for this worker
+/// at sequence number `broadcasts_looked`.
 fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked: u64) -> Parked {
     let config = &shared.config;
+    // A broadcast opened since the look: run it first.
+    if st.broadcasts.seq() != broadcasts_looked {
+        return Parked::Look;
+    }
     let above_core = st.threads > st.core;
     // A worker above a lowered `max_threads` (`set_max_threads`) retires at its first idle
     // moment, as one above core does with a zero keep-alive.
     if above_core && (config.keep_alive.is_zero() || st.threads > st.max) {
-        return Parked::Retire;
+        return if st.reserved(shared) == 0 {
+            Parked::Retire
+        } else {
+            Parked::InFlight
+        };
     }
     st.idle += 1;
-    // The same read-modify-write that announces us idle reads `reserved`: a submitter that
+    // The same read-modify-write that announces us idle reads `pushed`: a submitter that
     // reserved before it is in flight (do not sleep); one that reserves after it sees us
-    // idle and wakes us (see `intake.rs`).
-    shared
-        .intake
-        .hints
-        .popped
-        .store(st.popped, Ordering::Relaxed);
-    st.publish_taken(shared);
-    let before = shared.intake.tally.add_idle();
-    if before.reserved(st.popped) > 0 {
+    // idle and wakes us (see "Park vs submit" in `shared.rs`).
+    let consumed = st.consumed();
+    let before = shared.tally.add_idle();
+    if before.reserved(consumed & COUNT_MASK) > 0 {
         st.idle -= 1;
-        shared.intake.tally.sub_idle();
+        shared.tally.sub_idle();
         return Parked::InFlight;
     }
     let timed_out = if above_core {
@@ -404,18 +433,17 @@ fn park(shared: &Shared, st: &mut PlainMutexGuard<'_, State>, broadcasts_looked:
         st.wakeups -= 1;
     } else {
         st.idle -= 1;
-        shared.intake.tally.sub_idle();
+        shared.tally.sub_idle();
     }
-    st.take_intake(shared);
     // Woken by `set_max_threads` lowering the maximum below the live count: retire now.
     let surplus = st.threads > st.max;
     // A broadcast made while we waited counts on us: look (and run it) first.
     let no_broadcast = st.broadcasts.seq() == broadcasts_looked;
     if (timed_out || surplus)
         && no_broadcast
-        && st.queue.is_empty()
         && st.accepting
         && st.threads > st.core
+        && st.reserved(shared) == 0
     {
         Parked::Retire
     } else {

@@ -18,7 +18,7 @@ use selvedge_testkit::{model, thread};
 
 const LONG: Duration = Duration::from_secs(3600);
 
-/// A fixed-size pool of `workers` on the lock-free intake path (under loom too).
+/// A fixed-size pool of `workers` on the lock-free submission path (under loom too).
 fn tiny_fast(workers: usize) -> ThreadPool {
     let builder = ThreadPool::builder()
         .max_threads(workers)

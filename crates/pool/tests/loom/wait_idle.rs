@@ -1,8 +1,9 @@
 //! Loom model of `ThreadPool::wait_idle`: it returns only once every task submitted before
 //! the call has finished, while another thread submits concurrently and the worker finishes
-//! tasks concurrently (the last finisher's notification racing the waiter's check).
+//! tasks concurrently (the worker going idle racing the waiter's check: a Dekker pair of
+//! SeqCst fences, see "`wait_idle` vs going idle" in `src/engine/shared.rs`).
 //!
-//! One worker, two tasks, on the locked path and on the lock-free intake, so each model
+//! One worker, two tasks, on the locked path and on the lock-free fast path, so each model
 //! finishes at `LOOM_MAX_PREEMPTIONS=2`. Timed waits never time out under loom, so the
 //! timeout path is covered by `tests/it/lifecycle.rs`.
 //! Without `--cfg selvedge_loom` the same bodies run many times on real threads.
@@ -23,8 +24,8 @@ fn counting(ran: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
     }
 }
 
-/// One worker, two places; `fast` puts submissions on the lock-free intake ring (under loom
-/// it is off unless asked for), where a reservation not yet written counts as not idle.
+/// One worker, two places; `fast` puts submissions on the lock-free fast path (under loom
+/// it is off unless asked for), where a reservation not yet pushed counts as not idle.
 fn one_worker(fast: bool) -> Arc<ThreadPool> {
     let builder = ThreadPool::builder()
         .max_threads(1)
@@ -45,7 +46,7 @@ fn wait_idle_racing_submit_and_completion() {
     model(|| check_wait_idle(one_worker(false)));
 }
 
-/// The same through the lock-free intake: a reservation racing the waiter's look.
+/// The same through the lock-free fast path: a reservation racing the waiter's look.
 #[test]
 fn wait_idle_racing_a_fast_path_submit() {
     model(|| check_wait_idle(one_worker(true)));
