@@ -142,7 +142,11 @@ const OVER_THE_FACADE: [&str; 5] = ["collections", "singleton", "pool", "bus", "
 
 /// The files that choose a backend for the model build, and so may name the cfg: each choice
 /// is made once, in the file named here, and its callers stay cfg-free.
-const BACKEND_CHOICES: [(&str, &str); 5] = [
+const BACKEND_CHOICES: [(&str, &str); 6] = [
+    (
+        "pool/src/engine/injector.rs",
+        "chooses crossbeam-deque's `Injector` or a facade-mutex model of it (loom cannot model crossbeam's atomics)",
+    ),
     (
         "singleton/src/lib.rs",
         "compiles `lazy_model` and re-exports loom for `global!`",

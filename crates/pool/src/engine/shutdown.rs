@@ -43,8 +43,8 @@ impl Shared {
             }
         }
         let still_running = st.threads - own;
-        let queued = usize::try_from(st.reserved(shared)).unwrap_or(usize::MAX)
-            + st.broadcasts.untaken();
+        let queued =
+            usize::try_from(st.reserved(shared)).unwrap_or(usize::MAX) + st.broadcasts.untaken();
         let to_join = if still_running == 0 && own == 0 {
             st.take_workers()
         } else {

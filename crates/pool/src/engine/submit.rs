@@ -20,8 +20,8 @@
 
 use std::time::Instant;
 
-use selvedge_locks::sync::atomic::{Ordering, fence};
 use selvedge_locks::sync::Arc;
+use selvedge_locks::sync::atomic::{Ordering, fence};
 
 use super::counters::Counters;
 use super::job::Job;

@@ -360,7 +360,11 @@ fn two_workers_taking_racing_shutdown_now() {
         let pending = pool.shutdown_now();
         let handed_back = pending.len();
         assert!(pool.shutdown(LONG).is_complete());
-        assert_eq!(ran.load(Ordering::SeqCst) + handed_back, 2, "each task once");
+        assert_eq!(
+            ran.load(Ordering::SeqCst) + handed_back,
+            2,
+            "each task once"
+        );
         for task in pending {
             task.run();
         }
