@@ -35,8 +35,9 @@ mod backend {
             }
         }
 
-        /// Two loads of lines only pushes and steals write: how the worker skips an empty
-        /// level without the full fence a `steal` of an empty queue costs.
+        /// Whether the queue is empty: a load of the head and of the tail, the line every
+        /// push writes (so the worker does not ask before it steals: a `steal` reads the tail
+        /// only when head and tail share a block, and on an empty queue).
         #[inline]
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()

