@@ -386,9 +386,15 @@ impl State {
     /// Jobs accepted and not yet taken, exactly but for takes not yet counted (the caller
     /// holds the lock); refreshes the hint fast-path submitters check the capacity against.
     pub(crate) fn reserved(&self, shared: &Shared) -> u64 {
-        let consumed = self.consumed();
-        shared.signals.set_consumed(consumed & COUNT_MASK);
-        shared.reserved_after(consumed)
+        shared.reserved_after(self.publish_consumed(shared))
+    }
+
+    /// [`consumed`](Self::consumed) modulo the tally's count, also published as the hint
+    /// fast-path submitters check the capacity against.
+    pub(crate) fn publish_consumed(&self, shared: &Shared) -> u64 {
+        let consumed = self.consumed() & COUNT_MASK;
+        shared.signals.set_consumed(consumed);
+        consumed
     }
 
     /// Whether every task accepted so far has finished: none reserved (queued, or being
@@ -417,17 +423,17 @@ impl State {
 
     /// The calling thread's slot, if it is one of this pool's workers.
     pub(crate) fn own_slot(&self) -> Option<Arc<WorkerSlot>> {
-        let me = thread::current().id();
-        self.workers
-            .iter()
-            .find(|w| w.thread.id() == me)
-            .map(|w| Arc::clone(&w.slot))
+        self.own_entry().map(|w| Arc::clone(&w.slot))
     }
 
     /// Whether the calling thread is one of this pool's workers.
     pub(crate) fn on_own_worker(&self) -> bool {
+        self.own_entry().is_some()
+    }
+
+    fn own_entry(&self) -> Option<&WorkerEntry> {
         let me = thread::current().id();
-        self.workers.iter().any(|w| w.thread.id() == me)
+        self.workers.iter().find(|w| w.thread.id() == me)
     }
 
     /// Removes the calling worker from the list, folding its counts into the base ones, so
@@ -436,8 +442,7 @@ impl State {
     pub(crate) fn remove_worker(&mut self, me: thread::ThreadId) {
         if let Some(at) = self.workers.iter().position(|w| w.thread.id() == me) {
             let entry = self.workers.swap_remove(at);
-            self.consumed_base += entry.slot.popped();
-            self.completed += entry.slot.completed();
+            self.fold_counts(&entry.slot);
             drop(entry);
         }
     }
@@ -446,10 +451,15 @@ impl State {
     pub(crate) fn take_workers(&mut self) -> Vec<WorkerEntry> {
         let workers = std::mem::take(&mut self.workers);
         for entry in &workers {
-            self.consumed_base += entry.slot.popped();
-            self.completed += entry.slot.completed();
+            self.fold_counts(&entry.slot);
         }
         workers
+    }
+
+    /// Moves a departing worker's counts into the base ones, so the totals stay exact.
+    fn fold_counts(&mut self, slot: &WorkerSlot) {
+        self.consumed_base += slot.popped();
+        self.completed += slot.completed();
     }
 
     /// A submitter hands work to a parked worker: `idle -= 1; wakeups += 1`, mirrored in the

@@ -26,7 +26,6 @@ use selvedge_locks::sync::atomic::{Ordering, fence};
 use super::counters::Counters;
 use super::job::Job;
 use super::shared::{Shared, State};
-use super::tally::COUNT_MASK;
 use super::{events, worker};
 use crate::{RejectionPolicy, SubmitError};
 
@@ -127,8 +126,7 @@ impl Shared {
             // A place below the capacity, reserved by the same compare-and-swap as the fast
             // path's (which may run meanwhile: checking first and bumping after would let both
             // take the last place), against the exact count.
-            let consumed = st.consumed() & COUNT_MASK;
-            shared.signals.set_consumed(consumed);
+            let consumed = st.publish_consumed(shared);
             let below = shared
                 .tally
                 .bump_pushed_if(shared.tally.load(Ordering::Relaxed), |cur| {
