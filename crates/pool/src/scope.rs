@@ -4,11 +4,13 @@
 //! # How borrowed closures reach the workers
 //!
 //! A scoped closure is not itself put on the pool's queue. It goes into the scope's own
-//! `pending` list; the pool's queue only gets *tickets* (`'static` jobs holding an `Arc` to
-//! that list; a spawn submits one while fewer than `max_threads` are alive). A worker that
-//! runs a ticket takes closures from the list, one at a time, and runs them until it is
-//! empty. The scope's owner does not return until the list is empty and no closure is
-//! running, helping to run them itself in the meantime (for `scope`), so:
+//! `pending` list (a lock-free FIFO, crossbeam-deque's `Injector`, as for the pool's own
+//! queue); the pool's queue only gets *tickets* (`'static` jobs holding an `Arc` to that
+//! list; a spawn submits one while fewer than `max_threads` are alive). A worker that runs a
+//! ticket takes closures from the list, one at a time, and runs them until it is empty.
+//! Spawning and running a closure take no lock. The scope's owner does not return until
+//! every spawned closure has finished, helping to run them itself in the meantime (for
+//! `scope`), so:
 //!
 //! - every borrowed closure is run or dropped before the borrow ends, even if the scope body
 //!   panics, a ticket is refused, or `shutdown_now` hands a ticket back (a ticket outliving
@@ -27,14 +29,16 @@
 )]
 
 use std::any::Any;
-use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use crossbeam_utils::CachePadded;
+use selvedge_locks::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
 
 use crate::contain::drop_payload;
+use crate::engine::injector::Injector;
 use crate::engine::job::{Job, RunCtx, Work};
 use crate::engine::{NotQueued, Shared};
 use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
@@ -42,111 +46,175 @@ use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
 /// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
 type Erased = Box<dyn FnOnce() + Send + 'static>;
 
-struct ScopeState {
-    /// Closures not started yet.
-    pending: VecDeque<Erased>,
-    /// Closures taken from `pending` and not yet finished (their captures not yet dropped).
-    running: usize,
-    /// Tickets alive: queued in the pool, running, or handed back and not yet dropped.
-    tickets: usize,
-    /// The first panic of a scoped closure to be caught, re-raised by the owner.
-    panic: Option<Box<dyn Any + Send>>,
-}
-
 /// What a scope's owner, its tickets and its closures share.
+///
+/// Spawning and running a closure take no lock: `pending` is a lock-free FIFO, and two
+/// counters say when the scope is done (`unfinished`) and whether a ticket must be
+/// submitted (`tickets`). The lock is the owner's, to sleep on and to keep the first panic.
+///
+/// Two races are settled by SeqCst fence pairs (Dekker), each side writing then reading:
+/// - **a push vs the last ticket leaving**: the pusher pushes, then reads `tickets`; a
+///   leaving ticket un-counts itself, then reads `pending`. Either the pusher sees the ticket
+///   gone (and submits one) or the ticket sees the closure (and stays).
+/// - **the last closures un-counted vs the owner falling asleep**: the runner brings
+///   `unfinished` to zero, then reads `owner_asleep`; the owner sets it, then reads
+///   `unfinished`. Either the owner sees zero or the finisher wakes it.
 struct ScopeShared {
-    state: PlainMutex<ScopeState>,
-    /// Signalled when the scope may be done (`pending` empty and `running == 0`) or when the
-    /// last ticket is gone.
+    /// Closures not started yet, oldest first.
+    pending: Injector<Erased>,
+    /// Closures spawned and not finished (pending, running, or finished by a runner that has
+    /// not un-counted them yet: each runner un-counts what it ran once it finds `pending`
+    /// empty). On its own line: spawners and runners write it, the rest is read-mostly.
+    unfinished: CachePadded<AtomicUsize>,
+    /// Tickets alive: queued in the pool, running, or handed back and not yet dropped.
+    tickets: AtomicUsize,
+    /// At most this many tickets are alive at once.
+    max_tickets: usize,
+    /// The owner is about to sleep, or sleeps, on `changed`.
+    owner_asleep: AtomicBool,
+    /// The first panic of a scoped closure to be caught, re-raised by the owner; also the
+    /// lock the owner sleeps under.
+    panic: PlainMutex<Option<Box<dyn Any + Send>>>,
+    /// Signalled when `unfinished` reaches zero while the owner sleeps, and when the last
+    /// ticket is gone.
     changed: PlainCondvar,
 }
 
 impl ScopeShared {
-    fn new() -> Self {
+    fn new(max_tickets: usize) -> Self {
         Self {
-            state: PlainMutex::new(ScopeState {
-                pending: VecDeque::new(),
-                running: 0,
-                tickets: 0,
-                panic: None,
-            }),
+            pending: Injector::new(),
+            unfinished: CachePadded::new(AtomicUsize::new(0)),
+            tickets: AtomicUsize::new(0),
+            max_tickets,
+            owner_asleep: AtomicBool::new(false),
+            panic: PlainMutex::new(None),
             changed: PlainCondvar::new(),
         }
     }
 
     /// Queues a borrowed closure; returns whether the caller must submit a new ticket (fewer
     /// than `max_tickets` are alive), counting that ticket as alive already.
-    fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>, max_tickets: usize) -> bool {
+    fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>) -> bool {
         // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
-        // The erased box is stored in `pending` and leaves it only in `run_pending` (which
-        // takes it out and counts it in `running` under the same lock, and calls it,
-        // consuming it and dropping its captures, before `running` is decremented) or in
-        // `take_back` (which drops it on the owner's thread). The owner of the scope
-        // (`ThreadPool::scope` / `ThreadPool::run`, the only callers, both holding the borrow
-        // `'scope` for their whole duration) does not return, not even by unwinding, until
-        // `pending` is empty and `running == 0` (`wait_all`, or `take_back` for `run`). New
-        // closures are pushed only by code holding `&'scope Scope`: the owner's body, or a
-        // running closure (which keeps `running > 0`). So no erased closure is called or
-        // dropped after `'scope` ends, which is what the `'static` bound would guarantee.
+        // The erased box is counted in `unfinished` before it is stored in `pending`, and
+        // leaves `pending` only in `run_pending` (which calls it, consuming it and dropping
+        // its captures, before it un-counts it, in `finished`) or in `take_back` (which drops
+        // it on the owner's thread, then un-counts it). The owner of the scope (`ThreadPool::scope` /
+        // `ThreadPool::run`, the only callers, both holding the borrow `'scope` for their
+        // whole duration) does not return, not even by unwinding, until it has read
+        // `unfinished == 0` with Acquire, after every un-counting (Release) (`wait_all`, or
+        // `take_back` for `run`). New closures are pushed only by code holding
+        // `&'scope Scope`: the owner's body, or a running closure (still counted). So no
+        // erased closure is called or dropped after `'scope` ends, which is what the
+        // `'static` bound would guarantee.
         let erased: Erased =
             unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'scope>, Erased>(f) };
-        let mut st = self.state.lock();
-        st.pending.push_back(erased);
-        if st.tickets < max_tickets {
-            st.tickets += 1;
-            true
-        } else {
-            false
+        // Counted first: a runner may take and finish it before this thread goes on.
+        self.unfinished.fetch_add(1, Ordering::Relaxed);
+        self.pending.push(erased);
+        // Pairs with the fence of a leaving ticket (see the type's docs).
+        fence(Ordering::SeqCst);
+        self.claim_ticket()
+    }
+
+    /// Counts one more ticket alive if fewer than `max_tickets` are; returns whether it did.
+    fn claim_ticket(&self) -> bool {
+        let mut alive = self.tickets.load(Ordering::Relaxed);
+        while alive < self.max_tickets {
+            match self.tickets.compare_exchange_weak(
+                alive,
+                alive + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => alive = now,
+            }
         }
+        false
     }
 
     /// Runs pending closures until none is left. `as_ticket`: the caller is a ticket, which
-    /// un-counts itself in the same critical section that finds the list empty (so a `push`
-    /// after that sees the lower count and submits a new ticket).
+    /// then un-counts itself and looks at `pending` once more (a push it raced may have seen
+    /// it still alive and submitted no ticket); if something is there and it can count itself
+    /// back in, it goes on.
     ///
     /// Closures are taken one at a time, so every closure not yet started stays in `pending`,
     /// where any free runner can take it: one that blocks waiting for a sibling never holds
     /// that sibling hostage (runners once took private batches, which deadlocked a closure
-    /// waiting for a later one in its own batch). Finishing one closure and taking the next
-    /// share a critical section, so a closure costs one scope lock to run.
+    /// waiting for a later one in its own batch).
     ///
-    /// A panic is recorded in that same critical section, so the panic kept is the first to
-    /// be caught; later payloads are dropped outside the lock, contained.
+    /// What it ran is un-counted in one step once `pending` is found empty, so runners that
+    /// keep finding work do not all write one counter for every closure.
     fn run_pending(&self, as_ticket: bool) {
-        let mut st = self.state.lock();
         loop {
-            let Some(f) = st.pending.pop_front() else {
-                if as_ticket {
-                    st.tickets -= 1;
-                    self.changed.notify_all();
+            let mut ran = 0;
+            while let Some(f) = self.pending.steal() {
+                self.run_one(f);
+                ran += 1;
+            }
+            self.finished(ran);
+            if !as_ticket {
+                return;
+            }
+            let alive = self.tickets.fetch_sub(1, Ordering::Relaxed) - 1;
+            // Pairs with the fence in `push` (see the type's docs).
+            fence(Ordering::SeqCst);
+            if self.pending.is_empty() || !self.claim_ticket() {
+                if alive == 0 {
+                    self.notify_owner();
                 }
                 return;
-            };
-            st.running += 1;
-            drop(st);
-            let outcome = catch_unwind(AssertUnwindSafe(f));
-            st = self.state.lock();
-            st.running -= 1;
-            let later_panic = match outcome {
-                Err(payload) if st.panic.is_none() => {
-                    st.panic = Some(payload);
-                    None
-                }
-                Err(payload) => Some(payload),
-                Ok(()) => None,
-            };
-            if st.running == 0 && st.pending.is_empty() {
-                self.changed.notify_all();
-            }
-            if let Some(payload) = later_panic {
-                drop(st);
-                drop_payload(payload);
-                st = self.state.lock();
             }
         }
     }
 
-    /// The owner's wait: until nothing is pending or running. With `help`, the owner runs
+    /// Runs one closure taken from `pending` (consuming it: its captures are dropped when it
+    /// returns) and keeps its panic if it is the first.
+    fn run_one(&self, f: Erased) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            let mut first = self.panic.lock();
+            if first.is_none() {
+                *first = Some(payload);
+            } else {
+                drop(first);
+                drop_payload(payload);
+            }
+        }
+    }
+
+    /// Un-counts `ran` closures this runner has run, and wakes the owner if they were the
+    /// last.
+    fn finished(&self, ran: usize) {
+        if ran == 0 {
+            return;
+        }
+        // Release: the closures' writes (and a recorded panic) reach the owner that reads
+        // zero here with Acquire.
+        if self.unfinished.fetch_sub(ran, Ordering::Release) == ran {
+            // Pairs with the owner's fence in `wait_all` (see the type's docs).
+            fence(Ordering::SeqCst);
+            if self.owner_asleep.load(Ordering::Relaxed) {
+                self.notify_owner();
+            }
+        }
+    }
+
+    /// Wakes the owner if it sleeps. Taking the lock it checks under means a wake-up can
+    /// never fall between its check and its sleep.
+    #[cold]
+    fn notify_owner(&self) {
+        let _lock = self.panic.lock();
+        self.changed.notify_all();
+    }
+
+    /// Whether every spawned closure has finished (Acquire: their writes are visible).
+    fn all_finished(&self) -> bool {
+        self.unfinished.load(Ordering::Acquire) == 0
+    }
+
+    /// The owner's wait: until every closure has finished. With `help`, the owner runs
     /// pending closures itself. Without it (`run`), it returns `false` as soon as closures
     /// are pending with no ticket left to run them.
     fn wait_all(&self, help: bool) -> bool {
@@ -154,15 +222,20 @@ impl ScopeShared {
             if help {
                 self.run_pending(false);
             }
-            let mut st = self.state.lock();
+            let mut lock = self.panic.lock();
             loop {
-                if st.pending.is_empty() && st.running == 0 {
+                self.owner_asleep.store(true, Ordering::Relaxed);
+                // Pairs with the fence of the closure that finishes last (see the type's docs).
+                fence(Ordering::SeqCst);
+                if self.all_finished() {
+                    self.owner_asleep.store(false, Ordering::Relaxed);
                     return true;
                 }
-                if !st.pending.is_empty() && (help || st.tickets == 0) {
+                if !self.pending.is_empty() && (help || self.tickets.load(Ordering::Relaxed) == 0) {
+                    self.owner_asleep.store(false, Ordering::Relaxed);
                     break;
                 }
-                self.changed.wait(&mut st);
+                self.changed.wait(&mut lock);
             }
             if !help {
                 return false;
@@ -172,12 +245,22 @@ impl ScopeShared {
 
     /// Drops every pending closure (for `run`, when its ticket is gone unrun).
     fn take_back(&self) {
-        let pending = std::mem::take(&mut self.state.lock().pending);
-        drop(pending);
+        while let Some(f) = self.pending.steal() {
+            drop(f);
+            self.unfinished.fetch_sub(1, Ordering::Release);
+        }
     }
 
     fn take_panic(&self) -> Option<Box<dyn Any + Send>> {
-        self.state.lock().panic.take()
+        self.panic.lock().take()
+    }
+
+    /// A ticket dropped without running un-counts itself; the last one wakes the owner,
+    /// which then knows the pending closures are its own to run or drop.
+    fn drop_ticket(&self) {
+        if self.tickets.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.notify_owner();
+        }
     }
 }
 
@@ -211,8 +294,7 @@ impl Drop for Ticket {
     /// so the scope's owner knows the pending closures are now its own to run or drop.
     fn drop(&mut self) {
         if let Some(scope) = self.scope.take() {
-            scope.state.lock().tickets -= 1;
-            scope.changed.notify_all();
+            scope.drop_ticket();
         }
     }
 }
@@ -260,7 +342,7 @@ fn submit_ticket(
 /// # Order
 ///
 /// Tasks **start in spawn order** within a scope (FIFO, rayon's `scope_fifo`): every runner
-/// takes the oldest task not yet started, under the scope's lock; a task spawned by a
+/// takes the oldest task not yet started from the scope's FIFO; a task spawned by a
 /// running task goes to the back. With one runner they therefore also finish in that order;
 /// with several, they run side by side and finish in any order. The scope's closure itself
 /// runs on the calling thread (rayon's `in_place_scope`), before the caller starts helping.
@@ -352,7 +434,6 @@ fn submit_ticket(
 pub struct Scope<'scope, 'env: 'scope> {
     pool: &'env ThreadPool,
     shared: Arc<ScopeShared>,
-    max_tickets: usize,
     /// Invariant in `'scope`, as `std::thread::Scope`: a scope cannot be shrunk or extended.
     scope: PhantomData<&'scope mut &'scope ()>,
     env: PhantomData<&'env mut &'env ()>,
@@ -390,7 +471,7 @@ impl<'scope> Scope<'scope, '_> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        if self.shared.push(Box::new(f), self.max_tickets) {
+        if self.shared.push(Box::new(f)) {
             // Never wait for queue space here: `spawn` may run on a worker, and workers
             // waiting for space that only workers free would stall. A refused ticket is
             // harmless: the owner and the live tickets run whatever is left.
@@ -452,8 +533,7 @@ impl ThreadPool {
     {
         let scope = Scope {
             pool: self,
-            shared: Arc::new(ScopeShared::new()),
-            max_tickets: self.max_threads(),
+            shared: Arc::new(ScopeShared::new(self.max_threads())),
             scope: PhantomData,
             env: PhantomData,
         };
@@ -554,10 +634,10 @@ impl ThreadPool {
             return Ok(f());
         }
         let mut out = None;
-        let shared = Arc::new(ScopeShared::new());
+        let shared = Arc::new(ScopeShared::new(1));
         let slot = &mut out;
         // A fresh scope has no ticket yet, so this always asks for one.
-        let _first_ticket = shared.push(Box::new(move || *slot = Some(f())), 1);
+        let _first_ticket = shared.push(Box::new(move || *slot = Some(f())));
         let refused = submit_ticket(self, &shared, self.shared().config.policy);
         let ran = refused.is_none() && shared.wait_all(false);
         if !ran {

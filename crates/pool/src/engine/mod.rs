@@ -32,7 +32,7 @@ pub(crate) mod broadcast;
 mod config;
 pub(crate) mod counters;
 pub(crate) mod events;
-mod injector;
+pub(crate) mod injector;
 pub(crate) mod job;
 pub(crate) mod levels;
 mod monitor;

@@ -10,6 +10,7 @@ mod as_completed;
 mod broadcast;
 mod pool;
 mod resize;
+mod scope;
 mod strand;
 mod wait_idle;
 mod worker_unwind;

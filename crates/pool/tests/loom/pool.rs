@@ -374,27 +374,3 @@ fn two_workers_taking_racing_shutdown_now() {
         assert_eq!(stats.unaccounted(), 0);
     });
 }
-
-/// Scoped closures (issue 12, item 3): one that waits for a sibling spawned after it never
-/// holds that sibling hostage; with one worker and the owner as runners, whichever runner is
-/// free takes the sibling, in every interleaving. Three closures, because a runner once took
-/// half of what was pending (two of three) as a private batch and could hold the sibling
-/// behind the waiter.
-#[test]
-fn scoped_closure_waiting_for_a_later_sibling() {
-    model(|| {
-        let pool = tiny(1, 1);
-        let released = selvedge_locks::sync::atomic::AtomicBool::new(false);
-        pool.scope(|s| {
-            s.spawn(|| {
-                while !released.load(Ordering::SeqCst) {
-                    thread::yield_now();
-                }
-            });
-            s.spawn(|| released.store(true, Ordering::SeqCst));
-            s.spawn(|| ());
-        });
-        assert!(released.load(Ordering::SeqCst));
-        assert!(pool.shutdown(LONG).is_complete());
-    });
-}
