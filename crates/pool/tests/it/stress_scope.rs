@@ -1,7 +1,9 @@
 //! Stress: many threads open scopes on one small pool at once (nested spawns, a panicking
-//! task now and then, `run` calls in between). Loom does not model the scope ticket protocol,
-//! so this checks its invariant on real threads: when `scope` returns, every task spawned in it
-//! has run exactly once, and a task panic is re-raised only after the others finished. The
+//! task now and then, `run` calls in between). The scope's lock-free list and counts have loom
+//! models (`tests/loom/scope.rs`), over a modelled list; this checks their invariants on real
+//! threads and crossbeam's real list: when `scope` returns, every task spawned in it has run
+//! exactly once, a task panic is re-raised only after the others finished, and a closure
+//! spawned while the last ticket leaves is still run by a worker. The
 //! queue is tiny and blocks producers, which once stalled nested spawns: a scoped task on a
 //! worker waited for queue space only workers could free (tickets now never wait).
 
@@ -84,6 +86,38 @@ fn a_closure_waiting_for_the_next_sibling_always_finishes() {
             1,
             "the sender was held hostage"
         );
+    });
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+}
+
+/// Stress for the race between a spawn and the last ticket leaving: the scope's body spawns a
+/// few fillers, waits until the workers have run them (so their tickets are about to find the
+/// list empty and leave), then spawns a closure it waits for itself, so only a worker can run
+/// that closure (the owner helps only once the body returns). A spawn that saw a ticket still
+/// there while that ticket missed the closure would leave it unrun: the body gives up after
+/// 10 s and the run fails instead of hanging. (The window is a few nanoseconds wide: the loom
+/// model `body_waiting_for_a_closure_spawned_as_the_ticket_leaves` is what finds a ticket
+/// leaving without looking again.)
+#[test]
+fn a_body_waiting_for_its_own_closure_always_sees_it_run() {
+    let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+    let report = stress(4, 300, |thread, iteration| {
+        let fillers = 1 + (thread + iteration as usize) % 3;
+        let done = AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let ran = pool.scope(|s| {
+            for _ in 0..fillers {
+                s.spawn(|| {
+                    done.fetch_add(1, Ordering::Release);
+                });
+            }
+            while done.load(Ordering::Acquire) < fillers {
+                std::thread::yield_now();
+            }
+            s.spawn(move || tx.send(()).unwrap());
+            rx.recv_timeout(Duration::from_secs(10)).is_ok()
+        });
+        assert!(ran, "the closure the body waited for was left unrun");
     });
     assert!(report.failures.is_empty(), "{:?}", report.failures);
 }
