@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use crate::bench_data::{self, Measurement};
+use crate::bench_pack;
 use crate::bench_plot;
 use crate::bench_report::{self, Context, Run, Section};
 use crate::summary::Outcome;
@@ -37,6 +38,12 @@ pub(crate) struct Options {
     pub(crate) quick: bool,
     pub(crate) report_only: bool,
     pub(crate) packages: Vec<String>,
+    /// Bench targets by name (`scaling`, `locks`); empty: all of the chosen packages'.
+    pub(crate) benches: Vec<String>,
+    /// `--pack DIR`: build the chosen benchmarks for another machine instead of running them.
+    pub(crate) pack: Option<PathBuf>,
+    /// `--prebuilt DIR`: run the benchmarks packed in DIR instead of building them.
+    pub(crate) prebuilt: Option<PathBuf>,
 }
 
 impl Options {
@@ -51,10 +58,29 @@ impl Options {
                 "-p" | "--package" => options
                     .packages
                     .push(args.next().ok_or("-p needs a package name")?.clone()),
+                "--bench" => options
+                    .benches
+                    .push(args.next().ok_or("--bench needs a bench name")?.clone()),
+                "--pack" => {
+                    options.pack = Some(args.next().ok_or("--pack needs a directory")?.into());
+                }
+                "--prebuilt" => {
+                    options.prebuilt =
+                        Some(args.next().ok_or("--prebuilt needs a directory")?.into());
+                }
                 other => return Err(format!("unknown argument `{other}`")),
             }
         }
+        if options.pack.is_some() && (options.prebuilt.is_some() || options.report_only) {
+            return Err("--pack builds only: not with --prebuilt or --report-only".into());
+        }
         Ok(options)
+    }
+
+    /// Whether `target` is one of those chosen by `-p` and `--bench`.
+    fn chooses(&self, target: &Target) -> bool {
+        (self.packages.is_empty() || self.packages.contains(&target.package))
+            && (self.benches.is_empty() || self.benches.contains(&target.name))
     }
 }
 
@@ -76,17 +102,45 @@ impl Target {
         if !self.features.is_empty() {
             args.extend(["--features".into(), self.features.join(",")]);
         }
-        if !self.criterion {
-            return args;
-        }
-        args.push("--".into());
-        args.push("--noplot".into());
-        if quick {
-            args.extend(QUICK.iter().map(|s| (*s).to_owned()));
+        if self.criterion {
+            args.push("--".into());
+            args.extend(criterion_args(quick));
         }
         args
     }
+
+    /// The packed binary of this benchmark in `dir` (see `bench_pack`), run as `cargo bench`
+    /// would run it, its results written under `criterion`; and the command as shown.
+    fn prebuilt(&self, dir: &Path, criterion: &Path, quick: bool) -> (Command, String) {
+        let binary = bench_pack::binary(dir, &self.package, &self.name);
+        let mut args = vec!["--bench".to_owned()];
+        if self.criterion {
+            args.extend(criterion_args(quick));
+        }
+        let mut command = Command::new(&binary);
+        command.args(&args).env("CRITERION_HOME", criterion);
+        let threads = std::env::var(THREADS_VAR).unwrap_or_default();
+        let shown = format!(
+            "{THREADS_VAR}={threads} {} {}",
+            binary.display(),
+            args.join(" ")
+        );
+        (command, shown)
+    }
 }
+
+/// The arguments criterion's own harness takes after `--`.
+fn criterion_args(quick: bool) -> Vec<String> {
+    let mut args = vec!["--noplot".to_owned()];
+    if quick {
+        args.extend(QUICK.iter().map(|s| (*s).to_owned()));
+    }
+    args
+}
+
+/// The variable that picks the scaling groups' thread counts (`selvedge_testkit`'s; xtask
+/// keeps its dependencies light and names it here).
+const THREADS_VAR: &str = "SELVEDGE_BENCH_THREADS";
 
 /// Where the output of benches with their own harness is kept, under `target/criterion`:
 /// `<package>/<bench>.txt`, the command and when it ran on the first two lines.
@@ -149,26 +203,43 @@ fn run_and_report(root: &Path, options: &Options, command: &str) -> Result<(), S
     let now = || output("date", &["-u", "+%Y-%m-%d %H:%M UTC"], root);
     if !options.report_only {
         let targets = targets(root).map_err(|e| format!("reading crates/*/Cargo.toml: {e}"))?;
-        let chosen: Vec<&Target> = targets
-            .iter()
-            .filter(|t| options.packages.is_empty() || options.packages.contains(&t.package))
-            .collect();
+        let chosen: Vec<&Target> = targets.iter().filter(|t| options.chooses(t)).collect();
         if chosen.is_empty() {
-            return Err(format!("no benchmarks in {:?}", options.packages));
+            return Err(format!(
+                "no benchmarks in {:?} named {:?}",
+                options.packages, options.benches
+            ));
+        }
+        if let Some(dir) = &options.pack {
+            let packed: Vec<bench_pack::Packed<'_>> = chosen
+                .iter()
+                .map(|t| bench_pack::Packed {
+                    package: &t.package,
+                    bench: &t.name,
+                    features: &t.features,
+                })
+                .collect();
+            return bench_pack::pack(root, &packed, dir);
         }
         for target in chosen {
             if options.quick && !target.criterion {
                 println!("skipping {} (own harness, no quick mode)", target.name);
                 continue;
             }
-            let args = target.args(options.quick);
             let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
             let load = load.split_whitespace().next().unwrap_or("unknown");
             let when = format!("{}, 1-minute load average {load} at its start", now());
             let started = SystemTime::now();
-            let mut cargo = Command::new("cargo");
-            cargo.current_dir(root).args(&args);
-            let shown = format!("cargo {}", args.join(" "));
+            let (cargo, shown) = match &options.prebuilt {
+                None => {
+                    let args = target.args(options.quick);
+                    let mut cargo = Command::new("cargo");
+                    cargo.current_dir(root).args(&args);
+                    let shown = format!("cargo {}", args.join(" "));
+                    (cargo, shown)
+                }
+                Some(dir) => target.prebuilt(dir, &criterion, options.quick),
+            };
             if !target.criterion {
                 // Its own `main` prints its table; the report carries it as printed.
                 let printed = printed_output(cargo)?;
@@ -452,8 +523,17 @@ mod tests {
                 quick: true,
                 report_only: true,
                 packages: vec!["selvedge-locks".into()],
+                ..Options::default()
             })
         );
+        let args: Vec<String> = ["--pack", "kit", "--bench", "scaling"]
+            .map(String::from)
+            .into();
+        let options = Options::parse(&args).unwrap();
+        assert_eq!(options.pack, Some(PathBuf::from("kit")));
+        assert_eq!(options.benches, ["scaling"]);
+        assert!(Options::parse(&["--pack".into(), "kit".into(), "--report-only".into()]).is_err());
+        assert!(Options::parse(&["--prebuilt".into()]).is_err());
         assert!(Options::parse(&["-p".into()]).is_err());
         assert!(Options::parse(&["--fast".into()]).is_err());
     }

@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_data;
+mod bench_pack;
 mod bench_plot;
 mod bench_report;
 mod browser;
@@ -39,9 +40,15 @@ Commands:
   release <patch|minor|major> [--execute]
           bump the workspace version, move the CHANGELOG notes, semver-check, package and
           publish every crate (a dry run unless --execute; never from CI)
-  bench   [--quick] [-p <crate>]... [--report-only]
+  bench   [--quick] [-p <crate>]... [--bench <name>]... [--report-only]
           every crate's criterion benchmarks beside their peers, then docs/benchmarks/report.md
           (selvedge/peer ratios) and its SVG plots of throughput against threads
+          (SELVEDGE_BENCH_THREADS=1,2,4,8,16 picks the thread counts of the scaling groups)
+  bench   --pack <dir> [-p <crate>]... [--bench <name>]...
+          build those benchmarks and xtask as static binaries into <dir>/kit.tar.xz, for a
+          machine without a Rust toolchain
+  bench   --prebuilt <dir> [--quick] [-p <crate>]... [--bench <name>]...
+          there (run from the repository root): run the packed benchmarks, write the report
   help    this text
 ";
 
@@ -114,10 +121,13 @@ fn bench_command(root: &std::path::Path) -> ExitCode {
 }
 
 fn workspace_root() -> PathBuf {
-    // xtask lives in `<root>/xtask`; cargo sets CARGO_MANIFEST_DIR when it runs us.
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
-        || std::env::current_dir().expect("current directory is readable"),
-        PathBuf::from,
-    );
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+    // xtask lives in `<root>/xtask`; cargo sets CARGO_MANIFEST_DIR when it runs us. Run as a
+    // packed binary (`bench --prebuilt`), it is started from the root.
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(manifest) => {
+            let manifest = PathBuf::from(manifest);
+            manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+        }
+        None => std::env::current_dir().expect("current directory is readable"),
+    }
 }

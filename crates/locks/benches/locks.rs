@@ -1,7 +1,8 @@
 //! selvedge-locks beside parking_lot and std, in the same run: uncontended lock/unlock,
 //! one lock contended by 1 to 16 threads (back to back, and with ~100 ns of work between
-//! acquisitions), read-heavy and read-mostly RwLocks (plain and biased), and Semaphore
-//! acquire/release.
+//! acquisitions), read-heavy and read-mostly RwLocks (plain and biased) at the same thread
+//! counts, and Semaphore acquire/release. The thread counts: `SELVEDGE_BENCH_THREADS`
+//! (e.g. `1,2,4,8,16`), else the powers of two up to 16 that the machine has cores for.
 //!
 //! Run: `cargo bench -p selvedge-locks --bench locks`. Figures and ratios:
 //! `docs/benchmarks.md` (history in `docs/notes/locks-benchmarks.md`).
@@ -125,12 +126,12 @@ fn mutexes(c: &mut Criterion) {
     g.finish();
 
     // 1 to 16 threads on one lock, with nothing (`mutex_contended`) or about 100 ns of work
-    // (`mutex_contended_work`) between acquisitions. Past the machine's core count the threads
-    // are oversubscribed, which is a measurement too (a lock whose holder is descheduled), but
-    // not the many-core one.
+    // (`mutex_contended_work`) between acquisitions. Past the machine's core count (with
+    // `SELVEDGE_BENCH_THREADS` set beyond it) the threads are oversubscribed, which is a
+    // measurement too (a lock whose holder is descheduled), but not the many-core one.
     for (group, outside) in [("mutex_contended", 0), ("mutex_contended_work", 130)] {
         let mut g = c.benchmark_group(group);
-        for threads in [1, 2, 4, 8, 16] {
+        for threads in thread_counts() {
             g.bench_with_input(BenchmarkId::new("selvedge", threads), &threads, |b, &t| {
                 b.iter_custom(|iters| contended_run::<Selvedge>(t, iters, outside));
             });
@@ -149,58 +150,82 @@ fn mutexes(c: &mut Criterion) {
     }
 }
 
-/// Two threads; of every 10 operations, 9 read and 1 writes.
-/// Two threads, each doing one write every `write_every` operations and reads otherwise:
-/// 10 (the read-heavy mix of a plain `RwLock`'s use) and 100 (read-mostly, what
+/// `threads` threads share `iters` operations on one lock, each thread writing once every
+/// `write_every` of its operations and reading otherwise; the time of the whole run, so the
+/// per-iteration figure is the time per operation of the lock as a whole.
+fn rw_run(
+    threads: u64,
+    iters: u64,
+    write_every: u64,
+    read: impl Fn() -> u64 + Sync,
+    write: impl Fn() + Sync,
+) -> Duration {
+    let go = Barrier::new(usize::try_from(threads).expect("a few threads"));
+    let body = || {
+        go.wait();
+        for i in 0..iters.div_ceil(threads) {
+            if i % write_every == 0 {
+                write();
+            } else {
+                black_box(read());
+            }
+        }
+    };
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(body);
+        }
+        body();
+    });
+    t.elapsed()
+}
+
+/// Reader-writer locks at each thread count, every thread writing once every 10 operations
+/// (`rwlock_read_heavy`, a plain `RwLock`'s use) or every 100 (`rwlock_read_mostly`, what
 /// `BiasedRwLock` is for).
 fn rwlock_read_heavy(c: &mut Criterion) {
-    fn run(
-        iters: u64,
-        write_every: u64,
-        read: impl Fn() -> u64 + Sync,
-        write: impl Fn() + Sync,
-    ) -> Duration {
-        let go = Barrier::new(2);
-        let body = || {
-            go.wait();
-            for i in 0..iters {
-                if i % write_every == 0 {
-                    write();
-                } else {
-                    black_box(read());
-                }
-            }
-        };
-        let t = Instant::now();
-        std::thread::scope(|s| {
-            s.spawn(body);
-            body();
-        });
-        t.elapsed()
-    }
-    for (group, every) in [
-        ("rwlock_read_heavy_2_threads", 10),
-        ("rwlock_read_mostly_2_threads", 100),
-    ] {
+    for (group, every) in [("rwlock_read_heavy", 10), ("rwlock_read_mostly", 100)] {
         let mut g = c.benchmark_group(group);
-        g.bench_function("selvedge", |b| {
-            let l = selvedge_locks::RwLock::new(0_u64);
-            b.iter_custom(|n| run(n, every, || *l.read(), || *l.write() += 1));
-        });
-        g.bench_function("selvedge_biased", |b| {
-            let l = selvedge_locks::BiasedRwLock::new(0_u64);
-            b.iter_custom(|n| run(n, every, || *l.read(), || *l.write() += 1));
-        });
-        g.bench_function("parking_lot", |b| {
-            let l = parking_lot::RwLock::new(0_u64);
-            b.iter_custom(|n| run(n, every, || *l.read(), || *l.write() += 1));
-        });
-        g.bench_function("std", |b| {
-            let l = std::sync::RwLock::new(0_u64);
-            b.iter_custom(|n| run(n, every, || *l.read().unwrap(), || *l.write().unwrap() += 1));
-        });
+        for threads in thread_counts() {
+            let id = |name| BenchmarkId::new(name, threads);
+            g.bench_with_input(id("selvedge"), &threads, |b, &t| {
+                let l = selvedge_locks::RwLock::new(0_u64);
+                b.iter_custom(|n| rw_run(t, n, every, || *l.read(), || *l.write() += 1));
+            });
+            g.bench_with_input(id("selvedge_biased"), &threads, |b, &t| {
+                let l = selvedge_locks::BiasedRwLock::new(0_u64);
+                b.iter_custom(|n| rw_run(t, n, every, || *l.read(), || *l.write() += 1));
+            });
+            g.bench_with_input(id("parking_lot"), &threads, |b, &t| {
+                let l = parking_lot::RwLock::new(0_u64);
+                b.iter_custom(|n| rw_run(t, n, every, || *l.read(), || *l.write() += 1));
+            });
+            g.bench_with_input(id("std"), &threads, |b, &t| {
+                let l = std::sync::RwLock::new(0_u64);
+                b.iter_custom(|n| {
+                    rw_run(
+                        t,
+                        n,
+                        every,
+                        || *l.read().unwrap(),
+                        || *l.write().unwrap() += 1,
+                    )
+                });
+            });
+        }
         g.finish();
     }
+}
+
+/// The thread counts of the scaling groups (`SELVEDGE_BENCH_THREADS`, else the powers of two
+/// the machine has cores for), as the harness's `u64`.
+fn thread_counts() -> Vec<u64> {
+    selvedge_testkit::scaling_threads()
+        .unwrap_or_else(|err| panic!("{err}"))
+        .into_iter()
+        .map(|n| n as u64)
+        .collect()
 }
 
 /// A std `Mutex` + `Condvar` semaphore, the usual hand-rolled peer (std has none).

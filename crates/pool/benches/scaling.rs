@@ -1,5 +1,5 @@
 //! The pool's scaling benchmark: throughput at 1, 2, 4, 8 and 16 workers (those the machine
-//! has, or `SELVEDGE_BENCH_WORKERS=1,2,4`) beside rayon and the threadpool crate, in one run.
+//! has, or `SELVEDGE_BENCH_THREADS=1,2,4`) beside rayon and the threadpool crate, in one run.
 //!
 //! Rows, each at every worker count:
 //! - `empty_1_submitter`: one thread submits 10,000 empty tasks (each bumps a counter) and
@@ -29,20 +29,10 @@ const BUSY: usize = 2_000;
 /// Submitting threads in the `empty_4_submitters` row.
 const SUBMITTERS: usize = 4;
 
-/// The worker counts to measure: `SELVEDGE_BENCH_WORKERS` (comma-separated), else the powers
-/// of two up to 16 that the machine has cores for.
+/// The worker counts to measure (`SELVEDGE_BENCH_THREADS`, else the powers of two up to 16
+/// that the machine has cores for; see `selvedge_testkit::scaling_threads`).
 fn worker_counts() -> Vec<usize> {
-    if let Ok(list) = std::env::var("SELVEDGE_BENCH_WORKERS") {
-        return list
-            .split(',')
-            .map(|n| n.trim().parse().expect("SELVEDGE_BENCH_WORKERS: numbers"))
-            .collect();
-    }
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    [1, 2, 4, 8, 16]
-        .into_iter()
-        .filter(|&w| w <= cores)
-        .collect()
+    selvedge_testkit::scaling_threads().unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// About 1 us of work that the optimiser cannot remove.

@@ -17,6 +17,8 @@
 //! - [`throughput`]: ops/s for examples and reports (never to assert speed in a test).
 //! - [`timed_beside`]: one thread's time for a run of calls while others make the same call,
 //!   for criterion's `iter_custom` in scaling benchmarks.
+//! - [`scaling_threads`]: the thread counts every scaling benchmark measures, chosen for a
+//!   whole run by `SELVEDGE_BENCH_THREADS` (else the powers of two the machine has cores for).
 //!
 //! # Motivation
 //!
@@ -75,6 +77,7 @@
 mod call_counter;
 mod increment_ledger;
 mod model;
+mod scaling_threads;
 mod single_instance;
 mod stress;
 pub mod sync;
@@ -85,6 +88,9 @@ mod timed_beside;
 pub use call_counter::CallCounter;
 pub use increment_ledger::{IncrementLedger, LedgerMismatch};
 pub use model::{model, model_iterations};
+pub use scaling_threads::{
+    InvalidThreadList, SCALING_THREADS_VAR, parse_thread_list, scaling_threads,
+};
 pub use single_instance::{
     SingleInstanceFailure, assert_single_instance, check_single_instance,
     check_single_instance_fallible,
