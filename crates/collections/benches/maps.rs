@@ -1,5 +1,7 @@
-//! The bustle mixes (read-heavy, exchange, rapid-grow) on `ConcurrentMap`, dashmap and papaya,
-//! at 1 and 2 threads, in one criterion run.
+//! The bustle mixes (read-heavy, exchange, rapid-grow) on `ConcurrentMap`, dashmap, papaya and
+//! one `parking_lot::RwLock<HashMap>`, over 2^14 keys, plus read-heavy over 2^20 keys
+//! (`read_heavy_large`), at each thread count (`SELVEDGE_BENCH_THREADS`, else the powers of
+//! two the machine has cores for), in one criterion run.
 //!
 //! Each criterion iteration is one bustle workload run: bustle pre-generates the keys,
 //! prefills the table, then runs the operation mix (and checks every answer), timed from the
@@ -14,44 +16,58 @@ mod common;
 use std::hash::RandomState;
 use std::time::Duration;
 
-use common::{Dash, Foldhash, Locked, MIXES, Ours, Papaya, run, total_ops, workload};
+use common::{
+    Dash, Foldhash, LARGE, Locked, MIXES, Ours, Papaya, SMALL, Size, run, thread_counts, total_ops,
+    workload,
+};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn bustle_mixes(c: &mut Criterion) {
-    let ops = total_ops() as u64;
-    for (name, mix) in MIXES {
-        let mut group = c.benchmark_group(name);
-        group
-            .throughput(Throughput::Elements(ops))
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2))
-            .sample_size(10);
-        for threads in [1, 2] {
-            let workload = workload(threads, mix);
+    let read_heavy = MIXES[0];
+    let runs = MIXES
+        .into_iter()
+        .map(|(name, mix)| (name.to_owned(), mix, SMALL))
+        .chain([(format!("{}_large", read_heavy.0), read_heavy.1, LARGE)]);
+    for (name, mix, size) in runs {
+        mix_group(c, &name, mix, size);
+    }
+}
+
+/// One mix over one table size: every map at every thread count.
+fn mix_group(c: &mut Criterion, name: &str, mix: [u8; 4], size: Size) {
+    let mut group = c.benchmark_group(name);
+    group
+        .throughput(Throughput::Elements(total_ops(size) as u64))
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(10);
+    {
+        for threads in thread_counts() {
+            let workload = workload(threads, mix, size);
             group.bench_function(BenchmarkId::new("selvedge", threads), |b| {
-                b.iter_custom(|iters| run::<Ours>(&workload, threads, iters));
+                b.iter_custom(|iters| run::<Ours>(&workload, threads, size, iters));
             });
             group.bench_function(BenchmarkId::new("dashmap", threads), |b| {
-                b.iter_custom(|iters| run::<Dash<RandomState>>(&workload, threads, iters));
+                b.iter_custom(|iters| run::<Dash<RandomState>>(&workload, threads, size, iters));
             });
             group.bench_function(BenchmarkId::new("papaya", threads), |b| {
-                b.iter_custom(|iters| run::<Papaya<RandomState>>(&workload, threads, iters));
+                b.iter_custom(|iters| run::<Papaya<RandomState>>(&workload, threads, size, iters));
             });
             group.bench_function(BenchmarkId::new("dashmap_foldhash", threads), |b| {
-                b.iter_custom(|iters| run::<Dash<Foldhash>>(&workload, threads, iters));
+                b.iter_custom(|iters| run::<Dash<Foldhash>>(&workload, threads, size, iters));
             });
             group.bench_function(BenchmarkId::new("papaya_foldhash", threads), |b| {
-                b.iter_custom(|iters| run::<Papaya<Foldhash>>(&workload, threads, iters));
+                b.iter_custom(|iters| run::<Papaya<Foldhash>>(&workload, threads, size, iters));
             });
             group.bench_function(
                 BenchmarkId::new("parking_lot_rwlock_foldhash", threads),
                 |b| {
-                    b.iter_custom(|iters| run::<Locked<Foldhash>>(&workload, threads, iters));
+                    b.iter_custom(|iters| run::<Locked<Foldhash>>(&workload, threads, size, iters));
                 },
             );
         }
-        group.finish();
     }
+    group.finish();
 }
 
 criterion_group!(benches, bustle_mixes);

@@ -1,5 +1,6 @@
 //! The bustle mixes on `ConcurrentMap`, dashmap, papaya and one `parking_lot::RwLock<HashMap>`,
-//! at 1 and 2 threads: the same
+//! over 2^14 keys at each thread count (`SELVEDGE_BENCH_THREADS`, else the powers of two the
+//! machine has cores for): the same
 //! workloads as `benches/maps.rs`, run interleaved (each map once per round, 15 rounds) and
 //! reported as the median run of each. On a shared, noisy machine this is steadier than a
 //! mean: other processes inflate some runs, and a median ignores them.
@@ -18,7 +19,7 @@ use std::hash::RandomState;
 use std::time::Duration;
 
 use bustle::Workload;
-use common::{Dash, Foldhash, Locked, MIXES, Ours, Papaya, run, workload};
+use common::{Dash, Foldhash, Locked, MIXES, Ours, Papaya, SMALL, run, thread_counts, workload};
 
 const ROUNDS: usize = 15;
 
@@ -27,15 +28,15 @@ fn main() {
         "mix | threads | selvedge | dashmap | papaya | dashmap_foldhash | papaya_foldhash | rwlock_hashmap_foldhash"
     );
     for (name, mix) in MIXES {
-        for threads in [1, 2] {
-            let workload = workload(threads, mix);
+        for threads in thread_counts() {
+            let workload = workload(threads, mix, SMALL);
             let runners: [fn(&Workload, usize) -> Duration; 6] = [
-                |w, t| run::<Ours>(w, t, 1),
-                |w, t| run::<Dash<RandomState>>(w, t, 1),
-                |w, t| run::<Papaya<RandomState>>(w, t, 1),
-                |w, t| run::<Dash<Foldhash>>(w, t, 1),
-                |w, t| run::<Papaya<Foldhash>>(w, t, 1),
-                |w, t| run::<Locked<Foldhash>>(w, t, 1),
+                |w, t| run::<Ours>(w, t, SMALL, 1),
+                |w, t| run::<Dash<RandomState>>(w, t, SMALL, 1),
+                |w, t| run::<Papaya<RandomState>>(w, t, SMALL, 1),
+                |w, t| run::<Dash<Foldhash>>(w, t, SMALL, 1),
+                |w, t| run::<Papaya<Foldhash>>(w, t, SMALL, 1),
+                |w, t| run::<Locked<Foldhash>>(w, t, SMALL, 1),
             ];
             let mut runs: [Vec<Duration>; 6] = Default::default();
             for _ in 0..ROUNDS {

@@ -10,10 +10,25 @@ use std::time::{Duration, Instant};
 use bustle::{Collection, CollectionHandle, Mix, Workload};
 use selvedge_collections::ConcurrentMap;
 
-/// Table size before the run (2^14), as a power of two.
-pub(crate) const CAPACITY_LOG2: u8 = 14;
-/// Operations per run, as a multiple of the initial capacity.
-pub(crate) const OPS_FACTOR: f64 = 16.0;
+/// The table size of a run, as a power of two, and its operations as a multiple of it.
+#[derive(Clone, Copy)]
+pub(crate) struct Size {
+    pub(crate) capacity_log2: u8,
+    pub(crate) ops_factor: f64,
+}
+
+/// 2^14 keys, 16 operations a key: every mix.
+pub(crate) const SMALL: Size = Size {
+    capacity_log2: 14,
+    ops_factor: 16.0,
+};
+/// 2^20 keys (tables far larger than the caches), 2 operations a key: the read-heavy mix of
+/// issue 17's large-table row.
+#[allow(dead_code, reason = "maps.rs runs it; maps_interleaved.rs shares this module")]
+pub(crate) const LARGE: Size = Size {
+    capacity_log2: 20,
+    ops_factor: 2.0,
+};
 const PREFILL: f64 = 0.5;
 /// A fixed workload seed, so every map runs the same key stream.
 const SEED: [u8; 32] = [7; 32];
@@ -171,7 +186,12 @@ pub(crate) const MIXES: [(&str, [u8; 4]); 3] = [
     ("rapid_grow", [5, 80, 5, 10]),
 ];
 
-pub(crate) fn workload(threads: usize, [read, insert, remove, update]: [u8; 4]) -> Workload {
+/// A bustle workload of `mix` on `threads` threads over a table of `size`.
+pub(crate) fn workload(
+    threads: usize,
+    [read, insert, remove, update]: [u8; 4],
+    size: Size,
+) -> Workload {
     let mix = Mix {
         read,
         insert,
@@ -181,19 +201,25 @@ pub(crate) fn workload(threads: usize, [read, insert, remove, update]: [u8; 4]) 
     };
     let mut workload = Workload::new(threads, mix);
     workload
-        .initial_capacity_log2(CAPACITY_LOG2)
+        .initial_capacity_log2(size.capacity_log2)
         .prefill_fraction(PREFILL)
-        .operations(OPS_FACTOR)
+        .operations(size.ops_factor)
         .seed(SEED);
     workload
 }
 
-/// Total operations of a run: the initial capacity times [`OPS_FACTOR`].
-pub(crate) fn total_ops() -> usize {
-    ((1_usize << CAPACITY_LOG2) as f64 * OPS_FACTOR) as usize
+/// Total operations of a run over a table of `size`.
+pub(crate) fn total_ops(size: Size) -> usize {
+    ((1_usize << size.capacity_log2) as f64 * size.ops_factor) as usize
 }
 
-/// Runs `workload` (made by [`workload`] with `threads`) `iters` times on `T`, and returns the
+/// The thread counts to measure (`SELVEDGE_BENCH_THREADS`, else the powers of two the machine
+/// has cores for; see `selvedge_testkit::scaling_threads`).
+pub(crate) fn thread_counts() -> Vec<usize> {
+    selvedge_testkit::scaling_threads().unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// Runs `workload` (made by [`workload`] with `threads` and `size`) `iters` times on `T`, and returns the
 /// summed time from the first mix operation on any worker to the last one on any worker.
 ///
 /// Why not bustle's own `spent`: bustle reads the start clock on its coordinating thread,
@@ -202,14 +228,19 @@ pub(crate) fn total_ops() -> usize {
 /// any amount (runs measured as 0.0 ms were seen): a noise that favours no map in particular
 /// but made two-thread medians swing by 2x. Timing inside the workers, the same way for every
 /// map, removes it; bustle still generates the keys, prefills and checks every answer.
-pub(crate) fn run<T: Collection>(workload: &Workload, threads: usize, iters: u64) -> Duration
+pub(crate) fn run<T: Collection>(
+    workload: &Workload,
+    threads: usize,
+    size: Size,
+    iters: u64,
+) -> Duration
 where
     <T::Handle as CollectionHandle>::Key: Send + std::fmt::Debug,
 {
     (0..iters)
         .map(|_| {
             *WINDOW.lock().unwrap() = Window {
-                ops_per_thread: total_ops() / threads,
+                ops_per_thread: total_ops(size) / threads,
                 ..Window::default()
             };
             workload.run_silently::<Timed<T>>();
