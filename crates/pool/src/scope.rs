@@ -46,6 +46,21 @@ use crate::{Priority, RejectionPolicy, SubmitError, ThreadPool};
 /// A scoped closure with its lifetime erased; see the SAFETY comment in `push`.
 type Erased = Box<dyn FnOnce() + Send + 'static>;
 
+/// Spawns the owner's thread counts in `unfinished` at once.
+const CREDIT_BATCH: usize = 64;
+/// `credits` once the owner waits: its spawns count themselves one by one.
+const CLOSED: usize = usize::MAX;
+
+selvedge_locks::loom_thread_local! {
+    /// A byte whose address names its thread among the live ones.
+    static THREAD_MARK: u8 = const { 0 };
+}
+
+/// This thread's name as a number: the address of its [`THREAD_MARK`] (never 0).
+fn this_thread() -> usize {
+    THREAD_MARK.with(|mark| std::ptr::from_ref(mark).addr())
+}
+
 /// What a scope's owner, its tickets and its closures share.
 ///
 /// Spawning and running a closure take no lock: `pending` is a lock-free FIFO, and two
@@ -70,6 +85,12 @@ struct ScopeShared {
     tickets: AtomicUsize,
     /// At most this many tickets are alive at once.
     max_tickets: usize,
+    /// The owner's thread ([`this_thread`]), for `scope`; 0 for `run`, which spawns once.
+    owner: usize,
+    /// Spawns the owner's thread has counted in `unfinished` ahead and not made yet, or
+    /// `CLOSED` once the owner waits. Only the owner's thread touches it: its spawns count
+    /// themselves `CREDIT_BATCH` at a time, so they do not each write the line runners write.
+    credits: AtomicUsize,
     /// The owner is about to sleep, or sleeps, on `changed`.
     owner_asleep: AtomicBool,
     /// The first panic of a scoped closure to be caught, re-raised by the owner; also the
@@ -81,12 +102,15 @@ struct ScopeShared {
 }
 
 impl ScopeShared {
-    fn new(max_tickets: usize) -> Self {
+    /// For `scope` (`owner`: the calling thread, `this_thread()`) and `run` (`owner` 0).
+    fn new(max_tickets: usize, owner: usize) -> Self {
         Self {
             pending: Injector::new(),
             unfinished: CachePadded::new(AtomicUsize::new(0)),
             tickets: AtomicUsize::new(0),
             max_tickets,
+            owner,
+            credits: AtomicUsize::new(0),
             owner_asleep: AtomicBool::new(false),
             panic: PlainMutex::new(None),
             changed: PlainCondvar::new(),
@@ -97,7 +121,8 @@ impl ScopeShared {
     /// than `max_tickets` are alive), counting that ticket as alive already.
     fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>) -> bool {
         // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
-        // The erased box is counted in `unfinished` before it is stored in `pending`, and
+        // The erased box is counted in `unfinished` (`count_one`; the owner's spawns may be
+        // counted ahead, never after) before it is stored in `pending`, and
         // leaves `pending` only in `run_pending` (which calls it, consuming it and dropping
         // its captures, before it un-counts it, in `finished`) or in `take_back` (which drops
         // it on the owner's thread, then un-counts it). The owner of the scope (`ThreadPool::scope` /
@@ -111,11 +136,43 @@ impl ScopeShared {
         let erased: Erased =
             unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'scope>, Erased>(f) };
         // Counted first: a runner may take and finish it before this thread goes on.
-        self.unfinished.fetch_add(1, Ordering::Relaxed);
+        self.count_one();
         self.pending.push(erased);
         // Pairs with the fence of a leaving ticket (see the type's docs).
         fence(Ordering::SeqCst);
         self.claim_ticket()
+    }
+
+    /// Counts one spawn in `unfinished`: from the owner's credits while it has them open,
+    /// else by itself.
+    #[inline]
+    fn count_one(&self) {
+        if self.owner == this_thread() {
+            let left = self.credits.load(Ordering::Relaxed);
+            if left != CLOSED {
+                let left = if left == 0 {
+                    self.unfinished.fetch_add(CREDIT_BATCH, Ordering::Relaxed);
+                    CREDIT_BATCH
+                } else {
+                    left
+                };
+                self.credits.store(left - 1, Ordering::Relaxed);
+                return;
+            }
+        }
+        self.unfinished.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The owner stops counting ahead and un-counts the spawns it did not make (before it
+    /// waits: counted ahead, they would keep `unfinished` above zero for ever).
+    fn close_credits(&self) {
+        let left = self.credits.load(Ordering::Relaxed);
+        if left != CLOSED {
+            self.credits.store(CLOSED, Ordering::Relaxed);
+            // AcqRel: this may be the step to zero, which the owner then reads as every
+            // runner's un-counting before it.
+            self.unfinished.fetch_sub(left, Ordering::AcqRel);
+        }
     }
 
     /// Counts one more ticket alive if fewer than `max_tickets` are; returns whether it did.
@@ -218,6 +275,9 @@ impl ScopeShared {
     /// pending closures itself. Without it (`run`), it returns `false` as soon as closures
     /// are pending with no ticket left to run them.
     fn wait_all(&self, help: bool) -> bool {
+        if self.owner != 0 {
+            self.close_credits();
+        }
         loop {
             if help {
                 self.run_pending(false);
@@ -533,7 +593,7 @@ impl ThreadPool {
     {
         let scope = Scope {
             pool: self,
-            shared: Arc::new(ScopeShared::new(self.max_threads())),
+            shared: Arc::new(ScopeShared::new(self.max_threads(), this_thread())),
             scope: PhantomData,
             env: PhantomData,
         };
@@ -634,7 +694,7 @@ impl ThreadPool {
             return Ok(f());
         }
         let mut out = None;
-        let shared = Arc::new(ScopeShared::new(1));
+        let shared = Arc::new(ScopeShared::new(1, 0));
         let slot = &mut out;
         // A fresh scope has no ticket yet, so this always asks for one.
         let _first_ticket = shared.push(Box::new(move || *slot = Some(f())));
@@ -683,6 +743,35 @@ mod tests {
         });
         assert_eq!(shared_counter.load(Ordering::Relaxed), n);
         assert!(slots.iter().enumerate().all(|(i, &v)| v == i * 2));
+    }
+
+    /// The owner's spawns count themselves `CREDIT_BATCH` at a time: a scope that spawns past
+    /// several batches (and one more), with nested spawns counted one by one from the
+    /// workers, runs each closure once and returns (the unused credits are given back, or
+    /// the owner would wait for ever).
+    #[test]
+    fn owner_spawns_past_several_credit_batches_each_run_once() {
+        let pool = pool(2);
+        let n = if cfg!(miri) {
+            CREDIT_BATCH + 1
+        } else {
+            3 * CREDIT_BATCH + 1
+        };
+        let hits: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+        let nested = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for hit in &hits {
+                let nested = &nested;
+                s.spawn(move || {
+                    hit.fetch_add(1, Ordering::Relaxed);
+                    s.spawn(move || {
+                        nested.fetch_add(1, Ordering::Relaxed);
+                    });
+                });
+            }
+        });
+        assert!(hits.iter().all(|hit| hit.load(Ordering::Relaxed) == 1));
+        assert_eq!(nested.load(Ordering::Relaxed), n);
     }
 
     #[test]
