@@ -35,7 +35,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use crossbeam_utils::CachePadded;
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use selvedge_locks::sync::{Arc, PlainCondvar, PlainMutex};
+use selvedge_locks::sync::{Arc, MODEL, PlainCondvar, PlainMutex, thread};
 
 use crate::contain::drop_payload;
 use crate::engine::injector::Injector;
@@ -50,6 +50,9 @@ type Erased = Box<dyn FnOnce() + Send + 'static>;
 const CREDIT_BATCH: usize = 64;
 /// `credits` once the owner waits: its spawns count themselves one by one.
 const CLOSED: usize = usize::MAX;
+/// Yields a ticket waits for more closures before it leaves (none under loom, whose models
+/// would only grow).
+const LINGER_ROUNDS: u32 = if MODEL { 0 } else { 16 };
 
 selvedge_locks::loom_thread_local! {
     /// A byte whose address names its thread among the live ones.
@@ -215,6 +218,9 @@ impl ScopeShared {
             if !as_ticket {
                 return;
             }
+            if self.linger() {
+                continue;
+            }
             let alive = self.tickets.fetch_sub(1, Ordering::Relaxed) - 1;
             // Pairs with the fence in `push` (see the type's docs).
             fence(Ordering::SeqCst);
@@ -225,6 +231,23 @@ impl ScopeShared {
                 return;
             }
         }
+    }
+
+    /// A ticket that found `pending` empty yields a few times before it leaves, and returns
+    /// whether a closure came meanwhile. Workers that keep up with an owner still spawning
+    /// would otherwise leave after nearly every closure, and the owner would submit a new
+    /// ticket, through the pool's lock, for nearly every spawn.
+    fn linger(&self) -> bool {
+        for _ in 0..LINGER_ROUNDS {
+            thread::yield_now();
+            if !self.pending.is_empty() {
+                return true;
+            }
+            if self.all_finished() {
+                return false;
+            }
+        }
+        false
     }
 
     /// Runs one closure taken from `pending` (consuming it: its captures are dropped when it

@@ -24,7 +24,10 @@ pub(crate) const SMALL: Size = Size {
 };
 /// 2^20 keys (tables far larger than the caches), 2 operations a key: the read-heavy mix of
 /// issue 17's large-table row.
-#[allow(dead_code, reason = "maps.rs runs it; maps_interleaved.rs shares this module")]
+#[allow(
+    dead_code,
+    reason = "maps.rs runs it; maps_interleaved.rs shares this module"
+)]
 pub(crate) const LARGE: Size = Size {
     capacity_log2: 20,
     ops_factor: 2.0,
