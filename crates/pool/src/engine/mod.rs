@@ -24,7 +24,8 @@
 //! Two modules here hold `unsafe`, each behind a safe boundary told in its module doc:
 //! `job.rs` (the job's inline storage and vtable, behind `Job`) and `broadcast.rs` (the
 //! lifetime erasure of a blocking broadcast's closure, behind `run_borrowed`). Outside the
-//! engine only `scope.rs` has any (the lifetime erasure of scoped closures, behind `Scope`).
+//! engine only `scope/runners.rs` has any (the lifetime erasure of scoped closures, behind
+//! `Scope`).
 //! The crate denies `unsafe_code` everywhere else; `tests/it/unsafe_boundary.rs` keeps it so.
 //! The queue's own `unsafe` is crossbeam-deque's.
 
