@@ -42,6 +42,8 @@ pub(crate) struct Options {
     pub(crate) benches: Vec<String>,
     /// `--pack DIR`: build the chosen benchmarks for another machine instead of running them.
     pub(crate) pack: Option<PathBuf>,
+    /// `--tests PACKAGE` (with `--pack`): that package's test binaries packed too.
+    pub(crate) tests: Vec<String>,
     /// `--prebuilt DIR`: run the benchmarks packed in DIR instead of building them.
     pub(crate) prebuilt: Option<PathBuf>,
 }
@@ -61,6 +63,9 @@ impl Options {
                 "--bench" => options
                     .benches
                     .push(args.next().ok_or("--bench needs a bench name")?.clone()),
+                "--tests" => options
+                    .tests
+                    .push(args.next().ok_or("--tests needs a package name")?.clone()),
                 "--pack" => {
                     options.pack = Some(args.next().ok_or("--pack needs a directory")?.into());
                 }
@@ -73,6 +78,9 @@ impl Options {
         }
         if options.pack.is_some() && (options.prebuilt.is_some() || options.report_only) {
             return Err("--pack builds only: not with --prebuilt or --report-only".into());
+        }
+        if options.pack.is_none() && !options.tests.is_empty() {
+            return Err("--tests packs test binaries: only with --pack".into());
         }
         Ok(options)
     }
@@ -219,7 +227,7 @@ fn run_and_report(root: &Path, options: &Options, command: &str) -> Result<(), S
                     features: &t.features,
                 })
                 .collect();
-            return bench_pack::pack(root, &packed, dir);
+            return bench_pack::pack(root, &packed, &options.tests, dir);
         }
         for target in chosen {
             if options.quick && !target.criterion {
@@ -526,12 +534,21 @@ mod tests {
                 ..Options::default()
             })
         );
-        let args: Vec<String> = ["--pack", "kit", "--bench", "scaling"]
-            .map(String::from)
-            .into();
+        let args: Vec<String> = [
+            "--pack",
+            "kit",
+            "--bench",
+            "scaling",
+            "--tests",
+            "selvedge-pool",
+        ]
+        .map(String::from)
+        .into();
         let options = Options::parse(&args).unwrap();
         assert_eq!(options.pack, Some(PathBuf::from("kit")));
         assert_eq!(options.benches, ["scaling"]);
+        assert_eq!(options.tests, ["selvedge-pool"]);
+        assert!(Options::parse(&["--tests".into(), "selvedge-pool".into()]).is_err());
         assert!(Options::parse(&["--pack".into(), "kit".into(), "--report-only".into()]).is_err());
         assert!(Options::parse(&["--prebuilt".into()]).is_err());
         assert!(Options::parse(&["-p".into()]).is_err());

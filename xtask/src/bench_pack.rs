@@ -1,6 +1,8 @@
 //! `cargo xtask bench --pack DIR`: the chosen benchmarks built here as static binaries, with
-//! a static xtask beside them, in one archive (`DIR/kit.tar.xz`) for a machine that has no
-//! Rust toolchain, where `xtask bench --prebuilt DIR` runs them and writes the same report.
+//! a static xtask beside them (and, with `--tests PACKAGE`, that package's test binaries), in
+//! one archive (`DIR/kit.tar.xz`) for a machine that has no Rust toolchain, where
+//! `xtask bench --prebuilt DIR` runs the benchmarks and writes the same report, and each
+//! `DIR/tests/*` runs as a test binary does (the stress tests on many real cores).
 //!
 //! What it is for: the many-core measurements the scaling targets need are taken on machines
 //! lent for minutes, with no toolchain and no network. Everything is built before; there, one
@@ -36,8 +38,8 @@ fn static_cargo(root: &Path, args: &[&str]) -> Command {
     cargo
 }
 
-/// Runs `cargo` and returns the executable it built for the target named `name`.
-fn built_executable(mut cargo: Command, name: &str) -> Result<PathBuf, String> {
+/// Runs `cargo` and returns its JSON messages.
+fn cargo_messages(mut cargo: Command) -> Result<String, String> {
     println!("$ {cargo:?}");
     let out = cargo
         .stderr(std::process::Stdio::inherit())
@@ -46,17 +48,34 @@ fn built_executable(mut cargo: Command, name: &str) -> Result<PathBuf, String> {
     if !out.status.success() {
         return Err(format!("{cargo:?} exited with {}", out.status));
     }
-    executable_in(&String::from_utf8_lossy(&out.stdout), name)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `cargo` and returns the executable it built for the target named `name`.
+fn built_executable(cargo: Command, name: &str) -> Result<PathBuf, String> {
+    executables_in(&cargo_messages(cargo)?)
+        .into_iter()
+        .find_map(|(target, path)| (target == name).then_some(path))
         .ok_or_else(|| format!("cargo reported no executable for `{name}`"))
 }
 
-/// The `executable` of the `compiler-artifact` message for target `name`, in cargo's JSON lines.
-fn executable_in(messages: &str, name: &str) -> Option<PathBuf> {
+/// Every executable in cargo's JSON lines (`compiler-artifact` messages), with its target's
+/// name.
+fn executables_in(messages: &str) -> Vec<(String, PathBuf)> {
     messages
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .filter(|m| m["reason"] == "compiler-artifact")
+        // `cargo test --no-run` also builds the examples, as programs: not tests.
+        .filter(|m| m["target"]["kind"][0] != "example" || m["profile"]["test"] == true)
+        .filter_map(|m| {
+            let path = m["executable"].as_str()?;
+            Some((
+                m["target"]["name"].as_str()?.to_owned(),
+                PathBuf::from(path),
+            ))
+        })
+        .collect()
 }
 
 /// Copies `from` to `to` and strips it (smaller to carry; `strip` missing is not an error).
@@ -73,10 +92,18 @@ pub(crate) struct Packed<'a> {
     pub(crate) features: &'a [String],
 }
 
-/// Builds `benches` and xtask into `dir` (`bin/<package>--<bench>`, `xtask`) and archives them
-/// as `dir/kit.tar.xz`.
-pub(crate) fn pack(root: &Path, benches: &[Packed<'_>], dir: &Path) -> Result<(), String> {
-    fs::create_dir_all(dir.join("bin")).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// Builds `benches`, the test binaries of `tested` (packages) and xtask into `dir`
+/// (`bin/<package>--<bench>`, `tests/<package>--<target>`, `xtask`) and archives them as
+/// `dir/kit.tar.xz`.
+pub(crate) fn pack(
+    root: &Path,
+    benches: &[Packed<'_>],
+    tested: &[String],
+    dir: &Path,
+) -> Result<(), String> {
+    for sub in ["bin", "tests"] {
+        fs::create_dir_all(dir.join(sub)).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     for b in benches {
         let features = b.features.join(",");
         let mut args = vec!["bench", "--no-run", "-p", b.package, "--bench", b.bench];
@@ -85,6 +112,18 @@ pub(crate) fn pack(root: &Path, benches: &[Packed<'_>], dir: &Path) -> Result<()
         }
         let built = built_executable(static_cargo(root, &args), b.bench)?;
         place(&built, &binary(dir, b.package, b.bench))?;
+    }
+    for package in tested {
+        let messages = cargo_messages(static_cargo(
+            root,
+            &["test", "--no-run", "-p", package, "--tests", "--release"],
+        ))?;
+        for (target, path) in executables_in(&messages) {
+            place(
+                &path,
+                &dir.join("tests").join(format!("{package}--{target}")),
+            )?;
+        }
     }
     let xtask = built_executable(
         static_cargo(root, &["build", "--release", "-p", "xtask"]),
@@ -97,14 +136,16 @@ pub(crate) fn pack(root: &Path, benches: &[Packed<'_>], dir: &Path) -> Result<()
         .arg(dir)
         .arg("-cJf")
         .arg(&archive)
-        .args(["bin", "xtask"]);
+        .args(["bin", "tests", "xtask"]);
     if let crate::summary::Outcome::Failed(why) = crate::tools::run(tar) {
         return Err(why);
     }
     println!(
-        "packed {} benchmark(s) into {}; on the other machine, from a copy of this repository:\n  \
+        "packed {} benchmark(s) and the tests of {tested:?} into {}; on the other machine, from \
+         a copy of this repository:\n  \
          tar -C {dir} -xJf {archive} && SELVEDGE_BENCH_THREADS=1,2,4,8,16 \
-         {dir}/xtask bench --prebuilt {dir} --quick",
+         {dir}/xtask bench --prebuilt {dir} --quick\n  \
+         for t in {dir}/tests/*; do $t || echo \"FAILED: $t\"; done",
         benches.len(),
         archive.display(),
         dir = dir.display(),
@@ -118,20 +159,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_executable_is_read_from_cargo_messages() {
+    fn executables_are_read_from_cargo_messages() {
         let messages = concat!(
             r#"{"reason":"compiler-artifact","target":{"name":"criterion"},"executable":null}"#,
             "\n",
             r#"{"reason":"compiler-artifact","target":{"name":"scaling"},"executable":"/t/scaling-1f"}"#,
             "\n",
+            r#"{"reason":"compiler-artifact","target":{"name":"bank","kind":["example"]},"profile":{"test":false},"executable":"/t/bank"}"#,
+            "\n",
             r#"{"reason":"build-finished","success":true}"#,
         );
         assert_eq!(
-            executable_in(messages, "scaling"),
-            Some(PathBuf::from("/t/scaling-1f"))
+            executables_in(messages),
+            [("scaling".to_owned(), PathBuf::from("/t/scaling-1f"))]
         );
-        assert_eq!(executable_in(messages, "criterion"), None);
-        assert_eq!(executable_in("not json", "scaling"), None);
+        assert!(executables_in("not json").is_empty());
     }
 
     #[test]
