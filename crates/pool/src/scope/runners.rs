@@ -104,18 +104,18 @@ impl ScopeShared {
     /// than `max_tickets` are alive), counting that ticket as alive already.
     pub(super) fn push<'scope>(&self, f: Box<dyn FnOnce() + Send + 'scope>) -> bool {
         // SAFETY: only the lifetime changes; the layout of the boxed trait object is the same.
-        // The erased box is counted in `unfinished` (`count_one`; the owner's spawns may be
-        // counted ahead, never after) before it is stored in `pending`, and
-        // leaves `pending` only in `run_pending` (which calls it, consuming it and dropping
-        // its captures, before it un-counts it, in `finished`) or in `take_back` (which drops
-        // it on the owner's thread, then un-counts it). The owner of the scope (`ThreadPool::scope` /
+        // The erased box is counted in `unfinished` (`count_one`: the owner's spawns may be
+        // counted ahead, never after) before it is stored in `pending`, and leaves `pending`
+        // only in `run_pending` (which calls it, consuming it and dropping its captures,
+        // before it un-counts it in `finished`) or in `take_back` (which drops it on the
+        // owner's thread, then un-counts it). The owner of the scope (`ThreadPool::scope` /
         // `ThreadPool::run`, the only callers, both holding the borrow `'scope` for their
         // whole duration) does not return, not even by unwinding, until it has read
-        // `unfinished == 0` with Acquire, after every un-counting (Release) (`wait_all`, or
-        // `take_back` for `run`). New closures are pushed only by code holding
-        // `&'scope Scope`: the owner's body, or a running closure (still counted). So no
-        // erased closure is called or dropped after `'scope` ends, which is what the
-        // `'static` bound would guarantee.
+        // `unfinished == 0` with Acquire, after every un-counting (Release) (`wait_all`), or
+        // has dropped the closures itself with no ticket left to run them (`take_back`, for
+        // `run`). New closures are pushed only by code holding `&'scope Scope`: the owner's
+        // body, or a running closure (still counted). So no erased closure is called or
+        // dropped after `'scope` ends, which is what the `'static` bound would guarantee.
         let erased: Erased =
             unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'scope>, Erased>(f) };
         // Counted first: a runner may take and finish it before this thread goes on.
