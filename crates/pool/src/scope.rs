@@ -44,7 +44,7 @@ use crate::{RejectionPolicy, SubmitError, ThreadPool};
 /// for each other always finishes, even on a busy, single-threaded or shut-down pool, or
 /// inside one of the pool's own tasks (on a shut-down pool, all the work runs on the caller).
 ///
-/// Scoped tasks run at [`Priority::Normal`] on at most `max_threads` workers at once, are not
+/// Scoped tasks run at [`Priority::Normal`](crate::Priority::Normal) on at most `max_threads` workers at once, are not
 /// counted in [`PoolStats`](crate::PoolStats), and have no handle: a panic in one is re-raised
 /// by `scope` after every task has finished. The first panic in time wins: the one caught
 /// first, whatever the spawn order; the others are dropped.
@@ -308,7 +308,7 @@ impl ThreadPool {
     /// Runs `f` on one of the pool's workers and blocks until it has returned; `f` may borrow
     /// from the caller. Called from one of this pool's own workers, `f` runs right there
     /// (waiting for another worker could deadlock a saturated pool). Under
-    /// [`RejectionPolicy::CallerRuns`](crate::RejectionPolicy::CallerRuns) a saturated pool
+    /// [`RejectionPolicy::CallerRuns`] a saturated pool
     /// runs it on the caller.
     ///
     /// If `shutdown_now` hands the closure back (as a [`PendingTask`](crate::PendingTask)),
