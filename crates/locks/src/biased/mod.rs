@@ -35,9 +35,11 @@
 //! and a payment is a relaxed load and store rather than a read-modify-write: on a write-heavy
 //! lock every read is slow and pays, and a locked instruction there cost as much as the read's
 //! own acquisition of `inner`. Writers change the debt only holding `inner` exclusive, so no
-//! payment races a write; two slow readers paying at once may lose one payment (both store the
-//! same value), which only brings the bias back one read later. The debt means nothing while
-//! the lock is biased: the revoking writer sets it afresh.
+//! payment races a write. Slow readers paying at once may lose payments (a late store can put
+//! back a count another reader already paid down), which only delays the bias by as many
+//! reads; a store never goes below zero and never touches the state word, so exclusion is
+//! untouched. The debt means nothing while the lock is biased: the revoking writer sets it
+//! afresh.
 //!
 //! The two fences make the reader's slot store and the writer's bit clear a Dekker pair: either
 //! the writer's scan sees the slot, or the reader's re-check sees the cleared bit. Data written
@@ -266,8 +268,8 @@ impl RawBiasedRwLock {
         }
     }
 
-    /// Pays one read of the debt: a plain store, since slow readers may only lose a payment to
-    /// each other (see the module docs). The last payment sets the bias by compare-and-swap: a
+    /// Pays one read of the debt: a plain store, since racing slow readers can only lose
+    /// payments to each other, which delays the bias and nothing else (see the module docs). The last payment sets the bias by compare-and-swap: a
     /// plain store could give the lock a second id, and a lost race means another slow reader
     /// set it.
     #[inline]
