@@ -170,8 +170,9 @@
 //!
 //! A key's hash is computed once, outside any lock, and picks both the shard and the bucket
 //! inside it. Entries are just the key and value (16 bytes for `u64` to `u64`): a shard that
-//! grows hashes every key first and moves them only once all are hashed, so a `Hash` that
-//! panics fails only that call and leaves the shard as it was. Each shard is a [`BiasedRwLock`](selvedge_locks::BiasedRwLock): a read publishes
+//! grows rehashes its keys in a way that moves nothing until every key is hashed (hashbrown's
+//! resize into a new allocation, or a side list of hashes for a table mostly of tombstones),
+//! so a `Hash` that panics fails only that call and leaves the shard as it was. Each shard is a [`BiasedRwLock`](selvedge_locks::BiasedRwLock): a read publishes
 //! itself in the reading thread's own slot (one fence, no shared write), so readers on several
 //! cores do not take a cache line from each other; a write after reads revokes the bias
 //! (a scan of one slot per reading thread) and the next read restores it. `get` and the other

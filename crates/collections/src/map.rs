@@ -6,7 +6,6 @@ use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
 use crossbeam_utils::CachePadded;
-use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use selvedge_locks::sync::static_atomic::{AtomicU64, Ordering};
 use selvedge_locks::sync::{BiasedRwLock, BiasedRwLockReadGuard, BiasedRwLockWriteGuard, thread};
@@ -347,7 +346,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         let shards = shards.clamp(1, MAX_SHARDS).next_power_of_two();
         Self {
             shards: (0..shards)
-                .map(|_| CachePadded::new(BiasedRwLock::new(HashTable::new())))
+                .map(|_| CachePadded::new(BiasedRwLock::new(Table::default())))
                 .collect(),
             mask: shards - 1,
             hasher,
@@ -361,11 +360,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
         let mut map = Self::build(shards, hasher);
         let per_shard = capacity.div_ceil(map.shards.len());
         for shard in &mut *map.shards {
-            shard
-                .get_mut()
-                .try_reserve(per_shard, |_| {
-                    unreachable!("an empty table rehashes nothing")
-                })
+            *shard.get_mut() = table::try_with_capacity(per_shard)
                 .map_err(|error| CapacityError::from_reserve(capacity, error))?;
         }
         Ok(map)
@@ -711,7 +706,7 @@ where
     }
 
     /// Grows `table`, a shard's write-locked table, by [`table::grow`]. That hashes every key
-    /// of the shard under its lock, so the thread is marked as inside the map meanwhile
+    /// of the shard under its lock (hashbrown's resize calls the hasher given here), so the thread is marked as inside the map meanwhile
     /// (unless a closure method already marked it): a `Hash` that calls this map panics
     /// instead of waiting for the lock.
     #[cold]

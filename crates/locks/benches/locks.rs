@@ -248,6 +248,30 @@ impl StdSemaphore {
     }
 }
 
+/// One thread, two writes then a read, over and over: a write-heavy lock (a map shard under
+/// inserts and removes), where `BiasedRwLock` stays unbiased and every read is a slow one that
+/// pays a unit of the re-bias debt. Each iteration is the three operations.
+fn rwlock_write_heavy(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rwlock_write_heavy_1_thread");
+    g.bench_function("selvedge_biased", |b| {
+        let l = selvedge_locks::BiasedRwLock::new(0_u64);
+        b.iter(|| {
+            *l.write() += 1;
+            *l.write() += 1;
+            black_box(*l.read())
+        });
+    });
+    g.bench_function("parking_lot", |b| {
+        let l = parking_lot::RwLock::new(0_u64);
+        b.iter(|| {
+            *l.write() += 1;
+            *l.write() += 1;
+            black_box(*l.read())
+        });
+    });
+    g.finish();
+}
+
 fn semaphore(c: &mut Criterion) {
     let mut g = c.benchmark_group("semaphore_acquire_release");
     let sem = selvedge_locks::Semaphore::new(4);
@@ -277,6 +301,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = mutexes, nested, rwlock_read_heavy, semaphore
+    targets = mutexes, nested, rwlock_read_heavy, rwlock_write_heavy, semaphore
 }
 criterion_main!(benches);

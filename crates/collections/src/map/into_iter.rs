@@ -45,7 +45,7 @@ impl<K, V> Iterator for MapIntoIter<K, V> {
                 self.left -= 1;
                 return Some((slot.key, slot.value));
             }
-            self.current = Some(self.shards.next()?.into_iter());
+            self.current = Some(self.shards.next()?.into_entries());
         }
     }
 

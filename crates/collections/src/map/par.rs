@@ -84,7 +84,7 @@ impl<K: Send, V: Send> ParallelIterator for MapParIntoIter<K, V> {
     fn drive_unindexed<C: UnindexedConsumer<(K, V)>>(self, consumer: C) -> C::Result {
         self.tables
             .into_par_iter()
-            .flat_map_iter(|table| table.into_iter().map(|slot| (slot.key, slot.value)))
+            .flat_map_iter(|table| table.into_entries().map(|slot| (slot.key, slot.value)))
             .drive_unindexed(consumer)
     }
 }

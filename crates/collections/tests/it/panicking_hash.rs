@@ -1,6 +1,8 @@
 //! A key whose `Hash` panics can fail only the call that hashes it: the map computes each key's
-//! hash once, outside the shard lock, and a shard that grows hashes all its keys before it
-//! moves any, so a panic there leaves the shard as it was, never half-rehashed.
+//! hash once, outside the shard lock, and a shard that grows changes nothing until all its keys
+//! are hashed (by hashbrown's resize into a new allocation, or a side list of hashes when the
+//! table is mostly tombstones), so a panic there leaves the shard as it was, never
+//! half-rehashed.
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -112,7 +114,7 @@ fn panicking_hash_during_in_place_rehash_leaves_the_set_intact() {
 }
 
 #[test]
-fn growth_hashes_each_stored_key_once_and_hashbrown_never_hashes() {
+fn growth_hashes_each_stored_key_once_and_only_when_the_table_is_full() {
     let map = ConcurrentMap::with_shards(1);
     let mut grew = 0;
     let mut insert = |key: u64| {
@@ -121,8 +123,9 @@ fn growth_hashes_each_stored_key_once_and_hashbrown_never_hashes() {
         let stored = map.len();
         let before = hash_calls();
         map.insert(Key(key), key);
-        // The key itself, and every stored key once if the table had to grow first; a hasher
-        // call from inside hashbrown would show up as more.
+        // The key itself, and every stored key once if the table had to grow first; hashbrown
+        // growing a table from inside the insert (the map makes room before it) would show up
+        // as more.
         let expected = 1 + if full { stored } else { 0 };
         assert_eq!(hash_calls() - before, expected, "inserting {key}");
         grew += usize::from(full);
@@ -138,6 +141,36 @@ fn growth_hashes_each_stored_key_once_and_hashbrown_never_hashes() {
     }
     assert!(grew >= 8, "the table grew {grew} times");
     assert_eq!(map.len(), 1_000);
+}
+
+#[test]
+fn panicking_hash_while_doubling_leaves_the_map_intact() {
+    // 28 entries fill one shard's 32 buckets with no tombstone: the next insert doubles the
+    // table through hashbrown's resize, which meets the poison key first, last or part-way.
+    for poison in 0..28 {
+        let map = ConcurrentMap::with_shards_and_hasher(1, Fixed::default());
+        for i in 0..28 {
+            map.insert(Key(i), i * 10);
+        }
+        let capacity = map.capacity();
+        assert_eq!(map.len(), capacity, "the shard is full");
+        ARMED.with(|armed| armed.set(Some(poison)));
+        assert!(catch_unwind(AssertUnwindSafe(|| map.insert(Key(100), 0))).is_err());
+        ARMED.with(|armed| armed.set(None));
+        assert_eq!(map.capacity(), capacity, "poison {poison}");
+        assert_eq!(map.len(), 28, "poison {poison}");
+        assert!(
+            (0..28).all(|i| map.get(&Key(i)) == Some(i * 10)),
+            "poison {poison}"
+        );
+        assert_eq!(map.get(&Key(100)), None);
+        map.insert(Key(100), 0);
+        assert!(map.capacity() > capacity);
+        assert!(
+            (0..28).all(|i| map.get(&Key(i)) == Some(i * 10)),
+            "poison {poison}"
+        );
+    }
 }
 
 #[test]

@@ -4,17 +4,17 @@
 //!
 //! # Protocol
 //!
-//! The lock wraps the backend's reader-writer lock (`inner`) and one state word: a *biased* bit,
-//! a *debt* of slow reads owed before the bias may return, and the lock's id (a number never
-//! reused, given on first bias).
+//! The lock wraps the backend's reader-writer lock (`inner`), one state word (a *biased* bit and
+//! the lock's id, a number never reused, given on first bias) and, beside it, a *debt*: the slow
+//! reads owed before the bias may return.
 //!
 //! - **Fast read** (biased): publish the id in this thread's slot of the visible-readers table
 //!   ([`readers`]), SeqCst fence, re-check the biased bit. Still biased: the read is held, and
 //!   nothing shared was written. Not biased: clear the slot, take the slow path.
 //! - **Slow read**: `inner.lock_shared()`; while holding it, pay one read of the debt (below)
-//!   and set the biased bit once it is paid, by compare-and-swap (slow readers race each
-//!   other; holding `inner` shared keeps writers out, so a writer never misses a bias set
-//!   behind its back).
+//!   with a plain load and store of the debt word, and once it is paid set the biased bit by
+//!   compare-and-swap on the state word (slow readers race each other; holding `inner` shared
+//!   keeps writers out, so a writer never misses a bias set behind its back).
 //! - **Write**: `inner.lock_exclusive()`; if biased, *revoke*: clear the bit, SeqCst fence,
 //!   then wait until no row's slot for this lock holds the id.
 //! - **Unlock read**: if this thread's slot holds the id, the read was a fast one: clear the
@@ -30,6 +30,16 @@
 //! after a time proportional to the revocation's cost instead; on the map's read-heavy mix,
 //! where each shard sees a write every ~50 operations, re-biasing on the next read measured
 //! fastest, and the debt keeps the write-heavy mixes at the plain lock's speed.)
+//!
+//! The debt is a count, not part of the exclusion protocol, so it lives in a word of its own
+//! and a payment is a relaxed load and store rather than a read-modify-write: on a write-heavy
+//! lock every read is slow and pays, and a locked instruction there cost as much as the read's
+//! own acquisition of `inner`. Writers change the debt only holding `inner` exclusive, so no
+//! payment races a write. Slow readers paying at once may lose payments (a late store can put
+//! back a count another reader already paid down), which only delays the bias by as many
+//! reads; a store never goes below zero and never touches the state word, so exclusion is
+//! untouched. The debt means nothing while the lock is biased: the revoking writer sets it
+//! afresh.
 //!
 //! The two fences make the reader's slot store and the writer's bit clear a Dekker pair: either
 //! the writer's scan sees the slot, or the reader's re-check sees the cleared bit. Data written
@@ -47,7 +57,7 @@ use std::fmt;
 use parking_lot::lock_api;
 
 use crate::raw::RawRwLock;
-use crate::sync::atomic::{AtomicU64, Ordering, fence};
+use crate::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
 use crate::sync::{hint, thread};
 
 /// A reader-writer lock for read-mostly data: while no writer comes, a read writes nothing
@@ -133,13 +143,12 @@ pub type BiasedRwLockReadGuard<'a, T> = lock_api::RwLockReadGuard<'a, RawBiasedR
 pub type BiasedRwLockWriteGuard<'a, T> = lock_api::RwLockWriteGuard<'a, RawBiasedRwLock, T>;
 
 const BIASED: u64 = 1 << 63;
-/// While unbiased, the state word counts the slow reads still needed before the bias returns:
-/// a revoking write sets it to one, every further write adds one (up to [`DEBT_MAX`]), every
+/// The id's bits of the state word.
+const ID_MASK: u64 = (1 << 56) - 1;
+/// While unbiased, the debt word counts the slow reads still needed before the bias returns:
+/// a revoking write sets it to one, every further write adds one (up to `DEBT_MAX`), every
 /// slow read takes one off. So the bias comes back only where reads outnumber writes.
-const DEBT_SHIFT: u32 = 56;
-const DEBT_ONE: u64 = 1 << DEBT_SHIFT;
-const DEBT_MAX: u64 = 0x7f << DEBT_SHIFT;
-const ID_MASK: u64 = DEBT_ONE - 1;
+const DEBT_MAX: u8 = 0x7f;
 
 /// The raw lock behind [`BiasedRwLock`]; use it through that alias.
 ///
@@ -157,7 +166,7 @@ const ID_MASK: u64 = DEBT_ONE - 1;
 /// ```
 pub struct RawBiasedRwLock {
     inner: RawRwLock,
-    state: State,
+    words: Words,
 }
 
 impl fmt::Debug for RawBiasedRwLock {
@@ -170,23 +179,58 @@ impl fmt::Debug for RawBiasedRwLock {
     }
 }
 
-/// The state word: an atomic in a normal build; under loom one created on first use, because
-/// lock_api needs a `const INIT` and loom atomics exist only inside a model.
+/// The state word (biased bit and id) and the debt word.
+struct StateAndDebt {
+    state: AtomicU64,
+    debt: AtomicU8,
+}
+
+impl StateAndDebt {
+    #[cfg(not(selvedge_loom))]
+    const fn new() -> Self {
+        Self {
+            state: AtomicU64::new(0),
+            debt: AtomicU8::new(0),
+        }
+    }
+
+    // loom's atomics register with the running model, so they cannot be built in `const`.
+    #[cfg(selvedge_loom)]
+    fn new() -> Self {
+        Self {
+            state: AtomicU64::new(0),
+            debt: AtomicU8::new(0),
+        }
+    }
+}
+
+/// The two words: atomics in a normal build; under loom created on first use, because lock_api
+/// needs a `const INIT` and loom atomics exist only inside a model.
 #[cfg(not(selvedge_loom))]
-struct State(AtomicU64);
+struct Words(StateAndDebt);
 #[cfg(selvedge_loom)]
-struct State(std::sync::OnceLock<AtomicU64>);
+struct Words(std::sync::OnceLock<StateAndDebt>);
 
 impl RawBiasedRwLock {
     #[cfg(not(selvedge_loom))]
     #[inline]
-    fn state(&self) -> &AtomicU64 {
-        &self.state.0
+    fn words(&self) -> &StateAndDebt {
+        &self.words.0
     }
 
     #[cfg(selvedge_loom)]
+    pub(crate) fn words(&self) -> &StateAndDebt {
+        self.words.0.get_or_init(StateAndDebt::new)
+    }
+
+    #[inline]
     pub(crate) fn state(&self) -> &AtomicU64 {
-        self.state.0.get_or_init(|| AtomicU64::new(0))
+        &self.words().state
+    }
+
+    #[inline]
+    fn debt(&self) -> &AtomicU8 {
+        &self.words().debt
     }
 
     /// The fast path: a read published in this thread's slot, or `false` for the slow path.
@@ -224,23 +268,31 @@ impl RawBiasedRwLock {
         }
     }
 
-    /// Slow readers run side by side, so they update the word by compare-and-swap: a plain
-    /// store could undo a racing reader's bias (and only a revoking writer, which then waits
-    /// for the fast readers, may clear it) or give the lock a second id. A lost race skips this
-    /// payment; the bias just comes one read later.
+    /// Pays one read of the debt: a plain store, since racing slow readers can only lose
+    /// payments to each other, which delays the bias and nothing else (see the module docs). The last payment sets the bias by compare-and-swap: a
+    /// plain store could give the lock a second id, and a lost race means another slow reader
+    /// set it.
+    #[inline]
     fn pay_debt(&self, word: u64) {
-        let state = self.state();
-        if word & DEBT_MAX > DEBT_ONE {
-            let _ =
-                state.compare_exchange(word, word - DEBT_ONE, Ordering::Relaxed, Ordering::Relaxed);
+        let debt = self.debt().load(Ordering::Relaxed);
+        if debt > 1 {
+            self.debt().store(debt - 1, Ordering::Relaxed);
             return;
         }
+        self.rebias(word);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn rebias(&self, word: u64) {
         let id = match word & ID_MASK {
             0 => next_id(),
             id => id,
         };
         // Release: a fast reader that sees the bit sees what every earlier writer wrote.
-        let _ = state.compare_exchange(word, BIASED | id, Ordering::Release, Ordering::Relaxed);
+        let _ =
+            self.state()
+                .compare_exchange(word, BIASED | id, Ordering::Release, Ordering::Relaxed);
     }
 
     /// Called holding `inner` exclusive: revokes the bias, or adds this write to the debt.
@@ -250,9 +302,10 @@ impl RawBiasedRwLock {
         if word & BIASED != 0 {
             return self.revoke(wait);
         }
-        if word & DEBT_MAX != DEBT_MAX {
-            // No reader or other writer runs now, so a plain store cannot lose an update.
-            self.state().store(word + DEBT_ONE, Ordering::Relaxed);
+        // No reader or other writer runs now, so a plain store cannot lose an update.
+        let debt = self.debt().load(Ordering::Relaxed);
+        if debt < DEBT_MAX {
+            self.debt().store(debt + 1, Ordering::Relaxed);
         }
         true
     }
@@ -265,7 +318,8 @@ impl RawBiasedRwLock {
     fn revoke(&self, wait: bool) -> bool {
         let state = self.state();
         let id = word_id(state.load(Ordering::Relaxed));
-        state.store(id as u64 | DEBT_ONE, Ordering::Relaxed);
+        self.debt().store(1, Ordering::Relaxed);
+        state.store(id as u64, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         let column = column(id);
         for row in readers::leased_rows() {
@@ -333,9 +387,9 @@ unsafe impl lock_api::RawRwLock for RawBiasedRwLock {
     const INIT: Self = Self {
         inner: <RawRwLock as lock_api::RawRwLock>::INIT,
         #[cfg(not(selvedge_loom))]
-        state: State(AtomicU64::new(0)),
+        words: Words(StateAndDebt::new()),
         #[cfg(selvedge_loom)]
-        state: State(std::sync::OnceLock::new()),
+        words: Words(std::sync::OnceLock::new()),
     };
 
     type GuardMarker = lock_api::GuardNoSend;

@@ -19,6 +19,15 @@ fn is_biased<T>(lock: &BiasedRwLock<T>) -> bool {
     word(lock) & BIASED != 0
 }
 
+#[allow(
+    unsafe_code,
+    reason = "lock_api hands out the raw lock only through `unsafe fn raw`"
+)]
+fn debt<T>(lock: &BiasedRwLock<T>) -> u8 {
+    // SAFETY: only reads the debt word; no lock is taken or released.
+    unsafe { lock.raw() }.debt().load(Ordering::Relaxed)
+}
+
 /// This thread's slot for `lock`, if the thread has a row.
 fn my_slot<T>(lock: &BiasedRwLock<T>) -> Option<usize> {
     readers::slot_for_unlock(column(word_id(word(lock)))).map(|s| s.load(Ordering::Relaxed))
@@ -79,6 +88,35 @@ fn write_heavy_use_stays_unbiased_and_the_debt_is_capped() {
     }
     drop(lock.read()); // the 127th read pays the capped debt
     assert!(is_biased(&lock));
+}
+
+#[test]
+fn a_slow_read_that_leaves_debt_owed_writes_nothing_to_the_state_word() {
+    // The state word is what fast readers check on every read and revoking writers clear; a
+    // payment that does not restore the bias must not touch it (it used to subtract from a
+    // count kept in that word by compare-and-swap, a locked instruction on every slow read).
+    let lock = BiasedRwLock::new(0);
+    drop(lock.read());
+    for _ in 0..3 {
+        *lock.write() += 1; // revokes, then two more owed
+    }
+    let unbiased = word(&lock);
+    assert_eq!(unbiased & BIASED, 0);
+    for owed in [3, 2] {
+        assert_eq!(debt(&lock), owed);
+        drop(lock.read());
+        assert_eq!(
+            word(&lock),
+            unbiased,
+            "paying with {owed} owed changed the state word"
+        );
+    }
+    drop(lock.read());
+    assert_eq!(
+        word(&lock),
+        unbiased | BIASED,
+        "the last payment restores the bias"
+    );
 }
 
 #[test]

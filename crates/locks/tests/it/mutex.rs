@@ -113,10 +113,10 @@ fn a_contended_lock_emits_lock_contended_with_name_location_and_wait() {
     set_contention_threshold(Duration::ZERO);
     let m = Mutex::named("hot", 0);
     let started = Barrier::new(2);
-    let ((), captured) = testing::capture(|| {
-        // Touch the lock here first: tracing caches a call site's interest where it is first
-        // hit, and with a single scoped subscriber it asks only that thread's subscriber.
-        drop(m.lock());
+    // `capture_all`'s process-wide subscriber: a scoped one loses this event now and then when
+    // other tests in the process register and drop their own scoped subscribers meanwhile
+    // (tracing recomputes the call site's interest without it).
+    let ((), captured) = testing::capture_all(|| {
         std::thread::scope(|s| {
             s.spawn(|| {
                 let held = m.lock();
@@ -130,7 +130,7 @@ fn a_contended_lock_emits_lock_contended_with_name_location_and_wait() {
     });
     let event = captured
         .iter()
-        .find(|e| e.name == events::LOCK_CONTENDED)
+        .find(|e| e.name == events::LOCK_CONTENDED && e.field("name") == Some("hot"))
         .expect("a lock.contended event");
     assert_eq!(event.target, targets::LOCKS);
     assert_eq!(event.field("name"), Some("hot"));

@@ -132,6 +132,30 @@ fn biased_rwlock_excludes_and_loses_no_write() {
 }
 
 #[test]
+fn biased_rwlock_excludes_while_slow_readers_race_their_debt_payments() {
+    // Phases of 256 operations: two writes in three (the debt climbs to its cap, every read is
+    // slow and pays it off with a plain store that may lose to another reader's), then reads
+    // only (the debt runs out, the bias returns, reads turn fast), over and over.
+    let lock = BiasedRwLock::new(0_u64);
+    let inside = Occupancy::default();
+    let writes = std::sync::atomic::AtomicU64::new(0);
+    stress(THREADS, ITERATIONS, |thread, i| {
+        let write_heavy = (i / 256).is_multiple_of(2);
+        if write_heavy && !(thread as u64 + i).is_multiple_of(3) {
+            let mut w = lock.write();
+            inside.write();
+            *w += 1;
+            writes.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let _r = lock.read();
+            inside.read();
+        }
+    })
+    .assert_ok();
+    assert_eq!(lock.into_inner(), writes.into_inner());
+}
+
+#[test]
 fn biased_rwlock_excludes_across_threads_that_come_and_go() {
     // Short-lived readers lease a visible-readers row, read, exit and give it back, while a
     // writer keeps revoking: a reused row must never hide a live reader.

@@ -1,6 +1,7 @@
 //! Loom models of `BiasedRwLock`: a fast-path (biased) reader and a writer never overlap, a
-//! failed `try_write` leaves the reader undisturbed, and a bias restored by a slow reader racing
-//! a writer's revocation still excludes.
+//! failed `try_write` leaves the reader undisturbed, a bias restored by a slow reader racing
+//! a writer's revocation still excludes, and slow readers racing their debt payments (plain
+//! stores, one of which may be lost) never undo a bias.
 //!
 //! The data sits in the facade's `UnsafeCell`, which loom tracks: an overlapping read and write
 //! is reported as a data race, whatever values they happened to see.
@@ -143,5 +144,28 @@ fn a_rebias_racing_a_revocation_still_excludes() {
         write(&lock, 2);
         let sum = reader.join().unwrap();
         assert!([2, 3, 4].contains(&sum), "reads saw {sum}");
+    });
+}
+
+#[test]
+fn slow_readers_racing_their_debt_payments_never_undo_the_bias() {
+    model(|| {
+        let lock = new_lock();
+        read(&lock);
+        write(&lock, 1); // revoked: one read owed
+        write(&lock, 2); // two owed
+        // Both first reads are slow and pay (one payment may be lost to the other); whichever
+        // pays the last unit re-biases, and a second read may then be fast, while a writer
+        // comes: a payment stored late must not let it in beside a fast reader.
+        let other = {
+            let lock = lock.clone();
+            thread::spawn(move || read(&lock) + read(&lock))
+        };
+        let mine = read(&lock) + read(&lock);
+        write(&lock, 3);
+        let theirs = other.join().unwrap();
+        assert!((4..=6).contains(&theirs), "reads saw {theirs}");
+        assert_eq!(mine, 4);
+        assert_eq!(read(&lock), 3);
     });
 }
