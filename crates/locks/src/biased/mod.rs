@@ -269,9 +269,9 @@ impl RawBiasedRwLock {
     }
 
     /// Pays one read of the debt: a plain store, since racing slow readers can only lose
-    /// payments to each other, which delays the bias and nothing else (see the module docs). The last payment sets the bias by compare-and-swap: a
-    /// plain store could give the lock a second id, and a lost race means another slow reader
-    /// set it.
+    /// payments to each other, which delays the bias and nothing else (see the module docs).
+    /// The last payment sets the bias by compare-and-swap: a plain store could give the lock a
+    /// second id, and a lost race means another slow reader set it.
     #[inline]
     fn pay_debt(&self, word: u64) {
         let debt = self.debt().load(Ordering::Relaxed);
