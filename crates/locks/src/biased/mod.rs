@@ -219,7 +219,7 @@ impl RawBiasedRwLock {
     }
 
     #[cfg(selvedge_loom)]
-    pub(crate) fn words(&self) -> &StateAndDebt {
+    fn words(&self) -> &StateAndDebt {
         self.words.0.get_or_init(StateAndDebt::new)
     }
 

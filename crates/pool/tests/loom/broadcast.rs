@@ -7,25 +7,12 @@
 //! and every shutdown waits for its workers by notification. Without `--cfg selvedge_loom`
 //! the same bodies run many times on real threads.
 
-use std::time::Duration;
-
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_pool::{SubmitError, TaskError, ThreadPool};
+use selvedge_pool::{SubmitError, TaskError};
 use selvedge_testkit::{model, thread};
 
-const LONG: Duration = Duration::from_secs(3600);
-
-fn tiny(core: usize, max: usize) -> ThreadPool {
-    ThreadPool::builder()
-        .core_threads(core)
-        .max_threads(max)
-        .keep_alive(Duration::ZERO)
-        .queue_capacity(2)
-        .drop_timeout(LONG)
-        .build()
-        .unwrap()
-}
+use crate::tiny::{LONG, tiny};
 
 /// A broadcast made while the only worker starts, looks at an empty queue and parks: the
 /// worker runs it exactly once (woken if it parked first), and the caller gets its result.

@@ -12,5 +12,6 @@ mod pool;
 mod resize;
 mod scope;
 mod strand;
+mod tiny;
 mod wait_idle;
 mod worker_unwind;

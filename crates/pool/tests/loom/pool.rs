@@ -18,33 +18,7 @@ use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
 use selvedge_pool::{SubmitError, TaskError, ThreadPool};
 use selvedge_testkit::{model, thread};
 
-const LONG: Duration = Duration::from_secs(3600);
-
-fn tiny(core: usize, max: usize) -> ThreadPool {
-    tiny_builder(core, max).build().unwrap()
-}
-
-fn tiny_builder(core: usize, max: usize) -> selvedge_pool::PoolBuilder {
-    ThreadPool::builder()
-        .core_threads(core)
-        .max_threads(max)
-        .keep_alive(Duration::ZERO)
-        .queue_capacity(2)
-        .drop_timeout(LONG)
-}
-
-/// A fixed-size pool on the lock-free submission path (off by default under loom, see
-/// `PoolBuilder::loom_fast_path`; always on with real threads).
-fn tiny_fast(workers: usize) -> ThreadPool {
-    fast(tiny_builder(workers, workers))
-}
-
-/// `builder`'s pool, on the lock-free submission path under loom too (core must equal max).
-fn fast(builder: selvedge_pool::PoolBuilder) -> ThreadPool {
-    #[cfg(selvedge_loom)]
-    let builder = builder.loom_fast_path(true);
-    builder.build().unwrap()
-}
+use crate::tiny::{LONG, fast, tiny, tiny_builder, tiny_fast};
 
 /// A submission racing `shutdown` is either refused (and never runs) or accepted and run
 /// before shutdown returns: never accepted and then lost.

@@ -9,28 +9,11 @@
 //! `LOOM_MAX_PREEMPTIONS=2`. Without `--cfg selvedge_loom` the same bodies run many times on
 //! real threads.
 
-use std::time::Duration;
-
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
-use selvedge_pool::{PoolBuilder, ThreadPool};
 use selvedge_testkit::{model, thread};
 
-const LONG: Duration = Duration::from_secs(3600);
-
-/// A fixed-size pool of `workers` on the lock-free submission path (under loom too).
-fn tiny_fast(workers: usize) -> ThreadPool {
-    let builder = ThreadPool::builder()
-        .max_threads(workers)
-        .keep_alive(Duration::ZERO)
-        .queue_capacity(2)
-        .drop_timeout(LONG);
-    #[cfg(selvedge_loom)]
-    let builder: PoolBuilder = builder.loom_fast_path(true);
-    #[cfg(not(selvedge_loom))]
-    let builder: PoolBuilder = builder;
-    builder.build().unwrap()
-}
+use crate::tiny::tiny_fast;
 
 /// Growing a fixed pool of one (busy) to two while a task is submitted: whether the submitter
 /// saw the pool fixed (fast path, no growth) or elastic (locked path, may start a worker),

@@ -10,25 +10,12 @@
 //! run of this file and `tests/it/stress_scope.rs` exercise it). The owner's sleep against the
 //! last closure is pure atomics, and is.
 
-use std::time::Duration;
-
 use selvedge_locks::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use selvedge_locks::sync::{Arc, PlainMutex};
-use selvedge_pool::{SubmitError, ThreadPool};
+use selvedge_pool::SubmitError;
 use selvedge_testkit::{model, thread};
 
-const LONG: Duration = Duration::from_secs(3600);
-
-fn tiny(core: usize, max: usize) -> ThreadPool {
-    ThreadPool::builder()
-        .core_threads(core)
-        .max_threads(max)
-        .keep_alive(Duration::ZERO)
-        .queue_capacity(2)
-        .drop_timeout(LONG)
-        .build()
-        .unwrap()
-}
+use crate::tiny::{LONG, tiny};
 
 /// The scope's body waits for a closure it spawned while the only ticket may be leaving: the
 /// spawn sees the ticket gone and submits another, or the leaving ticket sees the closure and

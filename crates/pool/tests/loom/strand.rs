@@ -7,14 +7,13 @@
 //! run many times on real threads.
 
 use std::num::NonZeroUsize;
-use std::time::Duration;
 
 use selvedge_locks::sync::atomic::{AtomicBool, Ordering};
 use selvedge_locks::sync::{Arc, PlainMutex};
 use selvedge_pool::{Strand, ThreadPool};
 use selvedge_testkit::{model, thread};
 
-const LONG: Duration = Duration::from_secs(3600);
+use crate::tiny::LONG;
 
 fn one_worker() -> Arc<ThreadPool> {
     Arc::new(

@@ -8,14 +8,12 @@
 //! timeout path is covered by `tests/it/lifecycle.rs`.
 //! Without `--cfg selvedge_loom` the same bodies run many times on real threads.
 
-use std::time::Duration;
-
 use selvedge_locks::sync::Arc;
 use selvedge_locks::sync::atomic::{AtomicUsize, Ordering};
 use selvedge_pool::ThreadPool;
 use selvedge_testkit::{model, thread};
 
-const LONG: Duration = Duration::from_secs(3600);
+use crate::tiny::LONG;
 
 fn counting(ran: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
     let ran = Arc::clone(ran);
