@@ -7,7 +7,7 @@
 //!   [`TaskHandle`] joins, polls or cancels it; [`TaskError`] says why it has no value
 //!   (for a fallible task, [`ThreadPool::submit_fallible`], its typed `Err` included);
 //!   [`Fallible`] marks a builder of a fallible task.
-//! - [`as_completed`]: handles in finishing order ([`AsCompleted`], [`Completed`]);
+//! - [`as_completed`](fn@as_completed): handles in finishing order ([`AsCompleted`], [`Completed`]);
 //!   [`ThreadPool::map`]: a lazy, bounded, ordered map ([`Map`], [`MapError`]);
 //!   [`ThreadPool::wait_idle`]: wait for everything submitted so far ([`WaitTimeout`]).
 //! - [`Scope`]: tasks that borrow from the caller's stack ([`ThreadPool::scope`]), and
@@ -115,7 +115,7 @@
 //! | `executor.submit(fn, *args)`, `future.result()` | [`submit`](ThreadPool::submit), [`TaskHandle::join`] |
 //! | `submit(..., priority=, callback=, error_callback=, timeout=)` | [`task`](ThreadPool::task)`(f).priority(p).on_success(..).on_failure(..).timeout(d)` |
 //! | a task that `raise`s: counted failed, `error_callback(e)`, `future.result()` re-raises | [`submit_fallible`](ThreadPool::submit_fallible) / [`task_fallible`](ThreadPool::task_fallible): the `Err` counts as `failed`, reaches `on_failure`, `join` gives [`TaskError::Failed`]`(e)` |
-//! | `concurrent.futures.as_completed(fs, timeout)` | [`as_completed`]`(handles, Some(timeout))`: `Err(`[`WaitTimeout`]`)` for `TimeoutError` |
+//! | `concurrent.futures.as_completed(fs, timeout)` | [`as_completed`](fn@as_completed)`(handles, Some(timeout))`: `Err(`[`WaitTimeout`]`)` for `TimeoutError` |
 //! | `executor.map(fn, items)` | [`map`](ThreadPool::map) / [`map_fallible`](ThreadPool::map_fallible): lazy, bounded by [`Map::in_flight`], input order, first failure ends it |
 //! | `queue.join()` (wait for the backlog, keep the workers) | [`wait_idle`](ThreadPool::wait_idle)`(timeout)` |
 //! | `get_stats()`, `_print_stats()`, the monitor thread | [`stats`](ThreadPool::stats), its `Display`, [`PoolBuilder::monitor`] |
