@@ -19,7 +19,7 @@ use crate::bench_pack;
 use crate::bench_plot;
 use crate::bench_report::{self, Context, Run, Section};
 use crate::summary::Outcome;
-use crate::tools::run;
+use crate::tools::{run, stdout_of};
 
 /// Criterion's flags for a smoke run: its quick mode (no warm-up; doubles the iterations until
 /// two runs agree within 5%, at most the measurement time, which groups that set their own
@@ -155,17 +155,9 @@ const THREADS_VAR: &str = "SELVEDGE_BENCH_THREADS";
 const PRINTED: &str = "xtask-printed";
 
 /// Runs `command` with its stdout captured (and shown), stderr inherited.
-fn printed_output(mut command: Command) -> Result<String, String> {
-    println!("$ {command:?}");
-    let out = command
-        .stdout(std::process::Stdio::piped())
-        .output()
-        .map_err(|e| format!("could not start {command:?}: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+fn printed_output(command: Command) -> Result<String, String> {
+    let text = stdout_of(command)?;
     print!("{text}");
-    if !out.status.success() {
-        return Err(format!("{command:?} exited with {}", out.status));
-    }
     Ok(text)
 }
 

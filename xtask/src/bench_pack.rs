@@ -15,6 +15,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::summary::Outcome;
+use crate::tools::{run, stdout_of};
+
 /// The target every binary is built for: statically linked, it runs on any x86-64 Linux.
 pub(crate) const TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
@@ -38,22 +41,9 @@ fn static_cargo(root: &Path, args: &[&str]) -> Command {
     cargo
 }
 
-/// Runs `cargo` and returns its JSON messages.
-fn cargo_messages(mut cargo: Command) -> Result<String, String> {
-    println!("$ {cargo:?}");
-    let out = cargo
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("{cargo:?} exited with {}", out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Runs `cargo` and returns the executable it built for the target named `name`.
 fn built_executable(cargo: Command, name: &str) -> Result<PathBuf, String> {
-    executables_in(&cargo_messages(cargo)?)
+    executables_in(&stdout_of(cargo)?)
         .into_iter()
         .find_map(|(target, path)| (target == name).then_some(path))
         .ok_or_else(|| format!("cargo reported no executable for `{name}`"))
@@ -114,7 +104,7 @@ pub(crate) fn pack(
         place(&built, &binary(dir, b.package, b.bench))?;
     }
     for package in tested {
-        let messages = cargo_messages(static_cargo(
+        let messages = stdout_of(static_cargo(
             root,
             &["test", "--no-run", "-p", package, "--tests", "--release"],
         ))?;
@@ -137,7 +127,7 @@ pub(crate) fn pack(
         .arg("-cJf")
         .arg(&archive)
         .args(["bin", "tests", "xtask"]);
-    if let crate::summary::Outcome::Failed(why) = crate::tools::run(tar) {
+    if let Outcome::Failed(why) = run(tar) {
         return Err(why);
     }
     println!(

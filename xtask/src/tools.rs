@@ -34,6 +34,22 @@ pub(crate) fn run(mut command: Command) -> Outcome {
     }
 }
 
+/// Runs `command` with its stdout captured and its stderr inherited, and returns the stdout;
+/// an exit other than success, or a command that cannot start, is the error.
+pub(crate) fn stdout_of(mut command: Command) -> Result<String, String> {
+    let shown = show(&command);
+    println!("$ {shown}");
+    let out = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|error| format!("could not start `{shown}`: {error}"))?;
+    if !out.status.success() {
+        return Err(format!("`{shown}` exited with {}", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 fn show(command: &Command) -> String {
     let mut parts: Vec<String> = command
         .get_envs()
