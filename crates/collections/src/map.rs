@@ -73,8 +73,9 @@ pub enum Op<V> {
 ///
 /// The keys are split over a power-of-two number of shards, each a cache-padded read-write
 /// lock around a hashbrown table. A key's hash is computed once per call, outside any lock;
-/// its middle bits pick the shard and the rest the bucket. A shard that grows hashes all its
-/// keys before it moves any, so a panicking `Hash` fails only its own call. Reads take the
+/// its middle bits pick the shard and the rest the bucket. A shard that grows rehashes its
+/// keys in a way that leaves it as it was if `Hash` panics, so a panicking `Hash` fails only
+/// its own call. Reads take the
 /// shard's lock shared, writes exclusive, and no method holds two shard locks, except the
 /// whole-map methods ([`atomically`](Self::atomically), [`insert_all`](Self::insert_all),
 /// [`copy`](Self::copy)), which take every shard's lock, always in shard order.
@@ -706,9 +707,9 @@ where
     }
 
     /// Grows `table`, a shard's write-locked table, by [`table::grow`]. That hashes every key
-    /// of the shard under its lock (hashbrown's resize calls the hasher given here), so the thread is marked as inside the map meanwhile
-    /// (unless a closure method already marked it): a `Hash` that calls this map panics
-    /// instead of waiting for the lock.
+    /// of the shard under its lock (hashbrown's resize calls the hasher given here), so the
+    /// thread is marked as inside the map meanwhile (unless a closure method already marked
+    /// it): a `Hash` that calls this map panics instead of waiting for the lock.
     #[cold]
     #[inline(never)]
     #[track_caller]

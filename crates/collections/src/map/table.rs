@@ -164,6 +164,7 @@ pub(super) fn try_with_capacity<K, V>(capacity: usize) -> Result<Table<K, V>, Tr
     table.record_allocation();
     Ok(table)
 }
+
 /// Makes room in `table` for `additional` more entries, or says why it cannot, with `table`
 /// unchanged.
 ///
@@ -182,11 +183,9 @@ pub(super) fn try_reserve<K, V>(
         .len()
         .checked_add(additional)
         .ok_or(TryReserveError::CapacityOverflow)?;
-    let mut new = HashTable::new();
-    // An empty table has nothing to rehash: the hasher is not called.
-    new.try_reserve(wanted, |slot: &Slot<K, V>| hash(&slot.key))?;
+    let new = try_with_capacity(wanted)?;
     let hashes = hashes(table, &hash);
-    move_into(table, hashes, new, &hash);
+    move_into(table, hashes, new.entries, &hash);
     Ok(())
 }
 
