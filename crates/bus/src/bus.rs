@@ -156,7 +156,9 @@ struct BusInner {
 /// let log = Arc::new(Mutex::new(Vec::new()));
 /// let _welcome = {
 ///     let log = Arc::clone(&log);
-///     bus.subscribe(move |e: &UserJoined| log.lock().unwrap().push(format!("{} joined {}", e.user, e.room)))
+///     bus.subscribe(move |e: &UserJoined| {
+///         log.lock().unwrap().push(format!("{} joined {}", e.user, e.room))
+///     })
 /// };
 /// bus.publish(&UserJoined { user: "ada".into(), room: "rust".into() })?;
 /// bus.publish_async(UserJoined { user: "bob".into(), room: "rust".into() })?;
@@ -291,7 +293,10 @@ impl Bus {
     /// ```
     /// let bus = selvedge_bus::Bus::new().unwrap();
     /// let seen = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-    /// bus.subscribe(move |n: &u32| { seen.fetch_add(*n, std::sync::atomic::Ordering::Relaxed); }).detach();
+    /// bus.subscribe(move |n: &u32| {
+    ///     seen.fetch_add(*n, std::sync::atomic::Ordering::Relaxed);
+    /// })
+    /// .detach();
     /// ```
     ///
     /// ```compile_fail
@@ -310,7 +315,12 @@ impl Bus {
     ///
     /// ```
     /// let bus = selvedge_bus::Bus::new().unwrap();
-    /// let sub = bus.subscriber::<u32>().name("audit").capacity(8).subscribe(|_: &u32| ()).unwrap();
+    /// let sub = bus
+    ///     .subscriber::<u32>()
+    ///     .name("audit")
+    ///     .capacity(8)
+    ///     .subscribe(|_: &u32| ())
+    ///     .unwrap();
     /// assert_eq!(sub.name(), "audit");
     /// ```
     pub fn subscriber<E: Send + Sync + 'static>(&self) -> SubscriberBuilder<E> {
@@ -507,7 +517,8 @@ impl Bus {
     }
 
     /// The bus's counters: dead events, and per topic and per subscriber what was published,
-    /// delivered, failed, queued, lagged and rejected (see [`SubscriberStats`](crate::SubscriberStats)).
+    /// delivered, failed, queued, lagged and rejected (see
+    /// [`SubscriberStats`](crate::SubscriberStats)).
     ///
     /// ```
     /// let bus = selvedge_bus::Bus::new().unwrap();

@@ -50,9 +50,9 @@
 //!
 //! A thread keeps the list it last used for each of its [`SLOTS`] most recent topics until it
 //! publishes to that topic again, publishes after an edit to any topic it caches (a fill drops
-//! every stale slot), caches enough newer topics to evict it, or exits: an unsubscribed
-//! handler (and what it captured) is dropped when the last such cached list goes. No publish
-//! that starts after its unsubscribe *calls* it: each call checks the subscriber's live flag. A list holds
+//! every stale slot), caches enough newer topics to evict it, or exits: an unsubscribed handler
+//! (and what it captured) is dropped when the last such cached list goes. No publish that starts
+//! after its unsubscribe *calls* it: each call checks the subscriber's live flag. A list holds
 //! [`Callback`]s only, never a subscriber's lane, so a cache never keeps a strand or the pool
 //! alive.
 
@@ -301,9 +301,9 @@ impl Cache {
 /// borrowed.
 pub(crate) type Evicted = Vec<Box<dyn Any>>;
 
-/// A miss: loads the current callbacks of `head`'s topic with `current`, caches them (with
-/// `route`, if it is known) if the cache is free, and counts the publish (in the cache, or in the topic's shared uncached
-/// counter). Returns them, and what the fill evicted.
+/// A miss: loads the current callbacks of `head`'s topic with `current`, caches them (with `route`,
+/// if it is known) if the cache is free, and counts the publish (in the cache, or in the topic's
+/// shared uncached counter). Returns them, and what the fill evicted.
 #[cold]
 #[inline(never)]
 #[must_use = "drop what it evicted once no lock is held"]

@@ -94,7 +94,8 @@ pub struct SubscriberStats {
     pub failed: u64,
     /// Asynchronous events waiting in its queue.
     pub queued: usize,
-    /// Asynchronous events dropped, oldest first, to make room ([`Overflow::DropOldest`](crate::Overflow)).
+    /// Asynchronous events dropped, oldest first, to make room
+    /// ([`Overflow::DropOldest`](crate::Overflow)).
     pub lagged: u64,
     /// Asynchronous events refused (full queue, or its pool refused).
     pub rejected: u64,

@@ -320,7 +320,8 @@ impl<E: Send + Sync + 'static> Topic<E> {
     }
 
     /// Queues `event` for every subscriber, each delivered on the bus's pool in order per
-    /// subscriber; returns how many queued it. See [`Bus::publish_async`](crate::Bus::publish_async).
+    /// subscriber; returns how many queued it. See
+    /// [`Bus::publish_async`](crate::Bus::publish_async).
     ///
     /// # Errors
     ///

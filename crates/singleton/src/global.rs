@@ -92,7 +92,7 @@ pub(crate) enum Outcome<T, E, F> {
 /// an admin session that is dropped on logout and recreated on the next use, a configuration that
 /// is reloaded, a client that is rebuilt after its server moves. For state that is never reset,
 /// use [`Lazy`](crate::Lazy); for one instance per key, [`GlobalMap`](crate::GlobalMap); to
-/// declare a global together with its initialiser, [`global!`](crate::global).
+/// declare a global together with its initialiser, [`global!`](macro@crate::global).
 ///
 /// # Guarantees
 ///

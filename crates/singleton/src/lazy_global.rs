@@ -1,5 +1,6 @@
-//! [`LazyGlobal`]: a [`Global`] that carries its own initialiser, and the [`global!`] macro that
-//! declares one in a line (the seed's `@thread_safe_singleton` decorator).
+//! [`LazyGlobal`]: a [`Global`] that carries its own initialiser, and the
+//! [`global!`](macro@crate::global) macro that declares one in a line (the seed's
+//! `@thread_safe_singleton` decorator).
 
 use std::fmt;
 
@@ -10,7 +11,7 @@ use crate::Global;
 /// A resettable global that knows how to build its instance: [`get`](Self::get) initialises it
 /// on first use and again after every [`reset`](Self::reset).
 ///
-/// Declare one with [`global!`](crate::global). It is a [`Global`] plus a `fn() -> T`; for a
+/// Declare one with [`global!`](macro@crate::global). It is a [`Global`] plus a `fn() -> T`; for a
 /// fallible initialiser or an initialiser that captures state, use [`Global`] directly (or
 /// [`as_global`](Self::as_global)).
 ///

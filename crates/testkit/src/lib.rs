@@ -70,6 +70,12 @@
 //!   `xtask` enforces that).
 //! - On real threads, [`model`] and [`stress`] find races by chance; only loom proves their
 //!   absence, within its preemption bound (`LOOM_MAX_PREEMPTIONS`).
+//!
+//! [`model`]: fn@model
+//! [`stress`]: fn@stress
+//! [`throughput`]: fn@throughput
+//! [`timed_beside`]: fn@timed_beside
+//! [`scaling_threads`]: fn@scaling_threads
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -1,4 +1,4 @@
-//! Threads for [`model`](crate::model) bodies: loom's under `selvedge_loom`, std's otherwise.
+//! Threads for [`model`](fn@crate::model) bodies: loom's under `selvedge_loom`, std's otherwise.
 //!
 //! ```
 //! let handle = selvedge_testkit::thread::spawn(|| 1 + 1);
