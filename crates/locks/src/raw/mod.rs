@@ -27,15 +27,20 @@ mod futex;
 mod futex_condvar;
 #[cfg(all(target_os = "linux", not(selvedge_loom)))]
 mod futex_mutex;
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+mod futex_rwlock;
 #[cfg(selvedge_loom)]
 mod loom;
 
 #[cfg(all(target_os = "linux", not(selvedge_loom)))]
-pub(crate) use self::{futex_condvar::Condvar, futex_mutex::FutexMutex as RawMutex};
-#[cfg(all(not(target_os = "linux"), not(selvedge_loom)))]
-pub(crate) use parking_lot::{Condvar, RawMutex};
+pub(crate) use self::{
+    futex_condvar::Condvar, futex_mutex::FutexMutex as RawMutex,
+    futex_rwlock::FutexRwLock as RawRwLock,
+};
 #[cfg(not(selvedge_loom))]
-pub(crate) use parking_lot::{RawRwLock, RawThreadId};
+pub(crate) use parking_lot::RawThreadId;
+#[cfg(all(not(target_os = "linux"), not(selvedge_loom)))]
+pub(crate) use parking_lot::{Condvar, RawMutex, RawRwLock};
 
 #[cfg(selvedge_loom)]
 pub(crate) use self::loom::{Condvar, RawMutex, RawRwLock, RawThreadId};
