@@ -258,8 +258,8 @@ impl FutexRwLock {
     pub(crate) fn try_read_recursive(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         loop {
-            let n = count(state);
-            if !(n > 0 && n < MAX_READERS) && !admits(Mode::Read, state, false) {
+            let reader_in = (1..MAX_READERS).contains(&count(state));
+            if !reader_in && !admits(Mode::Read, state, false) {
                 return false;
             }
             match self
@@ -563,14 +563,13 @@ impl FutexRwLock {
                     }
                 }
             }
-            if state & UPGRADING == 0 {
-                if let Err(now) =
+            if state & UPGRADING == 0
+                && let Err(now) =
                     self.state
                         .compare_exchange(state, state | UPGRADING, Relaxed, Relaxed)
-                {
-                    state = now;
-                    continue;
-                }
+            {
+                state = now;
+                continue;
             }
             let seq = self.writer_notify.load(Acquire);
             state = self.state.load(Relaxed);

@@ -154,7 +154,9 @@ fn timed_waiters_that_give_up_leave_the_lock_to_the_others() {
             s.spawn(move || {
                 for i in 0..300 {
                     if (t + i) % 3 == 0 {
-                        busy(Duration::from_micros(20) * u32::from(*counter.read() % 2 == 0));
+                        let r = counter.read();
+                        busy(Duration::from_micros(20));
+                        drop(r);
                     } else {
                         let mut w = counter.write();
                         *w += 1;
@@ -171,13 +173,12 @@ fn timed_waiters_that_give_up_leave_the_lock_to_the_others() {
                     match (t + i) % 3 {
                         0 => drop(counter.try_read_for(timeout)),
                         1 => {
-                            if let Ok(up) = counter.try_upgradable_read_for(timeout) {
-                                if let Ok(mut w) =
+                            if let Ok(up) = counter.try_upgradable_read_for(timeout)
+                                && let Ok(mut w) =
                                     RwLockUpgradableReadGuard::try_upgrade_for(up, timeout)
-                                {
-                                    *w += 1;
-                                    took.fetch_add(1, Ordering::Relaxed);
-                                }
+                            {
+                                *w += 1;
+                                took.fetch_add(1, Ordering::Relaxed);
                             }
                         }
                         _ => {
