@@ -363,9 +363,8 @@ impl FutexRwLock {
             count(state) < MAX_READERS,
             "read-unlocked by a thread not reading"
         );
-        if (count(state) == 0 && state & (READERS_WAITING | WRITERS_WAITING) != 0)
-            || (count(state) == 1 && state & UPGRADING != 0)
-        {
+        // One test on the hot path; the count decides in the cold one.
+        if state & (READERS_WAITING | WRITERS_WAITING | UPGRADING) != 0 {
             let _woken = self.after_read_released(state);
         }
     }
@@ -459,6 +458,7 @@ impl FutexRwLock {
     /// After a read release left `state`: wake a writer when the readers are gone, or the
     /// upgrading holder when it is the last reader. Returns whether it woke anyone.
     #[cold]
+    #[inline(never)]
     fn after_read_released(&self, state: u32) -> bool {
         match count(state) {
             0 => self.wake_writer_or_readers(state),
@@ -470,6 +470,7 @@ impl FutexRwLock {
     /// After an upgradable release left `state`: a would-be upgradable holder may now take it,
     /// and if the lock is free the read phase has ended. Returns whether it woke anyone.
     #[cold]
+    #[inline(never)]
     fn after_upgradable_released(&self, state: u32) -> bool {
         if count(state) == 0 {
             self.wake_writer_or_readers(state)
@@ -548,6 +549,7 @@ impl FutexRwLock {
     /// keeps new readers out; the last other reader to leave wakes this thread through
     /// `writer_notify`, read before the last look at the word so that wake cannot be missed.
     #[cold]
+    #[inline(never)]
     fn upgrade_contended(&self, deadline: Option<Instant>) -> bool {
         let mut state = self.spin(|state| count(state) > 1);
         loop {
@@ -634,6 +636,7 @@ impl FutexRwLock {
     /// The slow path of every blocking and timed acquisition: returns whether the lock was
     /// taken in `mode` before the deadline.
     #[cold]
+    #[inline(never)]
     fn acquire_contended(&self, mode: Mode, deadline: Option<Instant>) -> bool {
         let mut waiter = Waiter::new(mode);
         // Spin only while a holder that nobody waits for is in the way.
@@ -774,6 +777,7 @@ impl FutexRwLock {
     /// The end of a write (count 0 in `state`): wake the sleeping readers, or one writer if no
     /// reader slept. Returns whether it woke anyone.
     #[cold]
+    #[inline(never)]
     fn wake_readers_or_writer(&self, state: u32) -> bool {
         if state & READERS_WAITING != 0 && self.wake_readers() {
             return true;
@@ -784,6 +788,7 @@ impl FutexRwLock {
     /// The end of a read phase (count 0 in `state`): wake one writer, or the readers if no
     /// writer slept. Returns whether it woke anyone.
     #[cold]
+    #[inline(never)]
     fn wake_writer_or_readers(&self, mut state: u32) -> bool {
         // Clear the writers' bit only while the lock is still free: a thread that took it
         // meanwhile wakes them at its own release.
