@@ -41,10 +41,13 @@
 //! count reaching 0) wakes one writer, falling back to the readers when no writer slept.
 //! std wakes a writer first in both cases, which lets two writers taking turns starve the
 //! readers; here a writer waits at most for the readers that were asleep when it queued, since
-//! readers arriving after it (newcomers) wait behind `WRITERS_WAITING`. The end of an upgradable
-//! hold or a downgrade wakes the readers; the last reader leaving an `UPGRADING` holder wakes
-//! it (through `writer_notify`, waking every sleeper there, since a single wake might pick a
-//! writer). A timed waiter that gives up wakes on behalf of any wake it may have taken.
+//! readers arriving after it (newcomers) wait behind `WRITERS_WAITING`. A downgrade wakes the
+//! readers, and so does the end of an upgradable hold that leaves readers in (a would-be
+//! upgradable holder may enter); one that frees the lock ends a read phase. The last reader
+//! leaving an `UPGRADING` holder wakes it (through `writer_notify`, waking every sleeper there:
+//! a single wake might pick a writer). A timed waiter that gives up wakes on behalf of any wake
+//! it may have taken: a writer wakes every writer (the one wake a release sends them may have
+//! been its), a reader that leaves the lock free wakes as a read phase's end would.
 //!
 //! # Fairness: the bound on being passed over
 //!
