@@ -5,6 +5,7 @@
 //! hammer the lock. On Linux this is the futex backend (`src/raw/futex_rwlock.rs`), elsewhere
 //! parking_lot's.
 
+use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -132,12 +133,24 @@ fn timed_acquisitions_keep_their_deadlines() {
         });
     });
     drop(w);
-    let r = lock.read();
-    let up = lock.upgradable_read();
-    let start = Instant::now();
-    let up = RwLockUpgradableReadGuard::try_upgrade_for(up, TIMEOUT).unwrap_err();
-    check("upgrade", start, false);
-    drop((r, up));
+    // An upgrade waits for a reader on another thread (one thread reading and holding the
+    // upgradable read is a self-deadlock to `lock-order`).
+    let (held, release) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let r = lock.read();
+            held.wait();
+            release.wait();
+            drop(r);
+        });
+        held.wait();
+        let up = lock.upgradable_read();
+        let start = Instant::now();
+        let up = RwLockUpgradableReadGuard::try_upgrade_for(up, TIMEOUT).unwrap_err();
+        check("upgrade", start, false);
+        drop(up);
+        release.wait();
+    });
     assert_free(&lock);
 }
 
