@@ -1,7 +1,7 @@
 //! selvedge-locks beside parking_lot and std, in the same run: uncontended lock/unlock,
 //! one lock contended by 1 to 16 threads (back to back, and with ~100 ns of work between
-//! acquisitions), read-heavy and read-mostly RwLocks (plain and biased) at the same thread
-//! counts, and Semaphore acquire/release. The thread counts: `SELVEDGE_BENCH_THREADS`
+//! acquisitions), read-heavy, read-mostly and write-only RwLocks (plain and biased) at the
+//! same thread counts, and Semaphore acquire/release. The thread counts: `SELVEDGE_BENCH_THREADS`
 //! (e.g. `1,2,4,8,16`), else the powers of two up to 16 that the machine has cores for.
 //!
 //! Run: `cargo bench -p selvedge-locks --bench locks`. Figures and ratios:
@@ -218,6 +218,33 @@ fn rwlock_read_heavy(c: &mut Criterion) {
     }
 }
 
+/// Every thread writing, at each thread count: one `RwLock` used as a mutex, the contended
+/// write path and the hand-over between writers. `selvedge_biased` is the map shards' lock
+/// under inserts.
+fn rwlock_write_contended(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rwlock_write_contended");
+    for threads in thread_counts() {
+        let id = |name| BenchmarkId::new(name, threads);
+        g.bench_with_input(id("selvedge"), &threads, |b, &t| {
+            let l = selvedge_locks::RwLock::new(0_u64);
+            b.iter_custom(|n| rw_run(t, n, 1, || *l.read(), || *l.write() += 1));
+        });
+        g.bench_with_input(id("selvedge_biased"), &threads, |b, &t| {
+            let l = selvedge_locks::BiasedRwLock::new(0_u64);
+            b.iter_custom(|n| rw_run(t, n, 1, || *l.read(), || *l.write() += 1));
+        });
+        g.bench_with_input(id("parking_lot"), &threads, |b, &t| {
+            let l = parking_lot::RwLock::new(0_u64);
+            b.iter_custom(|n| rw_run(t, n, 1, || *l.read(), || *l.write() += 1));
+        });
+        g.bench_with_input(id("std"), &threads, |b, &t| {
+            let l = std::sync::RwLock::new(0_u64);
+            b.iter_custom(|n| rw_run(t, n, 1, || *l.read().unwrap(), || *l.write().unwrap() += 1));
+        });
+    }
+    g.finish();
+}
+
 /// The thread counts of the scaling groups (`SELVEDGE_BENCH_THREADS`, else the powers of two
 /// the machine has cores for), as the harness's `u64`.
 fn thread_counts() -> Vec<u64> {
@@ -261,12 +288,28 @@ fn rwlock_write_heavy(c: &mut Criterion) {
             black_box(*l.read())
         });
     });
+    g.bench_function("selvedge", |b| {
+        let l = selvedge_locks::RwLock::new(0_u64);
+        b.iter(|| {
+            *l.write() += 1;
+            *l.write() += 1;
+            black_box(*l.read())
+        });
+    });
     g.bench_function("parking_lot", |b| {
         let l = parking_lot::RwLock::new(0_u64);
         b.iter(|| {
             *l.write() += 1;
             *l.write() += 1;
             black_box(*l.read())
+        });
+    });
+    g.bench_function("std", |b| {
+        let l = std::sync::RwLock::new(0_u64);
+        b.iter(|| {
+            *l.write().unwrap() += 1;
+            *l.write().unwrap() += 1;
+            black_box(*l.read().unwrap())
         });
     });
     g.finish();
@@ -301,6 +344,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = mutexes, nested, rwlock_read_heavy, rwlock_write_heavy, semaphore
+    targets = mutexes, nested, rwlock_read_heavy, rwlock_write_contended, rwlock_write_heavy, semaphore
 }
 criterion_main!(benches);

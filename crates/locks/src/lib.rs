@@ -141,6 +141,7 @@
 //! | --- | --- | --- | --- |
 //! | uncontended lock | one compare-exchange (a futex word on Linux, parking_lot's elsewhere) | baseline | futex, similar |
 //! | many threads on one `Mutex` | futex word with a bounded hand-off (Linux) | falls behind std (its #338) | futex |
+//! | `RwLock` backend | futex words, readers and writers take turns, bounded pass-over (Linux) | task-fair parking lot | futex, writers first (readers can starve) |
 //! | poisoning | no | no | yes |
 //! | `const fn new` | yes | yes | yes |
 //! | timed lock | `Result<_, LockTimeout>` naming lock, site, wait | `Option` | no |
@@ -159,12 +160,12 @@
 //!
 //! # Performance
 //!
-//! On Linux `Mutex`, `ReentrantMutex` and `Condvar` run on a futex word (std's design, with a
-//! bounded hand-off so no waiter is passed over for long, and parking_lot's spin-then-yield
-//! before sleeping), because parking_lot's mutex falls far behind std's with many threads on
-//! one lock; elsewhere, and for `RwLock` everywhere, the backend is parking_lot, picked by
-//! measurement (`docs/notes/locks-benchmarks.md`): it matches std uncontended and beats it
-//! under contention and for read-heavy `RwLock` use. When no subscriber listens to `selvedge::locks`
+//! On Linux `Mutex`, `ReentrantMutex`, `Condvar` and `RwLock` (and [`BiasedRwLock`]'s slow
+//! path) run on futex words (std's design, with a bounded hand-off so no waiter is passed over
+//! for long, and parking_lot's spin-then-yield before sleeping), because parking_lot's locks
+//! fall far behind std's with many threads on one lock; elsewhere the backend is parking_lot,
+//! picked by measurement (`docs/notes/locks-benchmarks.md`): it matches std uncontended and
+//! beats it under contention and for read-heavy `RwLock` use. When no subscriber listens to `selvedge::locks`
 //! at DEBUG, `lock()` is the backend's own `lock()` after one relaxed load of tracing's level
 //! filter: level with the faster of parking_lot and std uncontended, and with parking_lot
 //! under contention (figures and the command in the workspace's `docs/benchmarks.md`). When one listens, the backend's

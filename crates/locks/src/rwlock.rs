@@ -19,8 +19,11 @@ use crate::raw::RawRwLock;
 /// *upgradable* reader that can later become the writer without letting another writer in.
 ///
 /// This is the `RWLock` of seed 002 done right: a writer excludes everyone while it holds the
-/// lock, and the backend (parking_lot) is task-fair, so a stream of readers cannot starve a
-/// waiting writer.
+/// lock, and neither side starves the other: readers arriving after a waiting writer queue
+/// behind it, the end of each write lets the waiting readers in, and a waiter passed over for
+/// about a millisecond makes newcomers queue behind it (on Linux a futex lock in std's design,
+/// elsewhere parking_lot's task-fair one). Only [`read_recursive`](Self::read_recursive) enters
+/// past a waiting writer.
 ///
 /// `RwLock<T>` is `Sync` when `T: Send + Sync`. Guards are never `Send`; read guards are `Sync`
 /// when `T: Sync`.

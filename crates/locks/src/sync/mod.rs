@@ -13,7 +13,7 @@
 //! | [`atomic`] | `std::sync::atomic` | `loom::sync::atomic` |
 //! | [`Arc`] | `std::sync::Arc` | `loom::sync::Arc` |
 //! | [`PlainMutex`], [`PlainRwLock`], [`PlainCondvar`] | `parking_lot` | `loom::sync` behind the same API |
-//! | [`BiasedRwLock`] | [`crate::BiasedRwLock`] over parking_lot | the same protocol over loom's atomics and a loom-backed raw lock |
+//! | [`BiasedRwLock`] | [`crate::BiasedRwLock`] over the crate's raw `RwLock` (futex on Linux, parking_lot elsewhere) | the same protocol over loom's atomics and a loom-backed raw lock |
 //! | [`ArcCell`], [`OptionArcCell`] | `arc_swap` | a loom `Mutex` around the `Arc` |
 //! | [`thread`], [`hint`] | `std` | `loom` |
 //! | [`loom_thread_local!`](crate::loom_thread_local) | `std::thread_local!` | `loom::thread_local!` |

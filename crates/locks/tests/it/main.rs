@@ -17,6 +17,7 @@ mod mutex_relock;
 mod parking_lot_parity;
 mod reentrant;
 mod rwlock;
+mod rwlock_backend;
 mod semaphore;
 mod serde;
 mod stress_locks;

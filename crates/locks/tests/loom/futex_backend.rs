@@ -2,7 +2,8 @@
 //!
 //! The crate's own locks are loom's under `--cfg selvedge_loom` (`src/raw/loom.rs`), and a real
 //! futex cannot be model-checked, so this file compiles the protocol sources themselves,
-//! `src/raw/futex_mutex.rs` and `src/raw/futex_condvar.rs`, against a model of
+//! `src/raw/futex_mutex.rs`, `src/raw/futex_condvar.rs` and `src/raw/futex_rwlock.rs` (its
+//! models in `futex_backend/rwlock.rs`), against a model of
 //! `src/raw/futex.rs`: one FIFO queue of sleepers per word, whose check of the word and whose
 //! queueing happen under one lock, as in the kernel. A thread's first timed wait in the model
 //! sleeps until woken and its later ones time out the moment they would sleep, and the
@@ -109,6 +110,12 @@ mod futex_condvar;
 #[path = "../../src/raw/futex_mutex.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod futex_mutex;
+#[path = "../../src/raw/futex_rwlock.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod futex_rwlock;
+
+/// The models of `futex_rwlock.rs`.
+mod rwlock;
 
 use std::time::Instant;
 
@@ -122,7 +129,7 @@ use selvedge_testkit::thread;
 /// `selvedge_testkit::model` with at least three preemptions under loom: a timed waiter giving
 /// up between its futex check and its reload of the word, while the lock is handed over, takes
 /// three (CI's default is two). Every model here still finishes in well under a second.
-fn model(body: impl Fn() + Sync + Send + 'static) {
+pub(crate) fn model(body: impl Fn() + Sync + Send + 'static) {
     #[cfg(selvedge_loom)]
     {
         let mut builder = loom::model::Builder::new();
