@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | Linux | [`FutexMutex`](futex_mutex::FutexMutex), [`FutexCondvar`](futex_condvar::FutexCondvar) over rustix's futex | [`FutexRwLock`](futex_rwlock::FutexRwLock) over rustix's futex |
 //! | elsewhere | parking_lot's `RawMutex` and `Condvar` | parking_lot's `RawRwLock` |
-//! | `--cfg selvedge_loom` | [`loom`](self::loom)'s | [`loom`](self::loom)'s |
+//! | `--cfg selvedge_loom` | `loom.rs`'s | `loom.rs`'s |
 //!
 //! On Linux the mutex is a futex word in std's design with a bounded hand-off
 //! ([`futex_mutex`] tells the states and the fairness bound): parking_lot's mutex falls to a
@@ -18,9 +18,10 @@
 //! raw types; `ReentrantMutex` pairs the mutex with parking_lot's `RawThreadId`.
 //!
 //! Under `--cfg selvedge_loom` the same `lock_api` traits are implemented over loom's
-//! `Mutex` and `Condvar` ([`loom`](self::loom) module), so every public lock keeps its API and
-//! loom explores its interleavings. Timed acquisitions degrade exactly as the facade documents:
-//! loom has no clock, so a timed acquisition waits like an untimed one and never times out.
+//! `Mutex` and `Condvar` (the `loom.rs` module, built only under that cfg), so every public
+//! lock keeps its API and loom explores its interleavings. Timed acquisitions degrade exactly
+//! as the facade documents: loom has no clock, so a timed acquisition waits like an untimed one
+//! and never times out.
 //! The futex protocols are model-checked separately: `tests/loom/futex_backend.rs` compiles
 //! [`futex_mutex`], [`futex_condvar`] and [`futex_rwlock`] against a loom model of [`futex`].
 
