@@ -232,7 +232,15 @@ impl FutexRwLock {
     /// Takes a read lock if one is free to a newcomer now.
     #[inline]
     pub(crate) fn try_read(&self) -> bool {
-        self.try_take(Mode::Read)
+        // `read`'s fast path inline (the map tries before it blocks, on every operation); the
+        // general attempt out of line.
+        let state = self.state.load(Relaxed);
+        (admits(Mode::Read, state, false)
+            && self
+                .state
+                .compare_exchange_weak(state, state + READER, Acquire, Relaxed)
+                .is_ok())
+            || self.try_take(Mode::Read)
     }
 
     /// Blocks until a read lock is held.
@@ -287,7 +295,11 @@ impl FutexRwLock {
     /// Takes the write lock if it is free to a newcomer now.
     #[inline]
     pub(crate) fn try_write(&self) -> bool {
-        self.try_take(Mode::Write)
+        // `write`'s fast path inline, as in `try_read`.
+        self.state
+            .compare_exchange(0, WRITE_LOCKED, Acquire, Relaxed)
+            .is_ok()
+            || self.try_take(Mode::Write)
     }
 
     /// Blocks until the write lock is held.
@@ -341,6 +353,7 @@ impl FutexRwLock {
 
     /// One attempt in `mode` as a newcomer, retried only while the word changes under a
     /// compare-exchange that would still succeed.
+    #[inline(never)]
     fn try_take(&self, mode: Mode) -> bool {
         let waiter = Waiter::new(mode);
         let mut state = self.state.load(Relaxed);
