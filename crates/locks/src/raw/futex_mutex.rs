@@ -43,10 +43,9 @@
 use std::time::{Duration, Instant};
 
 use super::futex;
+use super::spin_wait::spin_while;
 use crate::sync::atomic::AtomicU32;
 use crate::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::sync::hint::spin_loop;
-use crate::sync::thread::yield_now;
 
 /// Free; with a starving count above 0, reserved for the threads that have slept.
 const UNLOCKED: u32 = 0;
@@ -60,14 +59,6 @@ const HANDED: u32 = 3;
 const LOCK_BITS: u32 = 3;
 /// One starving waiter, in bits 2-31.
 const STARVING: u32 = 4;
-
-/// Rounds of waiting for a `LOCKED` holder to leave before sleeping (see `spin`).
-#[cfg(not(selvedge_loom))]
-const SPIN_ROUNDS: u32 = 10;
-/// No spinning under loom: spinning only loads the word, and loom's `spin_loop` yields until
-/// the holder has left, which would keep the models from ever reaching the sleeping paths.
-#[cfg(selvedge_loom)]
-const SPIN_ROUNDS: u32 = 0;
 
 /// How long a waiter waits before it asks for a hand-off.
 #[cfg(not(selvedge_loom))]
@@ -188,36 +179,12 @@ impl FutexMutex {
         self.word.load(Relaxed) != UNLOCKED
     }
 
-    /// Waits while a holder that nobody waits for may leave soon; returns the last word seen.
-    ///
-    /// parking_lot's schedule rather than std's flat 100 spins: three rounds of 2, 4 and 8
-    /// spins, then up to seven `yield_now`s. Yielding lets a preempted holder run, which on
-    /// a machine with fewer cores than contending threads avoids a futex sleep and the wake
-    /// that must follow it: two threads on two cores measured about 1.25x faster with it.
-    fn spin(&self) -> u32 {
-        for round in 0..SPIN_ROUNDS {
-            // Loads only, so waiting does not pull the line away from the holder.
-            let state = self.word.load(Relaxed);
-            if state != LOCKED {
-                return state;
-            }
-            if round < 3 {
-                for _ in 0..(2 << round) {
-                    spin_loop();
-                }
-            } else {
-                yield_now();
-            }
-        }
-        self.word.load(Relaxed)
-    }
-
     /// The slow path of `lock` (`deadline` `None`) and `try_lock_until`: returns whether the
     /// lock was taken before the deadline.
     #[cold]
     fn lock_contended(&self, deadline: Option<Instant>) -> bool {
         let mut waiter = Waiter::default();
-        let mut state = self.spin();
+        let mut state = spin_while(&self.word, |state| state == LOCKED);
         loop {
             if waiter.can_take(state) {
                 match self
@@ -258,7 +225,7 @@ impl FutexMutex {
             waiter.slept = true;
             // Spin again after waking, as std does: a holder that nobody else waits for may
             // be about to leave, and catching it saves another sleep and wake.
-            state = self.spin();
+            state = spin_while(&self.word, |state| state == LOCKED);
             if !in_time {
                 return self.give_up(&waiter, state);
             }

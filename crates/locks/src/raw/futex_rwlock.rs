@@ -74,10 +74,9 @@
 use std::time::{Duration, Instant};
 
 use super::futex;
+use super::spin_wait::spin_while;
 use crate::sync::atomic::AtomicU32;
 use crate::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::sync::hint::spin_loop;
-use crate::sync::thread::yield_now;
 
 /// Bits 0-22: the count of readers, or [`WRITE_LOCKED`].
 const MASK: u32 = (1 << 23) - 1;
@@ -106,14 +105,6 @@ const RESERVED: u32 = HANDED | STARVING_MASK;
 
 /// A write becoming a read: the count goes from [`WRITE_LOCKED`] to one reader.
 const WRITE_TO_READ: u32 = READER.wrapping_sub(WRITE_LOCKED);
-
-/// Rounds of waiting for a holder that nobody waits for to leave before sleeping (see `spin`).
-#[cfg(not(selvedge_loom))]
-const SPIN_ROUNDS: u32 = 10;
-/// No spinning under loom: loom's `spin_loop` yields until the holder has left, which would
-/// keep the models from ever reaching the sleeping paths.
-#[cfg(selvedge_loom)]
-const SPIN_ROUNDS: u32 = 0;
 
 /// How long a waiter waits before it asks for the newcomers to queue behind it.
 #[cfg(not(selvedge_loom))]
@@ -567,7 +558,7 @@ impl FutexRwLock {
     #[cold]
     #[inline(never)]
     fn upgrade_contended(&self, deadline: Option<Instant>) -> bool {
-        let mut state = self.spin(|state| count(state) > 1);
+        let mut state = spin_while(&self.state, |state| count(state) > 1);
         loop {
             if count(state) == 1 {
                 match self
@@ -595,7 +586,7 @@ impl FutexRwLock {
                 continue;
             }
             let in_time = futex::wait_until(&self.writer_notify, seq, deadline);
-            state = self.spin(|state| count(state) > 1);
+            state = spin_while(&self.state, |state| count(state) > 1);
             if !in_time {
                 return self.cancel_upgrade(state);
             }
@@ -626,29 +617,6 @@ impl FutexRwLock {
 
     // Waiting.
 
-    /// Waits while `busy` says a holder may leave soon; returns the last word seen.
-    ///
-    /// The mutex's schedule (see [`futex_mutex`](super::futex_mutex)): three rounds of 2, 4
-    /// and 8 spins, then yields, which let a preempted holder run on a machine with fewer
-    /// cores than threads.
-    fn spin(&self, busy: impl Fn(u32) -> bool) -> u32 {
-        for round in 0..SPIN_ROUNDS {
-            // Loads only, so waiting does not pull the line away from the holder.
-            let state = self.state.load(Relaxed);
-            if !busy(state) {
-                return state;
-            }
-            if round < 3 {
-                for _ in 0..(2 << round) {
-                    spin_loop();
-                }
-            } else {
-                yield_now();
-            }
-        }
-        self.state.load(Relaxed)
-    }
-
     /// The slow path of every blocking and timed acquisition: returns whether the lock was
     /// taken in `mode` before the deadline.
     #[cold]
@@ -656,7 +624,9 @@ impl FutexRwLock {
     fn acquire_contended(&self, mode: Mode, deadline: Option<Instant>) -> bool {
         let mut waiter = Waiter::new(mode);
         // Spin only while a holder that nobody waits for is in the way.
-        let mut state = self.spin(|state| state & !MASK == 0 && !admits(mode, state, false));
+        let mut state = spin_while(&self.state, |state| {
+            state & !MASK == 0 && !admits(mode, state, false)
+        });
         loop {
             if admits(mode, state, waiter.slept) {
                 match self
@@ -714,7 +684,9 @@ impl FutexRwLock {
             };
             waiter.slept = true;
             // Spin again after waking, as std does: a holder may be about to leave.
-            state = self.spin(|state| state & !MASK == 0 && !admits(mode, state, true));
+            state = spin_while(&self.state, |state| {
+                state & !MASK == 0 && !admits(mode, state, true)
+            });
             if !in_time {
                 return self.give_up(&waiter, state);
             }

@@ -35,6 +35,8 @@ mod futex_mutex;
 mod futex_rwlock;
 #[cfg(selvedge_loom)]
 mod loom;
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+mod spin_wait;
 
 #[cfg(all(target_os = "linux", not(selvedge_loom)))]
 pub(crate) use self::{

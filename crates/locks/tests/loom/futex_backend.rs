@@ -113,6 +113,8 @@ mod futex_mutex;
 #[path = "../../src/raw/futex_rwlock.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod futex_rwlock;
+#[path = "../../src/raw/spin_wait.rs"]
+mod spin_wait;
 
 /// The models of `futex_rwlock.rs`.
 mod rwlock;
