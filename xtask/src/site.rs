@@ -31,6 +31,9 @@ pub(crate) const GUIDES: &[(&str, &str)] = &[
 
 /// Builds the site, checks its links and renders it; `Passed` only if all three hold.
 pub(crate) fn build(root: &Path) -> Outcome {
+    if let Err(error) = remove_stale_api(root) {
+        return Outcome::Failed(format!("could not clear target/doc: {error}"));
+    }
     let api = rustdoc(root);
     if api != Outcome::Passed {
         return api;
@@ -52,6 +55,17 @@ pub(crate) fn build(root: &Path) -> Outcome {
     }
     println!("links: every relative link in {} resolves", site.display());
     browser::renders(&site)
+}
+
+/// Empties `target/doc` before the site's rustdoc runs: the site copies the whole folder, and
+/// docs left there by another `cargo doc` (xtask's, private items, a dependency's) would be
+/// published, and their links checked, with the workspace's.
+fn remove_stale_api(root: &Path) -> io::Result<()> {
+    let api = root.join("target/doc");
+    if api.exists() {
+        fs::remove_dir_all(api)?;
+    }
+    Ok(())
 }
 
 fn assemble(root: &Path, site: &Path) -> io::Result<()> {
@@ -223,6 +237,19 @@ a.doc-anchor { color: #bbb; text-decoration: none; margin-right: 0.4rem; }
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docs_left_by_another_cargo_doc_are_cleared_before_the_site_is_built() {
+        let root = std::env::temp_dir().join(format!("xtask-site-{}", std::process::id()));
+        let stale = root.join("target/doc/xtask/index.html");
+        fs::create_dir_all(stale.parent().unwrap()).unwrap();
+        fs::write(&stale, "stale").unwrap();
+        remove_stale_api(&root).unwrap();
+        assert!(!root.join("target/doc").exists());
+        // A fresh checkout has no target/doc at all.
+        remove_stale_api(&root).unwrap();
+        fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn a_guides_title_becomes_rustdocs_and_its_sections_move_up_a_level() {
