@@ -6,6 +6,7 @@ mod barrier;
 mod condvar;
 mod event;
 mod hostile;
+mod hot_threads;
 mod latch;
 mod lock_api_surface;
 mod lock_both;

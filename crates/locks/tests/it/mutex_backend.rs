@@ -9,16 +9,10 @@ use std::time::{Duration, Instant};
 
 use selvedge_locks::{Condvar, Mutex, MutexGuard};
 
+use crate::hot_threads::{busy, waits_beside};
+
 /// Slack for scheduling on a loaded 2-core machine and under ThreadSanitizer.
 const SLACK: Duration = Duration::from_millis(500);
-
-/// Spins (without yielding the CPU) for `d`.
-fn busy(d: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < d {
-        std::hint::spin_loop();
-    }
-}
 
 #[test]
 fn threads_incrementing_through_every_entry_and_exit_reach_the_exact_total() {
@@ -146,36 +140,19 @@ fn a_waiter_is_not_passed_over_by_threads_relocking_in_a_loop() {
     const ACQUISITIONS: usize = 20;
     const BOUND: Duration = Duration::from_millis(250);
     let lock = Mutex::new(0_u64);
-    let stop = AtomicBool::new(false);
-    let mut waits = Vec::with_capacity(ACQUISITIONS);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Some(mut guard) = lock.try_lock() {
-                        *guard += 1;
-                        busy(Duration::from_micros(50));
-                    }
-                }
-            });
-        }
-        // Let the hot threads start their loops.
-        while *lock.lock() == 0 {
-            std::thread::yield_now();
-        }
-        for _ in 0..ACQUISITIONS {
-            let start = Instant::now();
-            // Bounded, so a regression fails here instead of hanging the suite.
-            let guard = lock.try_lock_for(BOUND + SLACK);
-            waits.push(start.elapsed());
-            if guard.is_err() {
-                break;
+    let waits = waits_beside(
+        &lock,
+        ACQUISITIONS,
+        BOUND + SLACK,
+        |lock| {
+            if let Some(mut guard) = lock.try_lock() {
+                *guard += 1;
+                busy(Duration::from_micros(50));
             }
-            drop(guard);
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        stop.store(true, Ordering::Relaxed);
-    });
+        },
+        |lock| *lock.lock() != 0,
+        |lock, limit| lock.try_lock_for(limit).is_ok(),
+    );
     let worst = waits.iter().max().copied().unwrap_or_default();
     assert!(
         waits.len() == ACQUISITIONS && worst < BOUND,

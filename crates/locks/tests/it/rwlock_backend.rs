@@ -6,23 +6,17 @@
 //! parking_lot's.
 
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use selvedge_locks::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
+
+use crate::hot_threads::{busy, waits_beside};
 
 /// Slack for scheduling on a loaded 2-core machine and under ThreadSanitizer.
 const SLACK: Duration = Duration::from_millis(500);
 /// Long enough never to time out in a passing run.
 const MINUTE: Duration = Duration::from_secs(60);
-
-/// Spins (without yielding the CPU) for `d`.
-fn busy(d: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < d {
-        std::hint::spin_loop();
-    }
-}
 
 /// Asserts nothing holds, reserves or holds back the lock: a newcomer's every try succeeds.
 fn assert_free<T>(lock: &RwLock<T>) {
@@ -215,41 +209,16 @@ fn timed_waiters_that_give_up_leave_the_lock_to_the_others() {
     assert_free(&counter);
 }
 
-/// Two hot threads run `hot` in a loop (each taking and holding the lock briefly, polling so
-/// they never sleep) while this thread takes the lock `ACQUISITIONS` times through `take`;
-/// returns the longest of those waits.
+/// The longest of 20 acquisitions through `take` while two hot threads run `hot`
+/// ([`waits_beside`]); none may give up.
 fn worst_wait_beside(
     lock: &RwLock<u64>,
     hot: impl Fn(&RwLock<u64>) + Sync,
     take: impl Fn(&RwLock<u64>, Duration) -> bool,
 ) -> Duration {
     const ACQUISITIONS: usize = 20;
-    let stop = AtomicBool::new(false);
-    let mut waits = Vec::with_capacity(ACQUISITIONS);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    hot(lock);
-                }
-            });
-        }
-        // Let the hot threads start their loops.
-        while *lock.read() == 0 {
-            std::thread::yield_now();
-        }
-        for _ in 0..ACQUISITIONS {
-            let start = Instant::now();
-            // Bounded, so a regression fails here instead of hanging the suite.
-            let got = take(lock, BOUND + SLACK);
-            waits.push(start.elapsed());
-            if !got {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        stop.store(true, Ordering::Relaxed);
-    });
+    let started = |lock: &RwLock<u64>| *lock.read() != 0;
+    let waits = waits_beside(lock, ACQUISITIONS, BOUND + SLACK, hot, started, take);
     assert_eq!(waits.len(), ACQUISITIONS, "gave up: waits {waits:?}");
     waits.into_iter().max().unwrap_or_default()
 }
