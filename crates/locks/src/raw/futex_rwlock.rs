@@ -223,29 +223,28 @@ impl FutexRwLock {
     /// Takes a read lock if one is free to a newcomer now.
     #[inline]
     pub(crate) fn try_read(&self) -> bool {
-        // `read`'s fast path inline (the map tries before it blocks, on every operation); the
+        // The fast path inline (the map tries before it blocks, on every operation); the
         // general attempt out of line.
-        let state = self.state.load(Relaxed);
-        (admits(Mode::Read, state, false)
-            && self
-                .state
-                .compare_exchange_weak(state, state + READER, Acquire, Relaxed)
-                .is_ok())
-            || self.try_take(Mode::Read)
+        self.read_fast() || self.try_take(Mode::Read)
     }
 
     /// Blocks until a read lock is held.
     #[inline]
     pub(crate) fn read(&self) {
-        let state = self.state.load(Relaxed);
-        if !admits(Mode::Read, state, false)
-            || self
-                .state
-                .compare_exchange_weak(state, state + READER, Acquire, Relaxed)
-                .is_err()
-        {
+        if !self.read_fast() {
             self.acquire_contended(Mode::Read, None);
         }
+    }
+
+    /// The uncontended read: one load and one compare-exchange, which may fail spuriously.
+    #[inline]
+    fn read_fast(&self) -> bool {
+        let state = self.state.load(Relaxed);
+        admits(Mode::Read, state, false)
+            && self
+                .state
+                .compare_exchange_weak(state, state + READER, Acquire, Relaxed)
+                .is_ok()
     }
 
     /// Blocks until a read lock is held or `deadline` passes; returns whether it is held.
@@ -286,23 +285,25 @@ impl FutexRwLock {
     /// Takes the write lock if it is free to a newcomer now.
     #[inline]
     pub(crate) fn try_write(&self) -> bool {
-        // `write`'s fast path inline, as in `try_read`.
-        self.state
-            .compare_exchange(0, WRITE_LOCKED, Acquire, Relaxed)
-            .is_ok()
-            || self.try_take(Mode::Write)
+        // As in `try_read`.
+        self.write_fast() || self.try_take(Mode::Write)
     }
 
     /// Blocks until the write lock is held.
     #[inline]
     pub(crate) fn write(&self) {
-        if self
-            .state
-            .compare_exchange_weak(0, WRITE_LOCKED, Acquire, Relaxed)
-            .is_err()
-        {
+        if !self.write_fast() {
             self.acquire_contended(Mode::Write, None);
         }
+    }
+
+    /// The uncontended write: one compare-exchange from a free word with nobody waiting,
+    /// which may fail spuriously.
+    #[inline]
+    fn write_fast(&self) -> bool {
+        self.state
+            .compare_exchange_weak(0, WRITE_LOCKED, Acquire, Relaxed)
+            .is_ok()
     }
 
     /// Blocks until the write lock is held or `deadline` passes; returns whether it is held.
