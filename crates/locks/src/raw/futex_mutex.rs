@@ -309,6 +309,7 @@ mod lock_api_impls {
 
     use parking_lot::lock_api;
 
+    use super::super::timeout::within;
     use super::FutexMutex;
 
     // SAFETY: `lock`, `try_lock` and `try_lock_until` return holding the lock only after an
@@ -360,14 +361,11 @@ mod lock_api_impls {
         type Instant = Instant;
 
         fn try_lock_for(&self, timeout: Duration) -> bool {
-            match Instant::now().checked_add(timeout) {
-                Some(deadline) => FutexMutex::try_lock_until(self, deadline),
-                // Too far to represent: no limit, as std's `Instant` arithmetic allows.
-                None => {
-                    FutexMutex::lock(self);
-                    true
-                }
-            }
+            within(
+                timeout,
+                || FutexMutex::lock(self),
+                |deadline| FutexMutex::try_lock_until(self, deadline),
+            )
         }
 
         fn try_lock_until(&self, deadline: Instant) -> bool {

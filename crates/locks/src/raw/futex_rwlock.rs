@@ -837,13 +837,8 @@ mod lock_api_impls {
 
     use parking_lot::lock_api;
 
+    use super::super::timeout::within;
     use super::FutexRwLock;
-
-    /// `deadline` from now, or `None` when it is too far to represent (no limit, as std's
-    /// `Instant` arithmetic allows).
-    fn deadline_in(timeout: Duration) -> Option<Instant> {
-        Instant::now().checked_add(timeout)
-    }
 
     // SAFETY: every acquisition returns holding the lock only after an Acquire read-modify-write
     // moved the count from a state its mode admits (the module's table: 0 for a writer; below
@@ -919,11 +914,9 @@ mod lock_api_impls {
         type Instant = Instant;
 
         fn try_lock_shared_for(&self, timeout: Duration) -> bool {
-            deadline_in(timeout).map_or_else(
-                || {
-                    self.read();
-                    true
-                },
+            within(
+                timeout,
+                || self.read(),
                 |deadline| self.try_read_until(deadline),
             )
         }
@@ -933,11 +926,9 @@ mod lock_api_impls {
         }
 
         fn try_lock_exclusive_for(&self, timeout: Duration) -> bool {
-            deadline_in(timeout).map_or_else(
-                || {
-                    self.write();
-                    true
-                },
+            within(
+                timeout,
+                || self.write(),
                 |deadline| self.try_write_until(deadline),
             )
         }
@@ -1006,11 +997,9 @@ mod lock_api_impls {
     // upgradable read as it was.
     unsafe impl lock_api::RawRwLockUpgradeTimed for FutexRwLock {
         fn try_lock_upgradable_for(&self, timeout: Duration) -> bool {
-            deadline_in(timeout).map_or_else(
-                || {
-                    self.upgradable();
-                    true
-                },
+            within(
+                timeout,
+                || self.upgradable(),
                 |deadline| self.try_upgradable_until(deadline),
             )
         }
@@ -1020,11 +1009,9 @@ mod lock_api_impls {
         }
 
         unsafe fn try_upgrade_for(&self, timeout: Duration) -> bool {
-            deadline_in(timeout).map_or_else(
-                || {
-                    FutexRwLock::upgrade(self);
-                    true
-                },
+            within(
+                timeout,
+                || FutexRwLock::upgrade(self),
                 |deadline| self.try_upgrade_until(deadline),
             )
         }

@@ -37,6 +37,8 @@ mod futex_rwlock;
 mod loom;
 #[cfg(all(target_os = "linux", not(selvedge_loom)))]
 mod spin_wait;
+#[cfg(all(target_os = "linux", not(selvedge_loom)))]
+mod timeout;
 
 #[cfg(all(target_os = "linux", not(selvedge_loom)))]
 pub(crate) use self::{

@@ -115,6 +115,10 @@ mod futex_mutex;
 mod futex_rwlock;
 #[path = "../../src/raw/spin_wait.rs"]
 mod spin_wait;
+// Only the lock_api impls use it, and they are not built under loom.
+#[cfg(not(selvedge_loom))]
+#[path = "../../src/raw/timeout.rs"]
+mod timeout;
 
 /// The models of `futex_rwlock.rs`.
 mod rwlock;
