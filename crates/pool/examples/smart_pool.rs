@@ -75,6 +75,10 @@ fn demo(duration: Duration) -> Demo {
 fn main() {
     let demo = demo(Duration::from_millis(500));
     let stats = &demo.stats;
+    // Each of the first tasks finds a worker at once (the pool grows to five), so their
+    // priorities only order the tasks that queue behind busy workers; and two workers that
+    // dequeue in priority order can still print out of it. `tests/it/priority.rs` proves the
+    // order itself.
     println!("start order: {:?}", demo.started);
     println!("{} callbacks fired", demo.callbacks.len());
     println!("pool statistics:");
@@ -117,14 +121,5 @@ mod tests {
         assert_eq!(stats.unaccounted(), 0);
         assert!((2..=5).contains(&stats.peak_threads));
         assert_eq!(stats.threads, 0);
-    }
-
-    #[test]
-    fn high_tasks_start_before_normal_ones_queued_with_them() {
-        // The three High tasks are submitted first, so with two workers no Normal task can
-        // start before at least two of them have.
-        let demo = demo(Duration::from_millis(5));
-        let first_normal = demo.started.iter().position(|&i| i >= 3).unwrap();
-        assert!(first_normal >= 2, "{:?}", demo.started);
     }
 }
