@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -65,13 +65,20 @@ fn run(asynchronous: bool) {
     // One subscriber for the whole run, and a churn of short-lived ones.
     let (steady_sub, steady) = subscribe(&bus, asynchronous);
     let steady_from = clock.fetch_add(1, Ordering::SeqCst);
+    // The publishers start once the churn thread's first subscriber is in: on a loaded machine
+    // the churn thread could otherwise first run after every event was published.
+    let (first_in, first_in_rx) = mpsc::channel();
     let churn = {
         let (bus, clock, done) = (bus.clone(), Arc::clone(&clock), Arc::clone(&done));
         thread::spawn(move || {
             let mut lives = Vec::new();
+            let mut first_in = Some(first_in);
             while !done.load(Ordering::SeqCst) {
                 let (sub, got) = subscribe(&bus, asynchronous);
                 let from = clock.fetch_add(1, Ordering::SeqCst);
+                if let Some(first_in) = first_in.take() {
+                    first_in.send(()).unwrap();
+                }
                 thread::yield_now();
                 let until = clock.fetch_add(1, Ordering::SeqCst);
                 sub.unsubscribe();
@@ -80,6 +87,7 @@ fn run(asynchronous: bool) {
             lives
         })
     };
+    first_in_rx.recv().unwrap();
     let publishers: Vec<_> = (0..PUBLISHERS)
         .map(|publisher| {
             let (bus, clock) = (bus.clone(), Arc::clone(&clock));
