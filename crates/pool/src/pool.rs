@@ -32,10 +32,9 @@ use crate::{
 /// 2. otherwise, if fewer than `max_threads` workers are alive and more tasks are queued than
 ///    workers already on their way to the queue (woken, just started, or spinning briefly
 ///    before parking), one more worker is started: "a task waits and nobody is idle". A
-///    worker between those states and its look at the queue is not counted, so a task
-///    submitted in that moment (say, just after `build`, before a core worker first parks)
-///    may start one worker more than it needed; above `core_threads` it retires after
-///    `keep_alive` like any other;
+///    worker that has just finished a task counts only once it finds the queue empty, so a
+///    burst can start a worker more than it needed; above `core_threads` it
+///    retires after `keep_alive` like any other;
 /// 3. when the queue is full but the pool is below `max_threads`, the task is still accepted
 ///    and a worker is woken or started for it, so the queue exceeds its capacity by at most
 ///    `max_threads` tasks, each with a worker on its way.

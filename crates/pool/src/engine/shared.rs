@@ -158,8 +158,9 @@ pub(crate) struct Shared {
     pub(crate) fast_capacity: Option<u64>,
     /// `ThreadPool` values sharing this pool (clones); the last one dropped shuts it down.
     pub(crate) owners: AtomicUsize,
-    /// Workers that found the queue empty and yield briefly before looking again (see
-    /// `worker.rs`, "Spinning"); submitters count them as on their way to the queue.
+    /// Workers searching for a job: new ones before their first job or park, and those that
+    /// found the queue empty and yield briefly before looking again (see `worker.rs`,
+    /// "Searching"); submitters count them as on their way to the queue.
     pub(crate) spinning: CachePadded<AtomicUsize>,
 }
 

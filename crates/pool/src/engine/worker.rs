@@ -39,11 +39,22 @@
 //! # Spinning
 //!
 //! A worker that finds the queue empty yields a few rounds watching the tally's `pushed`
-//! count before it looks again, without the lock: it counts itself in the atomic `spinning`
-//! before and uncounts itself after. A submitter reads `spinning` only to decide not to start
-//! another worker. A spinning worker is never notified (it is not parked), and it parks only
-//! after the park protocol's check, so no task can wait in the queue for a spinner that went
-//! to sleep.
+//! count before it looks again, without the lock. A spinning worker is never notified (it is
+//! not parked), and it parks only after the park protocol's check, so no task can wait in the
+//! queue for a spinner that went to sleep.
+//!
+//! # Searching
+//!
+//! The atomic `spinning` counts the workers on their way to the queue that are neither
+//! parked nor `starting`: a new worker from the moment it leaves `starting`, and a worker
+//! from the moment it starts to spin, until it takes a job or takes the lock to park or stop
+//! (so a locked submitter sees it as searching or as idle, never as neither). A new worker
+//! moves from `starting` to searching under the lock, so no submitter misses it; a spinner
+//! counts itself without the lock, so a submitter may miss it for a moment and start a worker
+//! more. A submitter reads `spinning` only to decide not to start another worker. Counting a
+//! new worker only from its first spin left a window in which a task submitted just after
+//! `build` found nobody idle, starting or spinning, and started a second worker for a job the
+//! first was about to take (loom: `a_task_submitted_at_build_starts_no_second_worker`).
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -126,15 +137,36 @@ enum Phase {
 /// so the pool never counts a dead worker and `join`/`shutdown` never wait for one.
 fn run_worker(shared: &Arc<Shared>, slot: &WorkerSlot) {
     let phase = Cell::new(Phase::Starting);
+    let searching = Searching::default();
     let completed_here = Cell::new(0);
     let lived = catch_unwind(AssertUnwindSafe(|| {
-        worker_main(shared, slot, &phase, &completed_here);
+        worker_main(shared, slot, &phase, &searching, &completed_here);
     }));
     if let Err(payload) = lived {
         drop_payload(payload);
+        searching.stop(shared);
         if phase.get() != Phase::Gone {
             slot.set_completed(completed_here.get());
             replace_unwound(shared, slot, phase.get());
+        }
+    }
+}
+
+/// Whether this worker counts in `Shared::spinning`: on its way to the queue, so submitters
+/// start no worker for the job it will take (see "Searching").
+#[derive(Default)]
+struct Searching(Cell<bool>);
+
+impl Searching {
+    fn start(&self, shared: &Shared) {
+        if !self.0.replace(true) {
+            shared.spinning.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn stop(&self, shared: &Shared) {
+        if self.0.replace(false) {
+            shared.spinning.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
@@ -183,6 +215,7 @@ fn worker_main(
     shared: &Arc<Shared>,
     slot: &WorkerSlot,
     phase: &Cell<Phase>,
+    searching: &Searching,
     completed_here: &Cell<u64>,
 ) {
     let me = thread::current();
@@ -203,6 +236,7 @@ fn worker_main(
     {
         let mut st = shared.state.lock();
         st.starting -= 1;
+        searching.start(shared);
         phase.set(Phase::Running);
     }
     let (retired, mut st) = loop {
@@ -241,6 +275,7 @@ fn worker_main(
             },
         };
         if let Some(job) = job {
+            searching.stop(shared);
             busy = true;
             if busy_since.is_none() {
                 busy_since = Some(Instant::now());
@@ -251,6 +286,7 @@ fn worker_main(
             continue;
         }
         if spins_left > 0 {
+            searching.start(shared);
             spins_left = spin(shared, spins_left, pushed(shared));
             continue;
         }
@@ -265,6 +301,9 @@ fn worker_main(
             }
         }
         let mut st = shared.state.lock();
+        // Stops searching under the lock: it parks (counted idle) or stops in this critical
+        // section, or looks again at once.
+        searching.stop(shared);
         if !st.accepting {
             if st.reserved(shared) == 0 && st.broadcasts.seq() == broadcasts_looked {
                 add_busy_time(shared, &mut busy_since);
@@ -346,14 +385,10 @@ fn hand_back(shared: &Shared, slot: &WorkerSlot, job: Job, taken: u64) {
 /// takes 3 minutes on 2 cores, over the CI budget.
 pub(crate) const SPIN_ROUNDS: u32 = if MODEL { 0 } else { 16 };
 
-/// Yields until the queue looks non-empty or the rounds run out; returns the rounds left. A
-/// spinning worker is counted in `spinning`, so submitters count it as on its way to the
-/// queue (no needless growth) but never notify it (it is not parked).
+/// Yields until the queue looks non-empty or the rounds run out; returns the rounds left. The
+/// caller counts itself as searching first (see "Searching"), so submitters count it as on
+/// its way to the queue (no needless growth) but never notify it (it is not parked).
 fn spin(shared: &Shared, mut rounds: u32, seen_pushed: u64) -> u32 {
-    if rounds == 0 {
-        return 0;
-    }
-    shared.spinning.fetch_add(1, Ordering::Relaxed);
     while rounds > 0 {
         rounds -= 1;
         thread::yield_now();
@@ -361,7 +396,6 @@ fn spin(shared: &Shared, mut rounds: u32, seen_pushed: u64) -> u32 {
             break;
         }
     }
-    shared.spinning.fetch_sub(1, Ordering::Relaxed);
     rounds
 }
 

@@ -22,8 +22,6 @@ fn elastic(core: usize, max: usize, keep_alive: Duration) -> ThreadPool {
 fn grows_when_a_task_waits_and_nobody_is_idle() {
     let pool = elastic(1, 3, Duration::from_secs(60));
     assert_eq!(pool.stats().threads, 1);
-    // Parked first, so growth is exact (see `workers_above_core_retire_after_keep_alive`).
-    eventually("the core worker parked", || pool.stats().idle == 1);
     let a = occupy(&pool); // the core worker is busy
     let b = occupy(&pool); // nobody idle: a second worker starts
     assert_eq!(pool.stats().threads, 2);

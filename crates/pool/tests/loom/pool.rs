@@ -146,6 +146,21 @@ fn blocked_submitter_woken_by_pop() {
     });
 }
 
+/// A task submitted just after `build`, while the one core worker may still be starting,
+/// looking at the queue for the first time or parking, starts no second worker: whichever of
+/// those the submitter finds it in, it counts it as on its way (`starting`, searching or
+/// idle), and the task runs. (Spinning stays off: a spinner counts itself without the lock,
+/// so a submitter may miss it and start a worker, which the growth rule allows.)
+#[test]
+fn a_task_submitted_at_build_starts_no_second_worker() {
+    model(|| {
+        let pool = tiny_builder(1, 2).keep_alive(LONG).build().unwrap();
+        assert_eq!(pool.submit(|| 1).unwrap().join(), Ok(1));
+        let stats = pool.stats();
+        assert_eq!((stats.threads, stats.peak_threads), (1, 1), "{stats:?}");
+    });
+}
+
 /// A worker that finished a task and spins (counted in the lock-free `spinning`, one yield
 /// round) while the next task is submitted: the submitter may count it and start nobody, so
 /// the spinner must still find the task; both tasks run and no count drifts. The only model
