@@ -33,8 +33,8 @@ use crate::{
 ///    workers already on their way to the queue (woken, just started, or spinning briefly
 ///    before parking), one more worker is started: "a task waits and nobody is idle". A
 ///    worker that has just finished a task counts only once it finds the queue empty, so a
-///    burst can start a worker more than it needed; above `core_threads` it
-///    retires after `keep_alive` like any other;
+///    burst can start a worker more than it needed; above `core_threads` it retires after
+///    `keep_alive` like any other;
 /// 3. when the queue is full but the pool is below `max_threads`, the task is still accepted
 ///    and a worker is woken or started for it, so the queue exceeds its capacity by at most
 ///    `max_threads` tasks, each with a worker on its way.

@@ -4,9 +4,10 @@ use std::time::{Duration, Instant};
 
 /// Measures a wait, but only when a subscriber is interested in the event that reports it.
 ///
-/// Start one with [`wait_timer!`](macro@crate::wait_timer), which asks `tracing` (one cached-interest
-/// check, an atomic load when no subscriber is installed) whether the target is enabled. When
-/// it is not, the timer never reads the clock and [`elapsed`](Self::elapsed) is `None`.
+/// Start one with [`wait_timer!`](macro@crate::wait_timer), which asks `tracing` (one
+/// cached-interest check, an atomic load when no subscriber is installed) whether the target is
+/// enabled. When it is not, the timer never reads the clock and [`elapsed`](Self::elapsed) is
+/// `None`.
 ///
 /// # Examples
 ///

@@ -161,7 +161,7 @@ pub(crate) struct Shared {
     /// Workers searching for a job: new ones before their first job or park, and those that
     /// found the queue empty and yield briefly before looking again (see `worker.rs`,
     /// "Searching"); submitters count them as on their way to the queue.
-    pub(crate) spinning: CachePadded<AtomicUsize>,
+    pub(crate) searching: CachePadded<AtomicUsize>,
 }
 
 impl Shared {
@@ -209,7 +209,7 @@ impl Shared {
             signals: CachePadded::new(Signals::default()),
             fast_capacity,
             owners: AtomicUsize::new(1),
-            spinning: CachePadded::new(AtomicUsize::new(0)),
+            searching: CachePadded::new(AtomicUsize::new(0)),
         });
         {
             let mut st = shared.state.lock();
@@ -302,11 +302,7 @@ impl Shared {
             shared.work.notify_all();
         }
         // Growing: the growth rule for the work already queued.
-        while st.accepting
-            && st.idle == 0
-            && st.threads < st.max
-            && shared.levels.len()
-                > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
+        while st.accepting && st.idle == 0 && st.threads < st.max && st.queued_past_arrivals(shared)
         {
             if worker::spawn_worker(shared, &mut st).is_err() {
                 // The queued work still has every live worker; later submissions try again.
@@ -461,6 +457,13 @@ impl State {
     fn fold_counts(&mut self, slot: &WorkerSlot) {
         self.consumed_base += slot.popped();
         self.completed += slot.completed();
+    }
+
+    /// The growth rule's test: more jobs queued than workers on their way to the queue (woken,
+    /// starting or searching), so one of them waits for nobody.
+    pub(crate) fn queued_past_arrivals(&self, shared: &Shared) -> bool {
+        shared.levels.len()
+            > self.wakeups + self.starting + shared.searching.load(Ordering::Relaxed)
     }
 
     /// A submitter hands work to a parked worker: `idle -= 1; wakeups += 1`, mirrored in the

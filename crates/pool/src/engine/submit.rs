@@ -192,11 +192,7 @@ impl Shared {
         if st.idle > 0 {
             st.claim_idle(shared);
             shared.work.notify_one();
-        } else if grow
-            && st.threads < st.max
-            && shared.levels.len()
-                > st.wakeups + st.starting + shared.spinning.load(Ordering::Relaxed)
-        {
+        } else if grow && st.threads < st.max && st.queued_past_arrivals(shared) {
             let _ = worker::spawn_worker(shared, st);
         }
     }

@@ -45,13 +45,13 @@
 //!
 //! # Searching
 //!
-//! The atomic `spinning` counts the workers on their way to the queue that are neither
+//! The atomic `Shared::searching` counts the workers on their way to the queue that are neither
 //! parked nor `starting`: a new worker from the moment it leaves `starting`, and a worker
 //! from the moment it starts to spin, until it takes a job or takes the lock to park or stop
 //! (so a locked submitter sees it as searching or as idle, never as neither). A new worker
 //! moves from `starting` to searching under the lock, so no submitter misses it; a spinner
 //! counts itself without the lock, so a submitter may miss it for a moment and start a worker
-//! more. A submitter reads `spinning` only to decide not to start another worker. Counting a
+//! more. A submitter reads the count only to decide not to start another worker. Counting a
 //! new worker only from its first spin left a window in which a task submitted just after
 //! `build` found nobody idle, starting or spinning, and started a second worker for a job the
 //! first was about to take (loom: `a_task_submitted_at_build_starts_no_second_worker`).
@@ -152,7 +152,7 @@ fn run_worker(shared: &Arc<Shared>, slot: &WorkerSlot) {
     }
 }
 
-/// Whether this worker counts in `Shared::spinning`: on its way to the queue, so submitters
+/// Whether this worker counts in `Shared::searching`: on its way to the queue, so submitters
 /// start no worker for the job it will take (see "Searching").
 #[derive(Default)]
 struct Searching(Cell<bool>);
@@ -160,13 +160,13 @@ struct Searching(Cell<bool>);
 impl Searching {
     fn start(&self, shared: &Shared) {
         if !self.0.replace(true) {
-            shared.spinning.fetch_add(1, Ordering::Relaxed);
+            shared.searching.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     fn stop(&self, shared: &Shared) {
         if self.0.replace(false) {
-            shared.spinning.fetch_sub(1, Ordering::Relaxed);
+            shared.searching.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

@@ -161,7 +161,7 @@ fn a_task_submitted_at_build_starts_no_second_worker() {
     });
 }
 
-/// A worker that finished a task and spins (counted in the lock-free `spinning`, one yield
+/// A worker that finished a task and spins (counted in the lock-free `searching`, one yield
 /// round) while the next task is submitted: the submitter may count it and start nobody, so
 /// the spinner must still find the task; both tasks run and no count drifts. The only model
 /// with spinning on (under loom it is off by default, to keep the others small).
